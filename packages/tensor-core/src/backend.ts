@@ -123,6 +123,8 @@ export interface Backend {
   rmsNorm(out: Tensor, x: Tensor, weight: Tensor, eps: number, n: number): void;
   /** Rotates `x` in place: `[n, nHead * headDim]` at positions `positions[i]`. */
   rope(x: Tensor, positions: Int32Array, params: RopeParams): void;
+  /** Copies rows `[srcRow, srcRow + n)` of `src` to rows `[dstRow, ...)` of `dst` (same column count). */
+  copyRows(dst: Tensor, src: Tensor, srcRow: number, dstRow: number, n: number): void;
   /** `out = a + b` over the first `n` rows (out may alias a). */
   add(out: Tensor, a: Tensor, b: Tensor, n: number): void;
   /** `out = silu(gate) * up` over the first `n` rows (SwiGLU; out may alias gate). */

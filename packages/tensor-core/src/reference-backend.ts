@@ -242,6 +242,13 @@ export class ReferenceBackend implements Backend {
     }
   }
 
+  copyRows(dst: Tensor, src: Tensor, srcRow: number, dstRow: number, n: number): void {
+    const S = act(src);
+    const D = act(dst);
+    if (S.cols !== D.cols) throw new BackendError(`copyRows: ${src.name} and ${dst.name} differ in columns`);
+    D.data.set(S.data.subarray(srcRow * S.cols, (srcRow + n) * S.cols), dstRow * D.cols);
+  }
+
   add(out: Tensor, a: Tensor, b: Tensor, n: number): void {
     const A = act(a).data;
     const B = act(b).data;
