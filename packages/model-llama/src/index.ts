@@ -1,1 +1,7 @@
-export const placeholder = true;
+export { type LlamaConfig, readLlamaConfig } from './config.js';
+export { type ContextOptions, defaultContextSize, type EvaluateOptions, LlamaContext } from './context.js';
+export * from './errors.js';
+export { type ForwardState, forward } from './forward.js';
+export { type LoadModelOptions, LlamaModel } from './model.js';
+export { type LlamaLayerWeights, type LlamaWeights, type LoadProgress, loadWeights, planWeights } from './weights.js';
+export * from './perplexity.js';
