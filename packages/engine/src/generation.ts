@@ -1,0 +1,208 @@
+/**
+ * The generate loop — the one place where tokens are sampled, streamed as text, and checked against
+ * stop conditions. `Model.generate`, `Chat.send`, the CLI, the server and the web app all go through it.
+ */
+import type { LlamaContext } from '@llamats/model-llama';
+import { ContextFullError } from '@llamats/model-llama';
+import type { Sampler } from '@llamats/sampler';
+import type { Tokenizer } from '@llamats/tokenizer';
+import { StopStringMatcher } from './stop-strings.js';
+
+export type FinishReason = 'stop' | 'length' | 'eos' | 'abort' | 'context';
+
+export interface GeneratedPiece {
+  /** The sampled token id. */
+  readonly token: number;
+  /** Text released by this token (may be empty while a UTF-8 character or a possible stop string is incomplete). */
+  readonly text: string;
+  /** Log-probability of the token under the model's (unmodified) distribution, when `logprobs` was asked. */
+  readonly logprob?: number;
+  /** The most likely alternatives, when `topLogprobs` > 0. */
+  readonly topLogprobs?: ReadonlyArray<{ token: number; text: string; logprob: number }>;
+}
+
+export interface GenerationResult {
+  readonly text: string;
+  readonly tokens: number[];
+  readonly finishReason: FinishReason;
+  readonly promptTokens: number;
+  /** Prompt tokens actually evaluated (the rest came from the cache). */
+  readonly promptTokensEvaluated: number;
+  readonly timings: {
+    /** Milliseconds to evaluate the prompt. */
+    readonly promptMs: number;
+    /** Milliseconds spent generating after the prompt. */
+    readonly generateMs: number;
+    readonly promptTokensPerSecond: number;
+    readonly generatedTokensPerSecond: number;
+  };
+}
+
+export interface LoopOptions {
+  readonly maxTokens: number;
+  readonly stop: readonly string[];
+  readonly signal?: AbortSignal;
+  readonly onPrefillProgress?: (done: number, total: number) => void;
+  readonly logprobs?: boolean;
+  readonly topLogprobs?: number;
+  /** Stop at end-of-generation tokens (default true). */
+  readonly stopAtEog?: boolean;
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/**
+ * A running generation: iterate it for pieces (`for await (const p of gen)`), or await `gen.result`
+ * (which also drives it when nobody iterates). Iterate it once.
+ */
+export class Generation implements AsyncIterable<GeneratedPiece> {
+  private started = false;
+  private resolveResult!: (r: GenerationResult) => void;
+  private rejectResult!: (e: unknown) => void;
+  /** Settles when generation ends: the full text, tokens, finish reason and timings. */
+  readonly result: Promise<GenerationResult>;
+
+  constructor(
+    private readonly ctx: LlamaContext,
+    private readonly tokenizer: Tokenizer,
+    private readonly sampler: Sampler,
+    private readonly prompt: readonly number[],
+    private readonly options: LoopOptions,
+    private readonly onDone?: () => void,
+  ) {
+    this.result = new Promise((res, rej) => {
+      this.resolveResult = res;
+      this.rejectResult = rej;
+    });
+    // Avoid unhandled-rejection noise when the caller only iterates.
+    this.result.catch(() => {});
+  }
+
+  /** Drives the generation to the end and returns the result (text, tokens, timings). */
+  async complete(): Promise<GenerationResult> {
+    if (!this.started) for await (const _ of this) void _;
+    return this.result;
+  }
+
+  /** Concatenated text of the whole generation. */
+  async text(): Promise<string> {
+    return (await this.complete()).text;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<GeneratedPiece> {
+    if (this.started) throw new Error('A Generation can be iterated only once');
+    this.started = true;
+    try {
+      const result = yield* this.loop();
+      this.resolveResult(result);
+    } catch (e) {
+      this.rejectResult(e);
+      throw e;
+    } finally {
+      this.onDone?.();
+    }
+  }
+
+  private async *loop(): AsyncGenerator<GeneratedPiece, GenerationResult> {
+    const { ctx, tokenizer, sampler, options } = this;
+    const t0 = now();
+    const cachedBefore = commonPrefix(ctx.tokens, this.prompt);
+    let logits = await ctx.evaluateSequence(this.prompt, {
+      signal: options.signal,
+      onProgress: options.onPrefillProgress,
+    });
+    const promptEvaluated = this.prompt.length - Math.min(cachedBefore, this.prompt.length - 1);
+    const t1 = now();
+    const decoder = tokenizer.createStreamDecoder();
+    const stops = new StopStringMatcher(options.stop);
+    const tokens: number[] = [];
+    let text = '';
+    let finishReason: FinishReason = 'length';
+    for (let i = 0; i < options.maxTokens; i++) {
+      if (options.signal?.aborted) {
+        finishReason = 'abort';
+        break;
+      }
+      const token = sampler.sample(logits);
+      sampler.accept(token);
+      if (options.stopAtEog !== false && tokenizer.isEog(token)) {
+        finishReason = 'eos';
+        break;
+      }
+      tokens.push(token);
+      const lp = options.logprobs || (options.topLogprobs ?? 0) > 0 ? logprobsOf(logits, token, options.topLogprobs ?? 0, tokenizer) : undefined;
+      const { emit, stopped } = stops.push(decoder.push(token));
+      text += emit;
+      yield { token, text: emit, logprob: lp?.logprob, topLogprobs: lp?.top };
+      if (stopped) {
+        finishReason = 'stop';
+        break;
+      }
+      if (i + 1 >= options.maxTokens) break;
+      try {
+        logits = await ctx.evaluate([token], { signal: options.signal });
+      } catch (e) {
+        if (e instanceof ContextFullError) {
+          finishReason = 'context';
+          break;
+        }
+        if (options.signal?.aborted) {
+          finishReason = 'abort';
+          break;
+        }
+        throw e;
+      }
+    }
+    if (finishReason !== 'stop') {
+      const tail = stops.push(decoder.flush()).emit + stops.flush();
+      if (tail) {
+        text += tail;
+        yield { token: -1, text: tail };
+      }
+    }
+    const t2 = now();
+    return {
+      text,
+      tokens,
+      finishReason,
+      promptTokens: this.prompt.length,
+      promptTokensEvaluated: promptEvaluated,
+      timings: {
+        promptMs: t1 - t0,
+        generateMs: t2 - t1,
+        promptTokensPerSecond: (promptEvaluated * 1000) / Math.max(t1 - t0, 1e-6),
+        generatedTokensPerSecond: (tokens.length * 1000) / Math.max(t2 - t1, 1e-6),
+      },
+    };
+  }
+}
+
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** Log-softmax of the raw logits at `token`, plus the `k` most likely tokens. */
+function logprobsOf(logits: Float32Array, token: number, k: number, tokenizer: Tokenizer) {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  const lse = Math.log(sum) + max;
+  const top: { token: number; text: string; logprob: number }[] = [];
+  if (k > 0) {
+    const ids: number[] = [];
+    for (let i = 0; i < logits.length; i++) {
+      if (ids.length < k) {
+        ids.push(i);
+        ids.sort((a, b) => logits[b] - logits[a]);
+      } else if (logits[i] > logits[ids[k - 1]]) {
+        ids[k - 1] = i;
+        ids.sort((a, b) => logits[b] - logits[a]);
+      }
+    }
+    for (const id of ids) top.push({ token: id, text: tokenizer.tokenToPiece(id), logprob: logits[id] - lse });
+  }
+  return { logprob: logits[token] - lse, top };
+}
