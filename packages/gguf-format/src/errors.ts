@@ -33,8 +33,11 @@ export class GgufMagicError extends GgufError {
 
 /** A GGUF version this reader does not support, or a big-endian file. */
 export class GgufVersionError extends GgufError {
-  constructor(message: string) {
+  /** The version found (for a big-endian file: the version byte-swapped back). */
+  readonly version: number;
+  constructor(message: string, version: number) {
     super(message, 4);
+    this.version = version;
   }
 }
 
@@ -67,6 +70,19 @@ export class GgufUnknownTypeError extends GgufError {
     this.tensor = tensor;
   }
 }
+
+/** The parts of a split model do not fit together (missing part, wrong order, mismatched counts). */
+export class GgufSplitError extends GgufError {
+  /** The part (file name) the problem was seen in, when one is to blame. */
+  readonly part: string | undefined;
+  constructor(message: string, part?: string, offset = -1) {
+    super(message, offset);
+    this.part = part;
+  }
+}
+
+/** Input to the GGUF writer that cannot be written (wrong data length, value out of range, bad name...). */
+export class GgufWriteError extends GgufError {}
 
 /** A required metadata key is missing or has the wrong type. */
 export class GgufKeyError extends GgufError {

@@ -24,7 +24,15 @@ describe('parseGguf on the fixtures', () => {
   it('reads the spm4k hyper-parameters', async () => {
     const g = await openGgufFile(requireFixture('models/spm4k-Q4_K_M.gguf'));
     const hp = readLlamaHparams(g);
-    expect(hp).toMatchObject({ embeddingLength: 256, blockCount: 2, headCount: 8, headCountKv: 4, feedForwardLength: 768, vocabSize: 4096, headDim: 32 });
+    expect(hp).toMatchObject({
+      embeddingLength: 256,
+      blockCount: 2,
+      headCount: 8,
+      headCountKv: 4,
+      feedForwardLength: 768,
+      vocabSize: 4096,
+      headDim: 32,
+    });
     const q = g.tensor('blk.0.attn_q.weight')!;
     expect(q.shape).toEqual([256, 256]);
     expect([GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q5_K]).toContain(q.type);

@@ -1,57 +1,27 @@
 /**
  * Parses the GGUF header, metadata and tensor directory from a {@link ByteSource}, reading only those bytes.
- * Every count and length is checked against the bytes left in the file before anything is allocated from it.
+ * Every count and length is checked against the bytes left in the file before anything is allocated from it,
+ * so a corrupt or hostile file gives a {@link GgufError} naming the byte offset, never a huge allocation.
  */
 import type { ByteSource } from './byte-source.js';
 import { Cursor } from './cursor.js';
-import {
-  GgufLimitError,
-  GgufMagicError,
-  GgufMetadataError,
-  GgufTensorError,
-  GgufVersionError,
-} from './errors.js';
-import { type GgmlType, type GgmlTypeInfo, ggmlTypeInfo } from './ggml-types.js';
+import { GgufLimitError, GgufMagicError, GgufMetadataError, GgufTensorError, GgufVersionError } from './errors.js';
+import { type GgmlType, ggmlTypeInfo } from './ggml-types.js';
+import { createGgufFile, type GgufFile, type GgufTensorInfo } from './gguf-file.js';
 import { GGUF_VALUE_SIZE, type GgufArray, type GgufKV, type GgufValue, GgufValueType } from './metadata.js';
+
+export type { GgufFile, GgufTensorInfo } from './gguf-file.js';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" little-endian
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 export const GGML_MAX_DIMS = 4;
+/** Versions this reader accepts. Version 1 (2023) used 32-bit counts and is long gone. */
+export const GGUF_SUPPORTED_VERSIONS: readonly number[] = [2, 3];
 const MAX_ARRAY_DEPTH = 8;
-
-export interface GgufTensorInfo {
-  readonly name: string;
-  /** ggml order: `shape[0]` is the row length (contiguous), `shape[1]` the number of rows... */
-  readonly shape: readonly number[];
-  readonly type: GgmlType;
-  readonly typeInfo: GgmlTypeInfo;
-  /** Offset relative to the data section of its file, as stored in the GGUF. */
-  readonly relativeOffset: number;
-  /** Absolute offset of the first byte in `source`. */
-  readonly offset: number;
-  readonly byteLength: number;
-  readonly elements: number;
-  /** The file holding the bytes (differs between the parts of a split model). */
-  readonly source: ByteSource;
-}
-
-export interface GgufFile {
-  readonly version: number;
-  readonly alignment: number;
-  /** Absolute offset of the data section in the (first) file. */
-  readonly dataOffset: number;
-  /** Metadata in file order. */
-  readonly kv: readonly GgufKV[];
-  /** Metadata by key. */
-  readonly metadata: ReadonlyMap<string, GgufKV>;
-  readonly tensors: readonly GgufTensorInfo[];
-  readonly source: ByteSource;
-  /** Every file of a split model, first to last (one entry for an ordinary file). */
-  readonly sources: readonly ByteSource[];
-  /** Value of a key, or undefined. */
-  get(key: string): GgufValue | undefined;
-  tensor(name: string): GgufTensorInfo | undefined;
-}
+/** Smallest possible kv: 8-byte key length, 4-byte type, 1 value byte. */
+const MIN_KV_BYTES = 13;
+/** Smallest possible tensor info: name length 8, n_dims 4, one dimension 8, type 4, offset 8. */
+const MIN_TENSOR_INFO_BYTES = 32;
 
 export interface ParseOptions {
   /** Skip checks that tensor data lies inside the file (for header-only/truncated downloads). Default false. */
@@ -59,249 +29,263 @@ export interface ParseOptions {
   signal?: AbortSignal;
 }
 
-class ParsedGguf implements GgufFile {
-  readonly metadata: ReadonlyMap<string, GgufKV>;
-  private readonly byName: Map<string, GgufTensorInfo>;
-  constructor(
-    readonly version: number,
-    readonly alignment: number,
-    readonly dataOffset: number,
-    readonly kv: readonly GgufKV[],
-    readonly tensors: readonly GgufTensorInfo[],
-    readonly source: ByteSource,
-    readonly sources: readonly ByteSource[],
-  ) {
-    this.metadata = new Map(kv.map((e) => [e.key, e]));
-    this.byName = new Map(tensors.map((t) => [t.name, t]));
-  }
-  get(key: string): GgufValue | undefined {
-    return this.metadata.get(key)?.value;
-  }
-  tensor(name: string): GgufTensorInfo | undefined {
-    return this.byName.get(name);
-  }
-}
-
 /** Parses a GGUF file (header, metadata, tensor directory). Tensor data is not read. */
 export async function parseGguf(source: ByteSource, options: ParseOptions = {}): Promise<GgufFile> {
-  const c = new Cursor(source);
-  await c.need(4, 'the magic number');
-  const magic = c.u32();
-  if (magic !== GGUF_MAGIC) {
-    const b = [magic & 0xff, (magic >> 8) & 0xff, (magic >> 16) & 0xff, (magic >>> 24) & 0xff];
-    throw new GgufMagicError(String.fromCharCode(...b.map((x) => (x >= 32 && x < 127 ? x : 0x3f))));
-  }
-  await c.need(4, 'the version');
-  const version = c.u32();
-  if (version === 0 || version > 0xffff) {
-    // A big-endian file stores 3 as 0x03000000.
-    const swapped = ((version & 0xff) << 24) | ((version >> 8) & 0xff) << 16 | ((version >> 16) & 0xff) << 8 | (version >>> 24);
-    if (swapped >= 1 && swapped <= 3) {
-      throw new GgufVersionError(
-        'This GGUF file is big-endian; llamats reads little-endian files only. Convert it on a little-endian machine ' +
-          '(gguf-py `gguf-convert-endian` converts it).',
-      );
-    }
-  }
-  if (version < 2 || version > 3) {
-    throw new GgufVersionError(
-      version === 1
-        ? 'GGUF version 1 files are not supported: re-convert the model with a current llama.cpp.'
-        : `Unsupported GGUF version ${version}; this reader supports versions 2 and 3.`,
-    );
-  }
-  await c.need(16, 'the tensor and metadata counts');
+  const c = new Cursor(source, 0, options.signal);
+  const version = await readHeader(c);
+
+  if (!c.has(16)) await c.fill(16, 'the tensor and metadata counts');
   const tensorCount = c.u64Number();
   const kvCount = c.u64Number();
-  // Each kv needs at least an 8-byte key length, a 4-byte type and one value byte;
-  // each tensor info at least 8 + 4 + 8 + 4 + 8 bytes.
-  if (kvCount * 13 > c.remaining) {
-    throw new GgufLimitError(`Metadata count ${kvCount} is impossible for a file of ${source.size} bytes`, 16);
+  if (kvCount * MIN_KV_BYTES > c.remaining) {
+    throw new GgufLimitError(
+      `Metadata count ${kvCount} is impossible for a file of ${source.size} bytes: the header is corrupt`,
+      16,
+    );
   }
-  if (tensorCount * 32 > c.remaining) {
-    throw new GgufLimitError(`Tensor count ${tensorCount} is impossible for a file of ${source.size} bytes`, 8);
-  }
-
-  const kv: GgufKV[] = [];
-  const seen = new Set<string>();
-  for (let i = 0; i < kvCount; i++) {
-    options.signal?.throwIfAborted();
-    const at = c.offset;
-    const key = await readString(c, 'a metadata key');
-    if (seen.has(key)) throw new GgufMetadataError(`Duplicate metadata key "${key}"`, at);
-    seen.add(key);
-    await c.need(4, `the type of "${key}"`);
-    const typeAt = c.offset;
-    const type = c.u32();
-    checkValueType(type, key, typeAt);
-    const value = await readValue(c, type, key, 0);
-    kv.push({ key, type, value });
+  if (tensorCount * MIN_TENSOR_INFO_BYTES > c.remaining) {
+    throw new GgufLimitError(
+      `Tensor count ${tensorCount} is impossible for a file of ${source.size} bytes: the header is corrupt`,
+      8,
+    );
   }
 
-  const alignmentKv = kv.find((e) => e.key === 'general.alignment');
-  let alignment = GGUF_DEFAULT_ALIGNMENT;
-  if (alignmentKv) {
-    const a = Number(alignmentKv.value);
-    if (typeof alignmentKv.value !== 'number' || !Number.isInteger(a) || a <= 0 || (a & (a - 1)) !== 0) {
-      throw new GgufMetadataError(`general.alignment must be a power of two, got ${String(alignmentKv.value)}`);
-    }
-    alignment = a;
-  }
-
-  interface RawTensor {
-    name: string;
-    shape: number[];
-    type: GgmlType;
-    typeInfo: GgmlTypeInfo;
-    relativeOffset: number;
-    elements: number;
-    byteLength: number;
-    at: number;
-  }
-  const raw: RawTensor[] = [];
-  const names = new Set<string>();
-  for (let i = 0; i < tensorCount; i++) {
-    options.signal?.throwIfAborted();
-    const at = c.offset;
-    const name = await readString(c, 'a tensor name');
-    if (names.has(name)) throw new GgufTensorError(`Duplicate tensor name "${name}"`, name, at);
-    names.add(name);
-    await c.need(4, `the dimension count of "${name}"`);
-    const nDims = c.u32();
-    if (nDims < 1 || nDims > GGML_MAX_DIMS) {
-      throw new GgufTensorError(`Tensor "${name}" has ${nDims} dimensions; ggml allows 1 to ${GGML_MAX_DIMS}`, name, at);
-    }
-    await c.need(8 * nDims + 12, `the shape of "${name}"`);
-    const shape: number[] = [];
-    let elements = 1;
-    for (let d = 0; d < nDims; d++) {
-      const n = c.u64Number();
-      if (!Number.isSafeInteger(n) || n < 0) throw new GgufTensorError(`Tensor "${name}" has dimension ${n}`, name, at);
-      shape.push(n);
-      elements *= n;
-    }
-    if (!Number.isSafeInteger(elements) || elements > source.size * 64) {
-      throw new GgufTensorError(`Tensor "${name}" with shape [${shape}] is impossibly large`, name, at);
-    }
-    const typeAt = c.offset;
-    const type = c.u32() as GgmlType;
-    const typeInfo = ggmlTypeInfo(type, { tensor: name, offset: typeAt });
-    if (shape[0] % typeInfo.blockSize !== 0) {
-      throw new GgufTensorError(
-        `Tensor "${name}" has rows of ${shape[0]} values, not a multiple of the ${typeInfo.name} block size ${typeInfo.blockSize}`,
-        name,
-        at,
-      );
-    }
-    const relativeOffset = c.u64Number();
-    if (relativeOffset % alignment !== 0) {
-      throw new GgufTensorError(
-        `Tensor "${name}" starts at data offset ${relativeOffset}, not aligned to ${alignment} bytes`,
-        name,
-        at,
-      );
-    }
-    const byteLength = (elements / typeInfo.blockSize) * typeInfo.bytesPerBlock;
-    raw.push({ name, shape, type, typeInfo, relativeOffset, elements, byteLength, at });
-  }
-
-  const dataOffset = Math.ceil(c.offset / alignment) * alignment;
+  const kv = await readMetadata(c, kvCount, options.signal);
+  const alignment = alignmentOf(kv);
+  const raw = await readTensorInfos(c, tensorCount, alignment, options.signal);
+  const dataOffset = alignUp(c.offset, alignment);
   const tensors: GgufTensorInfo[] = raw.map((t) => ({
     name: t.name,
     shape: t.shape,
     type: t.type,
-    typeInfo: t.typeInfo,
+    typeInfo: ggmlTypeInfo(t.type),
     relativeOffset: t.relativeOffset,
     offset: dataOffset + t.relativeOffset,
     byteLength: t.byteLength,
     elements: t.elements,
     source,
   }));
+  checkTensorData(tensors, raw, source, options.allowMissingData ?? false);
+  return createGgufFile({ version, alignment, dataOffset, kv, tensors, sources: [source] });
+}
 
-  // Tensor data must lie inside the file and must not overlap.
-  const sorted = raw.slice().sort((a, b) => a.relativeOffset - b.relativeOffset);
-  for (let i = 0; i < sorted.length; i++) {
-    const t = sorted[i];
-    const end = dataOffset + t.relativeOffset + t.byteLength;
-    if (!options.allowMissingData && end > source.size) {
-      throw new GgufTensorError(
-        `Tensor "${t.name}" data (${t.byteLength} bytes at ${dataOffset + t.relativeOffset}) extends past the end of the file ` +
-          `(${source.size} bytes): the file is truncated. Download it again.`,
-        t.name,
-        t.at,
+export function alignUp(n: number, alignment: number): number {
+  return Math.ceil(n / alignment) * alignment;
+}
+
+async function readHeader(c: Cursor): Promise<number> {
+  await c.fill(8, 'the GGUF header (magic and version)');
+  const magic = c.u32();
+  if (magic !== GGUF_MAGIC) {
+    const b = [magic & 0xff, (magic >> 8) & 0xff, (magic >> 16) & 0xff, magic >>> 24];
+    throw new GgufMagicError(String.fromCharCode(...b.map((x) => (x >= 32 && x < 127 ? x : 0x3f))));
+  }
+  const version = c.u32();
+  // A big-endian file stores version 3 as bytes 00 00 00 03, which read little-endian leaves the low half zero.
+  if (version !== 0 && (version & 0xffff) === 0) {
+    throw new GgufVersionError(
+      'This GGUF file is big-endian; llamats reads little-endian files only. Convert it with ' +
+        "gguf-py's `gguf-convert-endian` (or re-convert the model on a little-endian machine).",
+      version >>> 24,
+    );
+  }
+  if (!GGUF_SUPPORTED_VERSIONS.includes(version)) {
+    throw new GgufVersionError(
+      version === 1
+        ? 'GGUF version 1 files are not supported: re-convert the model with a current llama.cpp.'
+        : `Unsupported GGUF version ${version}; this reader supports versions ${GGUF_SUPPORTED_VERSIONS.join(' and ')}. ` +
+            'The file may come from a newer tool than this reader, or be corrupt.',
+      version,
+    );
+  }
+  return version;
+}
+
+async function readMetadata(c: Cursor, kvCount: number, signal: AbortSignal | undefined): Promise<GgufKV[]> {
+  const kv: GgufKV[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < kvCount; i++) {
+    signal?.throwIfAborted();
+    const at = c.offset;
+    const what = `metadata key ${i}`;
+    const key = c.tryString(what) ?? (await c.readString(what));
+    if (seen.has(key)) {
+      throw new GgufMetadataError(
+        `Duplicate metadata key "${key}": the file is corrupt (llama.cpp rejects it too)`,
+        at,
       );
     }
-    const next = sorted[i + 1];
+    seen.add(key);
+    if (!c.has(4)) await c.fill(4, `the type of "${key}"`);
+    const typeAt = c.offset;
+    const type = c.u32();
+    checkValueType(type, key, typeAt);
+    const value = await readValue(c, type, key, 0);
+    kv.push({ key, type, value });
+  }
+  return kv;
+}
+
+function alignmentOf(kv: readonly GgufKV[]): number {
+  const entry = kv.find((e) => e.key === 'general.alignment');
+  if (!entry) return GGUF_DEFAULT_ALIGNMENT;
+  const a = entry.value;
+  if (typeof a !== 'number' || !Number.isInteger(a) || a <= 0 || (a & (a - 1)) !== 0) {
+    throw new GgufMetadataError(
+      `general.alignment must be a power of two, got ${String(a)}: the file is corrupt or was written by a broken tool`,
+    );
+  }
+  return a;
+}
+
+interface RawTensor {
+  readonly name: string;
+  readonly shape: number[];
+  readonly type: GgmlType;
+  readonly relativeOffset: number;
+  readonly elements: number;
+  readonly byteLength: number;
+  /** File offset of its tensor info, for messages. */
+  readonly at: number;
+}
+
+async function readTensorInfos(
+  c: Cursor,
+  tensorCount: number,
+  alignment: number,
+  signal: AbortSignal | undefined,
+): Promise<RawTensor[]> {
+  const raw: RawTensor[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < tensorCount; i++) {
+    signal?.throwIfAborted();
+    const at = c.offset;
+    const what = `the name of tensor ${i}`;
+    const name = c.tryString(what) ?? (await c.readString(what));
+    if (names.has(name)) throw new GgufTensorError(`Duplicate tensor name "${name}": the file is corrupt`, name, at);
+    names.add(name);
+    if (!c.has(4)) await c.fill(4, `the dimension count of "${name}"`);
+    const nDims = c.u32();
+    if (nDims < 1 || nDims > GGML_MAX_DIMS) {
+      throw new GgufTensorError(
+        `Tensor "${name}" has ${nDims} dimensions; ggml allows 1 to ${GGML_MAX_DIMS}: the file is corrupt`,
+        name,
+        at,
+      );
+    }
+    if (!c.has(8 * nDims + 12)) await c.fill(8 * nDims + 12, `the shape, type and offset of "${name}"`);
+    const shape: number[] = [];
+    let elements = 1;
+    for (let d = 0; d < nDims; d++) {
+      const n = c.u64Number();
+      shape.push(n);
+      elements *= n;
+    }
+    // Only a file's worth of data can be described; anything near 2^53 elements is corruption.
+    if (!Number.isSafeInteger(elements) || shape.some((n) => !Number.isSafeInteger(n))) {
+      throw new GgufTensorError(
+        `Tensor "${name}" has shape [${shape.join(', ')}], far larger than any file: the file is corrupt`,
+        name,
+        at,
+      );
+    }
+    const typeAt = c.offset;
+    const type = c.u32() as GgmlType;
+    const typeInfo = ggmlTypeInfo(type, { tensor: name, offset: typeAt });
+    if (shape[0] % typeInfo.blockSize !== 0) {
+      throw new GgufTensorError(
+        `Tensor "${name}" has rows of ${shape[0]} values, not a multiple of the ${typeInfo.name} block size ` +
+          `${typeInfo.blockSize}: the file is corrupt`,
+        name,
+        at,
+      );
+    }
+    const offsetAt = c.offset;
+    const relativeOffset = c.u64Number();
+    if (relativeOffset % alignment !== 0) {
+      throw new GgufTensorError(
+        `Tensor "${name}" starts at data offset ${relativeOffset}, not aligned to ${alignment} bytes: the file is corrupt`,
+        name,
+        offsetAt,
+      );
+    }
+    const byteLength = (elements / typeInfo.blockSize) * typeInfo.bytesPerBlock;
+    raw.push({ name, shape, type, relativeOffset, elements, byteLength, at });
+  }
+  return raw;
+}
+
+/** Tensor data must lie inside the file and tensors must not overlap. */
+function checkTensorData(
+  tensors: readonly GgufTensorInfo[],
+  raw: readonly RawTensor[],
+  source: ByteSource,
+  allowMissingData: boolean,
+): void {
+  const order = raw.map((_, i) => i).sort((a, b) => raw[a].relativeOffset - raw[b].relativeOffset);
+  for (let k = 0; k < order.length; k++) {
+    const t = tensors[order[k]];
+    const at = raw[order[k]].at;
+    const end = t.offset + t.byteLength;
+    if (!allowMissingData && end > source.size) {
+      throw new GgufTensorError(
+        `Tensor "${t.name}" data (${t.byteLength} bytes at ${t.offset}) extends past the end of ${source.name} ` +
+          `(${source.size} bytes): the file is truncated. Download it again.`,
+        t.name,
+        at,
+      );
+    }
+    const next = k + 1 < order.length ? tensors[order[k + 1]] : undefined;
     if (next && t.relativeOffset + t.byteLength > next.relativeOffset) {
-      throw new GgufTensorError(`Tensors "${t.name}" and "${next.name}" overlap`, t.name, t.at);
+      throw new GgufTensorError(
+        `Tensors "${t.name}" (data offset ${t.relativeOffset}, ${t.byteLength} bytes) and "${next.name}" ` +
+          `(data offset ${next.relativeOffset}) overlap: the file is corrupt`,
+        t.name,
+        at,
+      );
     }
   }
-
-  return new ParsedGguf(version, alignment, dataOffset, kv, tensors, source, [source]);
 }
 
 function checkValueType(type: number, key: string, at: number): asserts type is GgufValueType {
-  if (!(type in GGUF_VALUE_SIZE)) {
-    throw new GgufMetadataError(`Metadata "${key}" has unknown value type ${type}`, at);
+  if (!Object.hasOwn(GGUF_VALUE_SIZE, type)) {
+    throw new GgufMetadataError(
+      `Metadata "${key}" has unknown value type ${type} (known: 0 to 12): the file is corrupt`,
+      at,
+    );
   }
-}
-
-async function readString(c: Cursor, what: string): Promise<string> {
-  await c.need(8, `the length of ${what}`);
-  const at = c.offset;
-  const len = c.u64Number();
-  if (len > c.remaining) {
-    throw new GgufLimitError(`${what} claims ${len} bytes but only ${c.remaining} remain in the file`, at);
-  }
-  await c.need(len, what);
-  const s = c.utf8(len);
-  if (s === undefined) throw new GgufMetadataError(`${what} is not valid UTF-8`, at + 8);
-  return s;
 }
 
 async function readValue(c: Cursor, type: GgufValueType, key: string, depth: number): Promise<GgufValue> {
-  switch (type) {
-    case GgufValueType.STRING:
-      return readString(c, `the value of "${key}"`);
-    case GgufValueType.ARRAY:
-      return readArray(c, key, depth);
-    default: {
-      const size = GGUF_VALUE_SIZE[type];
-      await c.need(size, `the value of "${key}"`);
-      return readScalar(c, type);
-    }
+  if (type === GgufValueType.STRING) {
+    const what = `the value of "${key}"`;
+    return c.tryString(what) ?? (await c.readString(what));
   }
+  if (type === GgufValueType.ARRAY) return readArray(c, key, depth);
+  const size = GGUF_VALUE_SIZE[type];
+  if (!c.has(size)) await c.fill(size, `the value of "${key}"`);
+  return readScalar(c, type);
 }
+
+const SCALAR_READERS: Partial<Record<GgufValueType, (c: Cursor) => number | bigint | boolean>> = {
+  [GgufValueType.UINT8]: (c) => c.u8(),
+  [GgufValueType.INT8]: (c) => c.i8(),
+  [GgufValueType.UINT16]: (c) => c.u16(),
+  [GgufValueType.INT16]: (c) => c.i16(),
+  [GgufValueType.UINT32]: (c) => c.u32(),
+  [GgufValueType.INT32]: (c) => c.i32(),
+  [GgufValueType.FLOAT32]: (c) => c.f32(),
+  [GgufValueType.BOOL]: (c) => c.u8() !== 0,
+  [GgufValueType.UINT64]: (c) => c.u64(),
+  [GgufValueType.INT64]: (c) => c.i64(),
+  [GgufValueType.FLOAT64]: (c) => c.f64(),
+};
 
 function readScalar(c: Cursor, type: GgufValueType): number | bigint | boolean {
-  switch (type) {
-    case GgufValueType.UINT8:
-      return c.u8();
-    case GgufValueType.INT8:
-      return c.i8();
-    case GgufValueType.UINT16:
-      return c.u16();
-    case GgufValueType.INT16:
-      return c.i16();
-    case GgufValueType.UINT32:
-      return c.u32();
-    case GgufValueType.INT32:
-      return c.i32();
-    case GgufValueType.FLOAT32:
-      return c.f32();
-    case GgufValueType.BOOL:
-      return c.u8() !== 0;
-    case GgufValueType.UINT64:
-      return c.u64();
-    case GgufValueType.INT64:
-      return c.i64();
-    case GgufValueType.FLOAT64:
-      return c.f64();
-    default:
-      throw new Error(`not a scalar type: ${type}`);
-  }
+  return SCALAR_READERS[type]!(c);
 }
 
+/** Typed-array constructors for numeric array items (little-endian hosts only, like ggml itself). */
 const TYPED_ARRAY: Partial<Record<GgufValueType, { new (b: ArrayBuffer): GgufArray['values'] }>> = {
   [GgufValueType.UINT8]: Uint8Array,
   [GgufValueType.INT8]: Int8Array,
@@ -317,34 +301,41 @@ const TYPED_ARRAY: Partial<Record<GgufValueType, { new (b: ArrayBuffer): GgufArr
 
 async function readArray(c: Cursor, key: string, depth: number): Promise<GgufArray> {
   if (depth >= MAX_ARRAY_DEPTH) {
-    throw new GgufMetadataError(`Metadata "${key}" nests arrays more than ${MAX_ARRAY_DEPTH} deep`, c.offset);
+    throw new GgufMetadataError(
+      `Metadata "${key}" nests arrays more than ${MAX_ARRAY_DEPTH} deep: the file is corrupt`,
+      c.offset,
+    );
   }
-  await c.need(12, `the array header of "${key}"`);
+  if (!c.has(12)) await c.fill(12, `the array header of "${key}"`);
   const at = c.offset;
   const itemType = c.u32();
   checkValueType(itemType, key, at);
   const count = c.u64Number();
-  const minItem = itemType === GgufValueType.STRING ? 8 : itemType === GgufValueType.ARRAY ? 12 : GGUF_VALUE_SIZE[itemType];
+  const minItem =
+    itemType === GgufValueType.STRING ? 8 : itemType === GgufValueType.ARRAY ? 12 : GGUF_VALUE_SIZE[itemType];
   if (count * minItem > c.remaining) {
     throw new GgufLimitError(
-      `Array "${key}" claims ${count} items but only ${c.remaining} bytes remain in the file`,
+      `Array "${key}" claims ${count} items but only ${c.remaining} bytes remain in the file: the file is corrupt`,
       at + 4,
     );
   }
   const Typed = TYPED_ARRAY[itemType];
   if (Typed) {
     const n = count * GGUF_VALUE_SIZE[itemType];
-    await c.need(n, `the array "${key}"`);
+    if (!c.has(n)) await c.fill(n, `the array "${key}"`);
     return { itemType, values: new Typed(c.bytes(n).buffer as ArrayBuffer) };
   }
   if (itemType === GgufValueType.BOOL) {
-    await c.need(count, `the array "${key}"`);
+    if (!c.has(count)) await c.fill(count, `the array "${key}"`);
     return { itemType, values: Array.from(c.bytes(count), (b) => b !== 0) };
   }
   if (itemType === GgufValueType.STRING) {
     const values: string[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      values[i] = await readString(c, `item ${i} of "${key}"`);
+    let i = 0;
+    const what = () => `item ${i} of "${key}"`;
+    for (; i < count; i++) {
+      // Synchronous while the window holds the next string; awaits only to refill.
+      values[i] = c.tryString(what) ?? (await c.readString(what));
     }
     return { itemType, values };
   }
