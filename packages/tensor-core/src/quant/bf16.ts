@@ -1,15 +1,23 @@
-// BF16: the top 16 bits of an f32, little-endian.
+/**
+ * BF16: the top 16 bits of an f32, 2 bytes per value, little-endian. Dequantizing writes the f32 bit
+ * pattern `bits << 16`, exact for every value. Quantizing rounds to nearest even and keeps NaNs quiet,
+ * as ggml's `ggml_compute_fp32_to_bf16`.
+ */
 import { GgmlType } from '@llamats/gguf-format';
-import { bf16ToF32, f32ToBf16 } from '../f16.js';
-import { type QuantFormat, viewOf } from './format.js';
+import { f32ToBf16 } from '../f16.js';
+import type { QuantFormat } from './format.js';
 
 export const bf16Format: QuantFormat = {
   type: GgmlType.BF16,
   dequantize(src, dst, n) {
-    for (let i = 0; i < n; i++) dst[i] = bf16ToF32(src[2 * i] | (src[2 * i + 1] << 8));
+    const out = new Uint32Array(dst.buffer, dst.byteOffset, n);
+    for (let i = 0; i < n; i++) out[i] = (src[2 * i] << 16) | (src[2 * i + 1] << 24);
   },
   quantize(src, dst, n) {
-    const v = viewOf(dst);
-    for (let i = 0; i < n; i++) v.setUint16(i * 2, f32ToBf16(src[i]), true);
+    for (let i = 0; i < n; i++) {
+      const b = f32ToBf16(src[i]);
+      dst[2 * i] = b & 0xff;
+      dst[2 * i + 1] = b >> 8;
+    }
   },
 };

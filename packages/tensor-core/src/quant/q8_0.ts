@@ -1,35 +1,43 @@
-// Q8_0: blocks of 32 values, 34 bytes: { half d; int8 qs[32]; }, x[i] = d * qs[i].
+/**
+ * Q8_0: blocks of 32 values in 34 bytes.
+ *
+ * ```
+ * struct block_q8_0 {   // 34 bytes
+ *   half   d;           // [0, 2)   scale
+ *   int8_t qs[32];      // [2, 34)
+ * };
+ * x[j] = d * qs[j]
+ * ```
+ */
 import { GgmlType } from '@llamats/gguf-format';
-import { f32ToF16, halfToFloatTable } from '../f16.js';
-import { roundAway } from './rounding.js';
 import type { QuantFormat } from './format.js';
+import { halfToFloatTable, readHalf, writeHalf } from './half.js';
+import { f32, roundAway } from './rounding.js';
 
-const QK = 32;
-const BLOCK_BYTES = 34;
+export const Q8_0_BLOCK = 32;
+export const Q8_0_BYTES = 34;
 
 export const q8_0Format: QuantFormat = {
   type: GgmlType.Q8_0,
   dequantize(src, dst, n) {
     const half = halfToFloatTable();
-    for (let b = 0; b < n / QK; b++) {
-      const o = b * BLOCK_BYTES;
-      const d = half[src[o] | (src[o + 1] << 8)];
-      for (let j = 0; j < QK; j++) dst[b * QK + j] = d * ((src[o + 2 + j] << 24) >> 24);
+    for (let b = 0, o = 0, y = 0; b < n / Q8_0_BLOCK; b++, o += Q8_0_BYTES, y += Q8_0_BLOCK) {
+      const d = readHalf(half, src, o);
+      for (let j = 0; j < Q8_0_BLOCK; j++) dst[y + j] = d * ((src[o + 2 + j] << 24) >> 24);
     }
   },
   quantize(src, dst, n) {
-    // f32 arithmetic as in ggml's quantize_row_q8_0_ref (Math.fround), roundf = half away from zero.
-    const fr = Math.fround;
-    for (let b = 0; b < n / QK; b++) {
+    // quantize_row_q8_0_ref: d = amax / 127, levels roundf(x / d) (half away from zero).
+    for (let b = 0, o = 0, x = 0; b < n / Q8_0_BLOCK; b++, o += Q8_0_BYTES, x += Q8_0_BLOCK) {
       let amax = 0;
-      for (let j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(src[b * QK + j]));
-      const d = fr(amax / 127);
-      const id = d ? fr(1 / d) : 0;
-      const o = b * BLOCK_BYTES;
-      const h = f32ToF16(d);
-      dst[o] = h & 0xff;
-      dst[o + 1] = h >> 8;
-      for (let j = 0; j < QK; j++) dst[o + 2 + j] = roundAway(fr(src[b * QK + j] * id)) & 0xff;
+      for (let j = 0; j < Q8_0_BLOCK; j++) {
+        const a = Math.abs(src[x + j]);
+        if (a > amax) amax = a; // MAX(amax, fabsf(v))
+      }
+      const d = f32(amax / 127);
+      const id = d ? f32(1 / d) : 0;
+      writeHalf(dst, o, d);
+      for (let j = 0; j < Q8_0_BLOCK; j++) dst[o + 2 + j] = roundAway(f32(src[x + j] * id)) & 0xff;
     }
   },
 };
