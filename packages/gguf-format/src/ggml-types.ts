@@ -4,7 +4,10 @@
  */
 import { GgufUnknownTypeError } from './errors.js';
 
-/** ggml type ids as written in GGUF tensor infos (ggml.h `enum ggml_type`). Gaps are retired ids. */
+/**
+ * ggml type ids as written in GGUF tensor infos (ggml.h `enum ggml_type`). Gaps are retired ids:
+ * 4 and 5 (Q4_2, Q4_3), 31 to 33 (Q4_0_4_4...) and 36 to 38 (IQ4_NL_4_4...), which ggml no longer reads.
+ */
 export enum GgmlType {
   F32 = 0,
   F16 = 1,
@@ -38,6 +41,9 @@ export enum GgmlType {
   TQ1_0 = 34,
   TQ2_0 = 35,
   MXFP4 = 39,
+  NVFP4 = 40,
+  Q1_0 = 41,
+  Q2_0 = 42,
 }
 
 export type GgmlTypeName = keyof typeof GgmlType;
@@ -53,7 +59,8 @@ export interface GgmlTypeInfo {
   readonly quantized: boolean;
 }
 
-// [name, blockSize, bytesPerBlock]; byte counts follow the block structs in ggml-common.h.
+// [name, blockSize, bytesPerBlock]; byte counts follow the block structs in ggml-common.h and agree with
+// ggml.c `type_traits` and gguf-py `GGML_QUANT_SIZES` (ggml-types.test.ts re-derives each from its struct).
 const TABLE: ReadonlyArray<readonly [GgmlTypeName, number, number]> = [
   ['F32', 1, 4],
   ['F16', 1, 2],
@@ -69,24 +76,27 @@ const TABLE: ReadonlyArray<readonly [GgmlTypeName, number, number]> = [
   ['Q5_K', 256, 176], // half d, dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]
   ['Q6_K', 256, 210], // u8 ql[128]; u8 qh[64]; i8 scales[16]; half d
   ['Q8_K', 256, 292], // f32 d; i8 qs[256]; i16 bsums[16]
-  ['IQ2_XXS', 256, 66],
-  ['IQ2_XS', 256, 74],
-  ['IQ3_XXS', 256, 98],
-  ['IQ1_S', 256, 50],
+  ['IQ2_XXS', 256, 66], // half d; u16 qs[32]
+  ['IQ2_XS', 256, 74], // half d; u16 qs[32]; u8 scales[8]
+  ['IQ3_XXS', 256, 98], // half d; u8 qs[96] (grid indices + signs/scales)
+  ['IQ1_S', 256, 50], // half d; u8 qs[32]; u16 qh[8]
   ['IQ4_NL', 32, 18], // half d; u8 qs[16]
-  ['IQ3_S', 256, 110],
-  ['IQ2_S', 256, 82],
+  ['IQ3_S', 256, 110], // half d; u8 qs[64]; u8 qh[8]; u8 signs[32]; u8 scales[4]
+  ['IQ2_S', 256, 82], // half d; u8 qs[64]; u8 qh[8]; u8 scales[8]
   ['IQ4_XS', 256, 136], // half d; u16 scales_h; u8 scales_l[4]; u8 qs[128]
   ['I8', 1, 1],
   ['I16', 1, 2],
   ['I32', 1, 4],
   ['I64', 1, 8],
   ['F64', 1, 8],
-  ['IQ1_M', 256, 56],
+  ['IQ1_M', 256, 56], // u8 qs[32]; u8 qh[16]; u8 scales[8] (the scale is packed into the scales)
   ['BF16', 1, 2],
-  ['TQ1_0', 256, 54],
-  ['TQ2_0', 256, 66],
+  ['TQ1_0', 256, 54], // u8 qs[48]; u8 qh[4]; half d
+  ['TQ2_0', 256, 66], // u8 qs[64]; half d
   ['MXFP4', 32, 17], // u8 e (E8M0 scale); u8 qs[16]
+  ['NVFP4', 64, 36], // u8 d[4] (E4M3 scale per 16 values); u8 qs[32]
+  ['Q1_0', 128, 18], // half d; u8 qs[16] (1 bit per value)
+  ['Q2_0', 64, 18], // half d; u8 qs[16] (2 bits per value)
 ];
 
 const BY_ID = new Map<number, GgmlTypeInfo>();
