@@ -4,8 +4,9 @@
  * same scales and levels as llama.cpp's `llama-quantize` without an importance matrix.
  *
  * Each works on `n` values `x[xo .. xo + n)` and writes one level per value into `L[lo .. lo + n)`.
- * Multiply-adds marked `fma32` are fused in ggml's x86 / ARM builds (C compilers contract `a * b + c` there);
- * the fixture tests compare our bytes with llama.cpp's to keep that honest.
+ * Every multiply-add is rounded twice (no fused multiply-add), as the C source says and as the llama.cpp
+ * build that wrote our fixture models computed: requantizing the fixtures' F32 weights reproduces their
+ * K-quant bytes exactly (`fixture-requant.test.ts`), and fusing them would not.
  */
 import { f32, nearestInt } from './rounding.js';
 
@@ -173,8 +174,7 @@ export function makeQkx2Quants(
     fit.min = -min;
     return 0;
   }
-  const range = f32(max - min);
-  let iscale = f32(nmax / range);
+  let iscale = f32(nmax / f32(max - min));
   let scale = f32(1 / iscale);
   let bestError = 0;
   for (let i = 0; i < n; i++) {
@@ -191,7 +191,8 @@ export function makeQkx2Quants(
   }
   const aux = fit.aux;
   for (let is = 0; is <= nstep; is++) {
-    iscale = f32(f32(f32(rmin + f32(rdelta * is)) + nmax) / range);
+    // `min` moves to the best fit found so far, so the range is recomputed every step
+    iscale = f32(f32(f32(rmin + f32(rdelta * is)) + nmax) / f32(max - min));
     let sumL = 0;
     let sumL2 = 0;
     let sumXL = 0;

@@ -12,7 +12,7 @@
 import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
-import { f32, fma32 } from './rounding.js';
+import { f32 } from './rounding.js';
 
 export const Q4_0_BLOCK = 32;
 export const Q4_0_BYTES = 18;
@@ -32,8 +32,8 @@ export const q4_0Format: QuantFormat = {
   },
   quantize(src, dst, n) {
     // quantize_row_q4_0_ref: d = max / -8 where max is the value of largest magnitude, so that value maps
-    // to level 0 exactly; levels are (int8)(x * id + 8.5) capped at 15, with the multiply-add fused as
-    // ggml's compiled code does.
+    // to level 0 exactly; levels are (int8)(x * id + 8.5) capped at 15. (A build of ggml that fuses
+    // x * id + 8.5 into one fma can differ in rare ties; the fixture models match the unfused form.)
     for (let b = 0, o = 0, x = 0; b < n / Q4_0_BLOCK; b++, o += Q4_0_BYTES, x += Q4_0_BLOCK) {
       let amax = 0;
       let max = 0;
@@ -48,8 +48,8 @@ export const q4_0Format: QuantFormat = {
       const id = d ? f32(1 / d) : 0;
       writeHalf(dst, o, d);
       for (let j = 0; j < 16; j++) {
-        const q0 = Math.min(15, Math.trunc(fma32(src[x + j], id, 8.5)));
-        const q1 = Math.min(15, Math.trunc(fma32(src[x + j + 16], id, 8.5)));
+        const q0 = Math.min(15, Math.trunc(f32(f32(src[x + j] * id) + 8.5)));
+        const q1 = Math.min(15, Math.trunc(f32(f32(src[x + j + 16] * id) + 8.5)));
         dst[o + 2 + j] = q0 | (q1 << 4);
       }
     }

@@ -13,7 +13,7 @@
 import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
-import { FLT_MAX, f32, fma32 } from './rounding.js';
+import { FLT_MAX, f32 } from './rounding.js';
 
 export const Q4_1_BLOCK = 32;
 export const Q4_1_BYTES = 20;
@@ -47,8 +47,8 @@ export const q4_1Format: QuantFormat = {
       writeHalf(dst, o, d);
       writeHalf(dst, o + 2, min);
       for (let j = 0; j < 16; j++) {
-        const q0 = Math.min(15, Math.trunc(fma32(f32(src[x + j] - min), id, 0.5)));
-        const q1 = Math.min(15, Math.trunc(fma32(f32(src[x + j + 16] - min), id, 0.5)));
+        const q0 = Math.min(15, Math.trunc(f32(f32(f32(src[x + j] - min) * id) + 0.5)));
+        const q1 = Math.min(15, Math.trunc(f32(f32(f32(src[x + j + 16] - min) * id) + 0.5)));
         dst[o + 4 + j] = q0 | (q1 << 4);
       }
     }

@@ -13,7 +13,7 @@
 import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
-import { f32, fma32 } from './rounding.js';
+import { f32 } from './rounding.js';
 
 export const Q5_0_BLOCK = 32;
 export const Q5_0_BYTES = 22;
@@ -68,7 +68,7 @@ export const q5_0Format: QuantFormat = {
       const d = f32(max / -16);
       const id = d ? f32(1 / d) : 0;
       writeHalf(dst, o, d);
-      for (let j = 0; j < Q5_0_BLOCK; j++) levels[j] = Math.min(31, Math.trunc(fma32(src[x + j], id, 16.5)));
+      for (let j = 0; j < Q5_0_BLOCK; j++) levels[j] = Math.min(31, Math.trunc(f32(f32(src[x + j] * id) + 16.5)));
       packQ5(levels, dst, o + 2, o + 6);
     }
   },

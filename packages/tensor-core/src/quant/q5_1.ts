@@ -15,7 +15,7 @@ import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
 import { packQ5, readQh } from './q5_0.js';
-import { FLT_MAX, f32, fma32 } from './rounding.js';
+import { FLT_MAX, f32 } from './rounding.js';
 
 export const Q5_1_BLOCK = 32;
 export const Q5_1_BYTES = 24;
@@ -51,7 +51,7 @@ export const q5_1Format: QuantFormat = {
       const id = d ? f32(1 / d) : 0;
       writeHalf(dst, o, d);
       writeHalf(dst, o + 2, min);
-      for (let j = 0; j < Q5_1_BLOCK; j++) levels[j] = Math.trunc(fma32(f32(src[x + j] - min), id, 0.5)) & 0xff;
+      for (let j = 0; j < Q5_1_BLOCK; j++) levels[j] = Math.trunc(f32(f32(f32(src[x + j] - min) * id) + 0.5)) & 0xff;
       packQ5(levels, dst, o + 4, o + 8);
     }
   },

@@ -12,16 +12,6 @@ export const FLT_MAX = 3.4028234663852886e38;
 /** Rounds to float32 (the result of every C `float` operation). */
 export const f32 = Math.fround;
 
-/**
- * A fused multiply-add rounded once to float32, `fmaf(a, b, c)`, for f32 operands. The product of two f32
- * values is exact in a double; the sum can round once in double before the f32 rounding, which differs
- * from a true fma only when the exponents of `a * b` and `c` are more than 29 apart (then both round alike
- * unless the double sum lands on an f32 tie, which needs the discarded bits to be exactly a half).
- */
-export function fma32(a: number, b: number, c: number): number {
-  return Math.fround(a * b + c);
-}
-
 /** C `roundf`: rounds half away from zero (JS `Math.round` rounds half towards +infinity). */
 export function roundAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
