@@ -152,7 +152,13 @@ const MISTRAL = `{{- bos_token -}}${SPLIT_SYSTEM}
 
 const ZEPHYR = `
 {%- for m in messages -%}
-  {{- '<|' + m['role'] + '|>\\n' + m['content'] + eos_token + '\\n' -}}
+  {%- if m['role'] == 'user' -%}
+    {{- '<|user|>\\n' + m['content'] + eos_token + '\\n' -}}
+  {%- elif m['role'] == 'system' -%}
+    {{- '<|system|>\\n' + m['content'] + eos_token + '\\n' -}}
+  {%- elif m['role'] == 'assistant' -%}
+    {{- '<|assistant|>\\n' + m['content'] + eos_token + '\\n' -}}
+  {%- endif -%}
 {%- endfor -%}
 {%- if add_generation_prompt -%}{{- '<|assistant|>\\n' -}}{%- endif -%}`;
 

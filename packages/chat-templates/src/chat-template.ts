@@ -57,7 +57,10 @@ function tokenText(gguf: GgufMetadataSource, tokens: readonly unknown[] | undefi
 }
 
 /** Guesses a built-in format for a GGUF without a template, from marker tokens and the model's name. */
-function guessFromGguf(gguf: GgufMetadataSource, tokens: readonly unknown[] | undefined): BuiltinTemplateName | undefined {
+function guessFromGguf(
+  gguf: GgufMetadataSource,
+  tokens: readonly unknown[] | undefined,
+): BuiltinTemplateName | undefined {
   const vocab = new Set(tokens?.filter((t): t is string => typeof t === 'string' && t.startsWith('<')));
   if (vocab.has('<|start_header_id|>') && vocab.has('<|eot_id|>')) return 'llama3';
   if (vocab.has('<|im_start|>')) return 'chatml';
@@ -71,7 +74,7 @@ function guessFromGguf(gguf: GgufMetadataSource, tokens: readonly unknown[] | un
     [/koala/, 'koala'],
     [/wizard/, 'wizardlm'],
     [/alpaca/, 'alpaca'],
-    [/llama[-_ ]?2.*chat|llama[-_ ]?2/, 'llama2'],
+    [/llama[-_ ]?v?2/, 'llama2'],
   ];
   return byName.find(([re]) => re.test(name))?.[1];
 }

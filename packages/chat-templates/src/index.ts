@@ -1,4 +1,10 @@
-export { type BuiltinTemplate, type BuiltinTemplateName, BUILTIN_TEMPLATES, builtinTemplateNames, findBuiltinTemplate } from './builtins.js';
+export {
+  BUILTIN_TEMPLATES,
+  type BuiltinTemplate,
+  type BuiltinTemplateName,
+  builtinTemplateNames,
+  findBuiltinTemplate,
+} from './builtins.js';
 export {
   ChatTemplate,
   type ChatTemplateInit,
@@ -7,7 +13,13 @@ export {
   type TemplateOrigin,
 } from './chat-template.js';
 export { detectTemplateName } from './detect.js';
-export { ChatTemplateError, TemplateError, TemplateRenderError, TemplateSyntaxError, UnknownTemplateError } from './errors.js';
+export {
+  ChatTemplateError,
+  TemplateError,
+  TemplateRenderError,
+  TemplateSyntaxError,
+  UnknownTemplateError,
+} from './errors.js';
 export {
   type ChatMessage,
   type ContentPart,
