@@ -126,7 +126,12 @@ export class UrlSource implements ByteSource {
     });
     if (res.status !== 206) {
       await res.body?.cancel();
-      throw new ByteSourceError(`HTTP ${res.status} reading bytes ${offset}-${offset + length - 1} of ${this.url}`);
+      throw new ByteSourceError(
+        res.status === 200
+          ? `The server for ${this.url} stopped honouring HTTP Range requests (200 instead of 206 for bytes ` +
+              `${offset}-${offset + length - 1}). Download the file and open it from disk.`
+          : `HTTP ${res.status} ${res.statusText} reading bytes ${offset}-${offset + length - 1} of ${this.url}`,
+      );
     }
     const buf = new Uint8Array(await res.arrayBuffer());
     if (buf.byteLength !== length) {

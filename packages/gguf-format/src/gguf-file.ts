@@ -37,6 +37,8 @@ export interface GgufFile {
   /** Value of a key, or undefined. */
   get(key: string): GgufValue | undefined;
   tensor(name: string): GgufTensorInfo | undefined;
+  /** Closes every source (all parts of a split model). Safe to call twice. */
+  close(): Promise<void>;
 }
 
 /** The layout facts of one file, shared by the single-file and split forms. */
@@ -77,6 +79,9 @@ class ParsedGguf implements GgufFile {
   }
   tensor(name: string): GgufTensorInfo | undefined {
     return this.byName.get(name);
+  }
+  async close(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.close?.()));
   }
 }
 

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './ggml-types.js';
 export * from './llama-hparams.js';
 export * from './metadata.js';
+export * from './open-url.js';
 export {
   alignUp,
   GGML_MAX_DIMS,

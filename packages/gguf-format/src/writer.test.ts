@@ -41,7 +41,7 @@ const allTypes: GgufKV[] = [
   { key: 'i16', type: GgufValueType.INT16, value: -32768 },
   { key: 'u32', type: GgufValueType.UINT32, value: 4294967295 },
   { key: 'i32', type: GgufValueType.INT32, value: -2147483648 },
-  { key: 'f32', type: GgufValueType.FLOAT32, value: Math.fround(3.14159) },
+  { key: 'f32', type: GgufValueType.FLOAT32, value: Math.fround(2.5e-3) },
   { key: 'bool', type: GgufValueType.BOOL, value: true },
   { key: 'str', type: GgufValueType.STRING, value: 'héllo ▁wörld 🦙' },
   { key: 'u64', type: GgufValueType.UINT64, value: 18446744073709551615n },
@@ -123,6 +123,15 @@ describe('writer: value types', () => {
       expect(bytes.byteLength).toBe(g.dataOffset - ((32 - (bytes.byteLength % 32)) % 32));
     });
   }
+
+  it('pads a tensor-less file only when asked (padEmpty)', async () => {
+    const kv: GgufKV[] = [{ key: 'general.name', type: GgufValueType.STRING, value: 'x' }];
+    const plain = await writeGgufToBuffer({ kv, tensors: [] });
+    const padded = await writeGgufToBuffer({ kv, tensors: [], padEmpty: true });
+    expect(padded.byteLength % 32).toBe(0);
+    expect(plain.byteLength).toBeLessThan(padded.byteLength);
+    expect(padded.subarray(0, plain.byteLength)).toEqual(plain);
+  });
 
   it('accepts plain number arrays for numeric items and safe numbers for 64-bit values', async () => {
     const kv: GgufKV[] = [
