@@ -3,9 +3,15 @@
  * it without an importance matrix: weights x^2, 7 scale trials either side), shared by both types.
  */
 import { writeHalf } from './half.js';
-import { bestIndexInt8, KVALUES_IQ4NL } from './iq4-levels.js';
+import { bestIndexInt8 as bestIndexInt8Fn, KVALUES_IQ4NL } from './iq4-levels.js';
 import { GROUP_MAX_EPS } from './k-quant-fit.js';
-import { f32, nearestInt } from './rounding.js';
+import { nearestInt as nearestIntFn } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
+// Local bindings for the hot loops: a module-namespace lookup per call (what test runners' module transforms
+// emit for imported functions) costs several times the arithmetic.
+const nearestInt = nearestIntFn;
+const bestIndexInt8 = bestIndexInt8Fn;
 
 const NTRY = 7;
 

@@ -1,32 +1,16 @@
 /** The 16 non-linear levels of IQ4_NL and IQ4_XS, and how values map to them and are packed. */
-import { f32 } from './rounding.js';
 
 /** ggml's `kvalues_iq4nl`: the 16 levels of IQ4_NL and IQ4_XS (sorted ascending). */
-export const KVALUES_IQ4NL: Readonly<Int8Array> = Int8Array.of(
-  -127,
-  -104,
-  -83,
-  -65,
-  -49,
-  -35,
-  -22,
-  -10,
-  1,
-  13,
-  25,
-  38,
-  53,
-  69,
-  89,
-  113,
-);
+export const KVALUES_IQ4NL: Readonly<Int8Array> = Int8Array.from([
+  -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
+]);
 
 /**
  * ggml's `best_index_int8`: the index of the level nearest to `x` in the sorted `values`, ties going to the
  * larger level (`x` picks level i once it reaches the midpoint of levels i-1 and i).
  */
 export function bestIndexInt8(values: Readonly<Int8Array>, x: number): number {
-  const x2 = f32(x + x);
+  const x2 = Math.fround(x + x); // exact, as in float (2x only overflows to infinity)
   let idx = 0;
   for (let step = values.length >> 1; step > 0; step >>= 1) {
     const j = idx + step;

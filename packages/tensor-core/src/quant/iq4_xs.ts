@@ -16,7 +16,8 @@ import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf } from './half.js';
 import { fitIq4, newIq4Fit } from './iq4-fit.js';
 import { KVALUES_IQ4NL, packIq4Levels } from './iq4-levels.js';
-import { f32 } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
 
 export const IQ4_XS_BLOCK = 256;
 export const IQ4_XS_BYTES = 136;

@@ -8,7 +8,12 @@
  * build that wrote our fixture models computed: requantizing the fixtures' F32 weights reproduces their
  * K-quant bytes exactly (`fixture-requant.test.ts`), and fusing them would not.
  */
-import { f32, nearestInt } from './rounding.js';
+import { nearestInt as nearestIntFn } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
+// Local bindings for the hot loops: a module-namespace lookup per call (what test runners' module transforms
+// emit for imported functions) costs several times the arithmetic.
+const nearestInt = nearestIntFn;
 
 /** ggml's `GROUP_MAX_EPS`: a group whose largest magnitude is below this is all zeros. */
 export const GROUP_MAX_EPS = Math.fround(1e-15);

@@ -12,7 +12,8 @@
 import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
-import { f32 } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
 
 export const Q4_0_BLOCK = 32;
 export const Q4_0_BYTES = 18;

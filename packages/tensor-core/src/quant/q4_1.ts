@@ -13,7 +13,9 @@
 import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
-import { FLT_MAX, f32 } from './rounding.js';
+import { FLT_MAX } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
 
 export const Q4_1_BLOCK = 32;
 export const Q4_1_BYTES = 20;

@@ -17,7 +17,12 @@ import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
 import { type AffineFit, makeQkx2Quants } from './k-quant-fit.js';
 import { minK4, packScaleMinK4, scaleK4 } from './k4-scales.js';
-import { f32, nearestInt } from './rounding.js';
+import { nearestInt as nearestIntFn } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
+// Local bindings for the hot loops: a module-namespace lookup per call (what test runners' module transforms
+// emit for imported functions) costs several times the arithmetic.
+const nearestInt = nearestIntFn;
 
 export const Q4_K_BLOCK = 256;
 export const Q4_K_BYTES = 144;
@@ -79,37 +84,36 @@ export function quantizeAffineK(
   nstep: number,
   pack: (L: Uint8Array, dst: Uint8Array, o: number) => void,
 ): void {
-  const fr = f32;
   for (let b = 0, o = 0, x = 0; b < n / 256; b++, o += bytesPerBlock, x += 256) {
     let maxScale = 0;
     let maxMin = 0;
     for (let j = 0; j < 8; j++) {
       const xo = x + 32 * j;
       let sumX2 = 0;
-      for (let l = 0; l < 32; l++) sumX2 = fr(sumX2 + fr(src[xo + l] * src[xo + l]));
-      const avX = fr(Math.sqrt(fr(sumX2 / 32)));
-      for (let l = 0; l < 32; l++) weights[l] = fr(avX + Math.abs(src[xo + l]));
-      scales[j] = makeQkx2Quants(32, nmax, src, xo, weights, L, 32 * j, fit, rmin, fr(0.1), nstep, false);
+      for (let l = 0; l < 32; l++) sumX2 = f32(sumX2 + f32(src[xo + l] * src[xo + l]));
+      const avX = f32(Math.sqrt(f32(sumX2 / 32)));
+      for (let l = 0; l < 32; l++) weights[l] = f32(avX + Math.abs(src[xo + l]));
+      scales[j] = makeQkx2Quants(32, nmax, src, xo, weights, L, 32 * j, fit, rmin, f32(0.1), nstep, false);
       mins[j] = fit.min;
       if (scales[j] > maxScale) maxScale = scales[j];
       if (mins[j] > maxMin) maxMin = mins[j];
     }
-    const invScale = maxScale > 0 ? fr(63 / maxScale) : 0;
-    const invMin = maxMin > 0 ? fr(63 / maxMin) : 0;
+    const invScale = maxScale > 0 ? f32(63 / maxScale) : 0;
+    const invMin = maxMin > 0 ? f32(63 / maxMin) : 0;
     for (let j = 0; j < 8; j++) {
       // uint8_t conversion, then MIN(63, .)
-      ls[j] = Math.min(63, nearestInt(fr(invScale * scales[j])) & 0xff);
-      lm[j] = Math.min(63, nearestInt(fr(invMin * mins[j])) & 0xff);
+      ls[j] = Math.min(63, nearestInt(f32(invScale * scales[j])) & 0xff);
+      lm[j] = Math.min(63, nearestInt(f32(invMin * mins[j])) & 0xff);
     }
     packScaleMinK4(dst, o + 4, ls, lm);
-    const d = writeHalf(dst, o, fr(maxScale / 63));
-    const dmin = writeHalf(dst, o + 2, fr(maxMin / 63));
+    const d = writeHalf(dst, o, f32(maxScale / 63));
+    const dmin = writeHalf(dst, o + 2, f32(maxMin / 63));
     for (let j = 0; j < 8; j++) {
-      const dj = fr(d * ls[j]);
+      const dj = f32(d * ls[j]);
       if (!dj) continue;
-      const mj = fr(dmin * lm[j]);
+      const mj = f32(dmin * lm[j]);
       for (let i = 0; i < 32; i++) {
-        const l = nearestInt(fr(fr(src[x + 32 * j + i] + mj) / dj));
+        const l = nearestInt(f32(f32(src[x + 32 * j + i] + mj) / dj));
         L[32 * j + i] = l < 0 ? 0 : l > nmax ? nmax : l;
       }
     }

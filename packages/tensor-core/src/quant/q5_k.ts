@@ -17,7 +17,8 @@ import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf } from './half.js';
 import { minK4, scaleK4 } from './k4-scales.js';
 import { quantizeAffineK } from './q4_k.js';
-import { f32 } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
 
 export const Q5_K_BLOCK = 256;
 export const Q5_K_BYTES = 176;

@@ -17,7 +17,12 @@ import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
 import { GROUP_MAX_EPS, makeQxQuants } from './k-quant-fit.js';
-import { f32, nearestInt } from './rounding.js';
+import { nearestInt as nearestIntFn } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
+// Local bindings for the hot loops: a module-namespace lookup per call (what test runners' module transforms
+// emit for imported functions) costs several times the arithmetic.
+const nearestInt = nearestIntFn;
 
 export const Q6_K_BLOCK = 256;
 export const Q6_K_BYTES = 210;

@@ -12,7 +12,12 @@
 import { GgmlType } from '@llamats/gguf-format';
 import type { QuantFormat } from './format.js';
 import { halfToFloatTable, readHalf, writeHalf } from './half.js';
-import { f32, roundAway } from './rounding.js';
+import { roundAway as roundAwayFn } from './rounding.js';
+
+const f32 = Math.fround; // every float operation rounds to f32, as in ggml's C (see rounding.ts)
+// Local bindings for the hot loops: a module-namespace lookup per call (what test runners' module transforms
+// emit for imported functions) costs several times the arithmetic.
+const roundAway = roundAwayFn;
 
 export const Q8_0_BLOCK = 32;
 export const Q8_0_BYTES = 34;

@@ -2,15 +2,12 @@
  * The rounding and float32 helpers of ggml's C reference code, exact in JavaScript doubles.
  *
  * ggml computes in `float`. A JS number is a double, so every f32 operation is written as
- * `f32(a op b)`: for +, -, *, / and sqrt of f32 operands, rounding the exact double result to f32 gives
+ * `f32(a op b)` with `f32 = Math.fround`: for +, -, *, / and sqrt of f32 operands, rounding the exact double result to f32 gives
  * the correctly rounded f32 result (a double holds more than 2 * 24 + 2 bits), so this is bit exact.
  */
 
 /** C's `FLT_MAX`. */
 export const FLT_MAX = 3.4028234663852886e38;
-
-/** Rounds to float32 (the result of every C `float` operation). */
-export const f32 = Math.fround;
 
 /** C `roundf`: rounds half away from zero (JS `Math.round` rounds half towards +infinity). */
 export function roundAway(x: number): number {
