@@ -1,6 +1,8 @@
 /**
  * The IQ4_NL / IQ4_XS quantizer (`quantize_row_iq4_nl_impl` in ggml-quants.c, as `llama-quantize` runs
  * it without an importance matrix: weights x^2, 7 scale trials either side), shared by both types.
+ * ggml's own `quantize_row_iq4_nl_ref` takes a cheaper single pass (ntry = -1); we follow `llama-quantize`,
+ * whose IQ4_NL and IQ4_XS bytes the fixture tests reproduce exactly.
  */
 import { writeHalf } from './half.js';
 import { bestIndexInt8 as bestIndexInt8Fn, KVALUES_IQ4NL } from './iq4-levels.js';
