@@ -243,7 +243,7 @@ function toJson(v: GgufValue, arrayLimit: number, headItems: number): GgufJsonVa
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 function formatBytes(n: number): string {
   let i = 0;
-  while (n >= 1024 && i < UNITS.length - 1) {
+  while (n >= 1000 && i < UNITS.length - 1) {
     n /= 1024;
     i++;
   }

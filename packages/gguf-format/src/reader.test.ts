@@ -108,6 +108,95 @@ describe('parseGguf validation: every problem is a GgufError with an offset and 
     }
   });
 
+  it('reads every metadata value type from hand-written bytes, nested arrays included', async () => {
+    const raw = new RawGguf()
+      .header(0, 15)
+      .str('u8')
+      .u32(GgufValueType.UINT8)
+      .u8(200)
+      .str('i8')
+      .u32(GgufValueType.INT8)
+      .u8(0xfe)
+      .str('u16')
+      .u32(GgufValueType.UINT16)
+      .bytes([0x34, 0x12])
+      .str('i16')
+      .u32(GgufValueType.INT16)
+      .bytes([0xff, 0xff])
+      .str('u32')
+      .u32(GgufValueType.UINT32)
+      .u32(0xdeadbeef)
+      .str('i32')
+      .u32(GgufValueType.INT32)
+      .u32(0xfffffffe)
+      .str('f32')
+      .u32(GgufValueType.FLOAT32)
+      .f32(-1.5)
+      .str('bool')
+      .u32(GgufValueType.BOOL)
+      .u8(1)
+      .str('str')
+      .u32(GgufValueType.STRING)
+      .str('▁héllo')
+      .str('u64')
+      .u32(GgufValueType.UINT64)
+      .u64(2n ** 64n - 1n)
+      .str('i64')
+      .u32(GgufValueType.INT64)
+      .u64(2n ** 64n - 2n)
+      .str('f64')
+      .u32(GgufValueType.FLOAT64)
+      .bytes(new Uint8Array(new Float64Array([Math.PI]).buffer))
+      .str('strs')
+      .u32(GgufValueType.ARRAY)
+      .u32(GgufValueType.STRING)
+      .u64(2)
+      .str('a')
+      .str('')
+      .str('bools')
+      .u32(GgufValueType.ARRAY)
+      .u32(GgufValueType.BOOL)
+      .u64(3)
+      .bytes([0, 1, 2])
+      .str('nested')
+      .u32(GgufValueType.ARRAY)
+      .u32(GgufValueType.ARRAY)
+      .u64(2)
+      .u32(GgufValueType.INT16)
+      .u64(2)
+      .bytes([1, 0, 0xff, 0xff])
+      .u32(GgufValueType.ARRAY)
+      .u64(1)
+      .u32(GgufValueType.STRING)
+      .u64(1)
+      .str('deep');
+    const g = await parseGguf(new MemorySource(raw.build()));
+    expect(Object.fromEntries(g.kv.slice(0, 12).map((e) => [e.key, e.value]))).toEqual({
+      u8: 200,
+      i8: -2,
+      u16: 0x1234,
+      i16: -1,
+      u32: 0xdeadbeef,
+      i32: -2,
+      f32: -1.5,
+      bool: true,
+      str: '▁héllo',
+      u64: 2n ** 64n - 1n,
+      i64: -2n,
+      f64: Math.PI,
+    });
+    expect(g.get('strs')).toEqual({ itemType: GgufValueType.STRING, values: ['a', ''] });
+    expect(g.get('bools')).toEqual({ itemType: GgufValueType.BOOL, values: [false, true, true] });
+    expect(g.get('nested')).toEqual({
+      itemType: GgufValueType.ARRAY,
+      values: [
+        { itemType: GgufValueType.INT16, values: new Int16Array([1, -1]) },
+        { itemType: GgufValueType.ARRAY, values: [{ itemType: GgufValueType.STRING, values: ['deep'] }] },
+      ],
+    });
+    expect(g.kv.map((e) => e.type)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 9, 9, 9]);
+  });
+
   it('reports a truncated file at every cut point', async () => {
     const full = validFile().build();
     const dataOffset = readDirectoryByHand(full).dataOffset;
