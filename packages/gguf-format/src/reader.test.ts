@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { listFixtures, requireFixture } from '@llamats/test-fixtures';
+import { hasFixture, listFixtures, requireFixture } from '@llamats/test-fixtures';
 import { describe, expect, it } from 'vitest';
 import { RawGguf, readDirectoryByHand } from '../test/raw-gguf.js';
 import {
@@ -60,7 +60,7 @@ describe('parseGguf on every fixture', () => {
     });
   }
 
-  it('reads F32 tensor values as the file stores them', async () => {
+  it.skipIf(!hasFixture('models/spm4k-F32.gguf'))('reads F32 tensor values as the file stores them', async () => {
     const path = requireFixture('models/spm4k-F32.gguf');
     const bytes = readFileSync(path);
     const g = await openGgufFile(path);

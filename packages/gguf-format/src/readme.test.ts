@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireFixture } from '@llamats/test-fixtures';
+import { hasFixture, requireFixture } from '@llamats/test-fixtures';
 import { describe, expect, it, vi } from 'vitest';
 import { quickStart } from '../examples/quick-start.js';
 
@@ -15,7 +15,7 @@ describe('README example', () => {
     expect(block).toBe(readFileSync(join(pkg, 'examples/quick-start.ts'), 'utf8'));
   });
 
-  it('runs as documented', async () => {
+  it.skipIf(!hasFixture('models/spm4k-Q4_K_M.gguf'))('runs as documented', async () => {
     const out = mkdtempSync(join(tmpdir(), 'gguf-readme-'));
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
