@@ -205,15 +205,13 @@ export async function writeGgufToBuffer(spec: GgufWriteSpec, options: GgufWriteO
  * tensors in file order, each streamed from its source in chunks when the writer reaches it.
  */
 export function writeSpecFromGguf(gguf: GgufFile, options: { chunkSize?: number } = {}): GgufWriteSpec {
-  const inFileOrder = [...gguf.tensors].sort((a, b) =>
-    a.source === b.source ? a.offset - b.offset : gguf.sources.indexOf(a.source) - gguf.sources.indexOf(b.source),
-  );
   return {
     version: gguf.version,
     kv: gguf.kv,
     // A tensor-less file that reaches the aligned data offset was padded by its writer.
     padEmpty: gguf.tensors.length === 0 && gguf.source.size >= gguf.dataOffset,
-    tensors: inFileOrder.map((t) => ({
+    // Directory order (for a split model, part by part); llama.cpp writes data in that order too.
+    tensors: gguf.tensors.map((t) => ({
       name: t.name,
       shape: t.shape,
       type: t.type,
