@@ -1,8 +1,10 @@
 import { ReferenceBackend } from '@llamats/tensor-core';
+import { listFixtures } from '@llamats/test-fixtures';
 import { describeGoldenSuite } from './golden-suite.js';
 
-// The reference backend is slow (plain TypeScript, f64 sums): a representative subset of models.
+// The reference backend is plain TypeScript with f64 sums, so it is slow: every model, but only the prompts
+// with full-logit goldens (short, and mixed where present). The fast backends run every prompt.
 describeGoldenSuite('reference', async () => new ReferenceBackend(), {
-  models: ['spm4k-F32.gguf', 'spm4k-Q8_0.gguf', 'spm4k-mqa-Q8_0.gguf', 'spm4k-mha-hd128-F16.gguf', 'bpe-llama3rope-Q8_0.gguf', 'stories-demo-Q8_0.gguf'],
-  prompts: ['short', 'mixed', 'story'],
+  models: listFixtures('models', '.gguf'),
+  prompts: ['short', 'mixed'],
 });
