@@ -1,1 +1,2 @@
-export const placeholder = true;
+export { DEFAULT_PROMPT } from './commands/run.js';
+export { buildProgram, runCli, version } from './program.js';
