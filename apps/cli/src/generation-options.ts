@@ -25,6 +25,7 @@ export interface SamplingFlags {
   stop?: string[];
   grammarFile?: string;
   jsonSchema?: string;
+  ignoreEos?: boolean;
 }
 
 /** Adds `--ctx-size --threads --backend`. */
@@ -55,6 +56,7 @@ export function addSamplingFlags(cmd: Command, nPredictDefault: number): Command
       nPredictDefault,
     )
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
+    .option('--ignore-eos', 'never end at an end-of-generation token (generate -n tokens)')
     .option('--grammar-file <file>', 'constrain output with a GBNF grammar file')
     .option('--json-schema <schema>', 'constrain output to JSON matching a schema (inline JSON or a file path)');
 }
@@ -85,6 +87,7 @@ export async function generateOptionsFrom(flags: SamplingFlags, signal: AbortSig
     seed: flags.seed,
   };
   for (const [k, v] of Object.entries(sampling)) if (v !== undefined) options[k] = v;
+  if (flags.ignoreEos) options.ignoreEos = true;
   if (flags.grammarFile) options.grammar = await readTextFile(flags.grammarFile, 'grammar file');
   if (flags.jsonSchema) {
     const text = flags.jsonSchema.trim().startsWith('{')

@@ -129,13 +129,7 @@ async function sendTurn(ctx: CommandContext, chat: Chat, text: string, options: 
 }
 
 /** Runs a slash command; true when the chat should end. */
-async function slashCommand(
-  ctx: CommandContext,
-  chat: Chat,
-  model: Model,
-  path: string,
-  line: string,
-): Promise<boolean> {
+async function slashCommand(ctx: CommandContext, chat: Chat, path: string, line: string): Promise<boolean> {
   const space = line.indexOf(' ');
   const name = (space < 0 ? line : line.slice(0, space)).toLowerCase();
   const arg = space < 0 ? '' : line.slice(space + 1).trim();

@@ -23,6 +23,8 @@ interface RunOptions extends ModelFlags, SamplingFlags {
   template?: string;
   json?: boolean;
   echo?: boolean;
+  bos?: boolean;
+  parseSpecial?: boolean;
 }
 
 export function registerRun(
@@ -38,7 +40,9 @@ export function registerRun(
     .option('--system <text>', 'format the prompt as a chat turn with this system prompt')
     .option('--template <name>', 'format the prompt as a chat turn with this template (built-in name or Jinja text)')
     .option('--json', 'print one JSON object: generated token ids, text, prompt tokens, timings')
-    .option('--no-echo', 'do not print the prompt before the completion');
+    .option('--no-echo', 'do not print the prompt before the completion')
+    .option('--no-bos', 'do not add BOS/EOS tokens to the prompt')
+    .option('--parse-special', 'recognise special-token text such as <s> in the prompt');
   addSamplingFlags(addModelFlags(cmd), 256)
     .addHelpText(
       'after',
@@ -77,7 +81,7 @@ async function runCommand(ctx: CommandContext, modelRef: string | undefined, opt
       const chat = model.chat({ system: opts.system, template: opts.template, session: { nCtx: opts.ctxSize } });
       gen = chat.send(prompt, genOptions);
     } else {
-      promptIds = model.tokenize(prompt, { addSpecial: true });
+      promptIds = model.tokenize(prompt, { addSpecial: opts.bos !== false, parseSpecial: !!opts.parseSpecial });
       gen = model.createSession({ nCtx: opts.ctxSize }).generate(promptIds, genOptions);
     }
     const streaming = !opts.json;
