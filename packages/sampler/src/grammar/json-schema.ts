@@ -3,7 +3,8 @@
  * additionalProperties), arrays (items, prefixItems, minItems/maxItems), strings (minLength/maxLength,
  * formats date/time/date-time/uuid), numbers, integers (minimum/maximum, exclusive bounds), booleans, null,
  * enum/const, anyOf/oneOf, allOf of objects, type unions and `$ref` to `#/$defs/...` or `#/definitions/...`
- * (recursion allowed). Properties appear in schema order; optional ones may be skipped.
+ * (recursion allowed). As in llama.cpp, required properties come first (in schema order), then the optional
+ * ones in schema order, any of which may be skipped.
  */
 import { JsonSchemaError } from '../errors.js';
 import { integerRange } from './integer-range.js';
@@ -220,6 +221,8 @@ class Converter {
     const required = new Set((s.required as string[] | undefined) ?? []);
     const additional = s.additionalProperties as Schema | undefined;
     const names = Object.keys(props);
+    for (const r of required)
+      if (!(r in props)) throw new JsonSchemaError(path, `required property "${r}" is not in properties`);
     if (names.length === 0 && (additional === undefined || additional === true)) return this.primitive('object');
 
     const kv = (name: string) => {
