@@ -30,8 +30,12 @@ class Terminal {
       cwd: cliDir,
       env: { ...process.env, NO_COLOR: '1', TERM: 'xterm' },
     });
-    this.child.stdout.setEncoding('utf8').on('data', (d: string) => (this.output += d));
-    this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.output += d));
+    this.child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      this.output += d;
+    });
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      this.output += d;
+    });
     this.exited = new Promise((r) => this.child.on('close', r));
   }
 
