@@ -11,7 +11,7 @@ import { Mt19937 } from '../rng.js';
 import { createSampler } from '../sampler.js';
 import { Grammar } from './grammar.js';
 import { jsonSchemaToGbnf } from './json-schema.js';
-import { accepts, automaton } from './test-utils.js';
+import { accepts, automaton } from '../../test/grammar-utils.js';
 
 const person = {
   type: 'object',

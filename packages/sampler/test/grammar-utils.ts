@@ -1,6 +1,6 @@
 /** Test helpers: does a grammar accept a whole text / a prefix of it? (Code point by code point.) */
-import { DEAD_STATE, GrammarAutomaton } from './automaton.js';
-import { parseGbnf } from './gbnf-parser.js';
+import { DEAD_STATE, GrammarAutomaton } from '../src/grammar/automaton.js';
+import { parseGbnf } from '../src/grammar/gbnf-parser.js';
 
 export function automaton(gbnf: string): GrammarAutomaton {
   return new GrammarAutomaton(parseGbnf(gbnf));
