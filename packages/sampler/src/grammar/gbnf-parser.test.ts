@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { accepts, automaton, isPrefix } from '../../test/grammar-utils.js';
 import { GrammarError, GrammarSyntaxError } from '../errors.js';
 import { Grammar } from './grammar.js';
-import { accepts, automaton, isPrefix } from '../../test/grammar-utils.js';
 
 describe('GBNF syntax', () => {
   it('literals, alternation, grouping and rule references', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { integerRange } from './integer-range.js';
 import { accepts, automaton } from '../../test/grammar-utils.js';
+import { integerRange } from './integer-range.js';
 
 describe('integerRange', () => {
   const cases: [number | undefined, number | undefined][] = [

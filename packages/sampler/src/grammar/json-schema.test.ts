@@ -6,12 +6,12 @@
  */
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { accepts, automaton } from '../../test/grammar-utils.js';
 import { JsonSchemaError } from '../errors.js';
 import { Mt19937 } from '../rng.js';
 import { createSampler } from '../sampler.js';
 import { Grammar } from './grammar.js';
 import { jsonSchemaToGbnf } from './json-schema.js';
-import { accepts, automaton } from '../../test/grammar-utils.js';
 
 const person = {
   type: 'object',
