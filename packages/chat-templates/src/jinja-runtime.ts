@@ -8,6 +8,7 @@
  *   `join`, ...) as `[]`, as jinja2's default `Undefined` does;
  * - `length` of a string counts code points and `title` capitalises words split at spaces, `-`, and opening
  *   brackets (Python semantics);
+ * - string literals follow Python's escape rules (line continuation, `\x`, octal, unknown escapes kept);
  * - the globals (`raise_exception`, `strftime_now`, `range`, ...) are ours, so the clock can be injected and
  *   `raise_exception` throws a typed {@link TemplateError}.
  * The adjustments are AST rewrites plus an `Interpreter` subclass; the library itself is not patched.
@@ -15,6 +16,7 @@
 import * as jinja from '@huggingface/jinja';
 import { TemplateError, TemplateRenderError, TemplateSyntaxError } from './errors.js';
 import { pyStr, type RuntimeLike } from './python-format.js';
+import { normalizeStringLiterals } from './python-strings.js';
 import { strftime } from './strftime.js';
 
 /** A node as this module sees it: a `type` tag and the fields named in `@huggingface/jinja`'s ast.ts. */
@@ -185,7 +187,7 @@ export interface CompiledTemplate {
 export function compileTemplate(source: string, name = '<string>'): CompiledTemplate {
   let program: Program;
   try {
-    program = parse(tokenize(source, { lstrip_blocks: true, trim_blocks: true }));
+    program = parse(tokenize(normalizeStringLiterals(source), { lstrip_blocks: true, trim_blocks: true }));
   } catch (cause) {
     throw new TemplateSyntaxError(name, (cause as Error).message, { cause });
   }
