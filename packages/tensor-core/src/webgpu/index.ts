@@ -1,0 +1,11 @@
+/** The WebGPU backend's public API. */
+export { isWebGpuAvailable, type WebGpuBackendOptions } from './acquire.js';
+export {
+  GpuDeviceLostError,
+  GpuInternalError,
+  GpuLimitError,
+  GpuOutOfMemoryError,
+  WebGpuUnavailableError,
+} from './errors.js';
+export { gpuWeightTypes } from './quant/registry.js';
+export { createWebGpuBackend, WebGpuBackend } from './webgpu-backend.js';

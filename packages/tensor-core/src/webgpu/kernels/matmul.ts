@@ -1,0 +1,135 @@
+/**
+ * `out[t, r] = sum_c W[r, c] * x[t, c]` with W dequantized in the shader (via the type's `dq32`).
+ *
+ * - Matrix-vector ({@link matvecKernel}, decode, n <= 8): one workgroup per weight row; its invocations
+ *   walk the row's 32-value groups side by side (adjacent invocations read adjacent blocks), so each
+ *   weight is read once and shared by up to 8 tokens; partial sums meet in a workgroup reduction.
+ * - Tiled ({@link tiledMatmulKernel}, prefill): a workgroup computes 64 rows x 32 tokens; per step of 32
+ *   columns it dequantizes a 64 x 32 weight tile and loads a 32 x 32 activation tile into workgroup
+ *   memory, then every invocation accumulates 2 rows x 4 tokens.
+ * Both handle one piece of a weight split across buffers: rows `row0 ..` of the output.
+ */
+import { DEQUANT_HELPERS, type GpuWeightFormat } from '../quant/format.js';
+import {
+  enables,
+  type KernelSpec,
+  LINEAR_WG,
+  laneBuiltins,
+  paramsWgsl,
+  reductionsWgsl,
+  type ShaderCaps,
+} from './kernel.js';
+
+export const MATVEC_WG = 64;
+/** Token counts with a matrix-vector variant; larger batches use the tiled kernel. */
+export const MATVEC_TOKENS = [1, 2, 4, 8] as const;
+export const TILE_ROWS = 64;
+export const TILE_TOKENS = 32;
+
+const PARAMS = [
+  ['n', 'u32'],
+  ['cols', 'u32'],
+  ['groups', 'u32'],
+  ['rows', 'u32'],
+  ['row0', 'u32'],
+  ['out_stride', 'u32'],
+  ['row_words', 'u32'],
+] as const;
+
+const BINDINGS = /* wgsl */ `
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<u32>;
+@group(0) @binding(3) var<storage, read> x: array<vec4<f32>>;`;
+
+/** Bindings: (out, weight piece, x). `nt`: tokens per dispatch (one of {@link MATVEC_TOKENS}). */
+export function matvecKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps): KernelSpec {
+  const lanes = laneBuiltins(caps);
+  const code = /* wgsl */ `${enables(caps)}${paramsWgsl(PARAMS)}${BINDINGS}
+${DEQUANT_HELPERS}
+${f.wgsl}
+${reductionsWgsl(MATVEC_WG, caps)}
+@compute @workgroup_size(${MATVEC_WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32${lanes.args}) {
+  ${lanes.init}
+  let r = ${LINEAR_WG};
+  if (r >= p.rows) { return; }
+  let rw = r * p.row_words;
+  var acc: array<f32, ${nt}>;
+  var v: array<vec4<f32>, 8>;
+  for (var g = lid; g < p.groups; g += ${MATVEC_WG}u) {
+    dq32(rw, g, &v);
+    for (var t = 0u; t < ${nt}u; t++) {
+      if (t < p.n) {
+        let xb = (t * p.cols + g * 32u) / 4u;
+        var s = 0.0;
+        for (var k = 0u; k < 8u; k++) { s += dot(v[k], x[xb + k]); }
+        acc[t] += s;
+      }
+    }
+  }
+  for (var t = 0u; t < ${nt}u; t++) {
+    let s = wg_sum(acc[t], lid);
+    if (lid == 0u && t < p.n) { o[t * p.out_stride + p.row0 + r] = s; }
+  }
+}
+`;
+  return { key: `matvec:${f.type}:${nt}:${caps.subgroups}`, code, bindings: ['rw', 'read', 'read'], params: PARAMS };
+}
+
+/** Bindings: (out, weight piece, x). Grid: (ceil(rows / 64), ceil(n / 32)). */
+export function tiledMatmulKernel(f: GpuWeightFormat): KernelSpec {
+  const code = /* wgsl */ `${paramsWgsl(PARAMS)}${BINDINGS}
+${DEQUANT_HELPERS}
+${f.wgsl}
+var<workgroup> ws: array<array<f32, 33>, ${TILE_ROWS}>;   // [row][k]
+var<workgroup> xs: array<array<f32, 33>, ${TILE_TOKENS}>; // [token][k]
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let r0 = wid.x * ${TILE_ROWS}u;
+  let t0 = wid.y * ${TILE_TOKENS}u;
+  let tr = lid % 32u;          // rows tr and tr + 32 of the tile
+  let tt = lid / 32u;          // tokens 4 tt .. 4 tt + 3 of the tile
+  let xt = lid / 8u;           // activation tile loader: token xt, columns 4 (lid % 8) ..
+  let xk = lid % 8u;
+  var acc: array<vec2<f32>, 4>;
+  var v: array<vec4<f32>, 8>;
+  for (var g = 0u; g < p.groups; g++) {
+    if (lid < ${TILE_ROWS}u) {
+      if (r0 + lid < p.rows) {
+        dq32((r0 + lid) * p.row_words, g, &v);
+      } else {
+        for (var k = 0u; k < 8u; k++) { v[k] = vec4<f32>(0.0); }
+      }
+      for (var k = 0u; k < 8u; k++) {
+        ws[lid][4u * k] = v[k].x;
+        ws[lid][4u * k + 1u] = v[k].y;
+        ws[lid][4u * k + 2u] = v[k].z;
+        ws[lid][4u * k + 3u] = v[k].w;
+      }
+    }
+    var xv = vec4<f32>(0.0);
+    if (t0 + xt < p.n) { xv = x[((t0 + xt) * p.cols + g * 32u) / 4u + xk]; }
+    xs[xt][4u * xk] = xv.x;
+    xs[xt][4u * xk + 1u] = xv.y;
+    xs[xt][4u * xk + 2u] = xv.z;
+    xs[xt][4u * xk + 3u] = xv.w;
+    workgroupBarrier();
+    for (var k = 0u; k < 32u; k++) {
+      let wv = vec2<f32>(ws[tr][k], ws[tr + 32u][k]);
+      for (var j = 0u; j < 4u; j++) { acc[j] += wv * xs[4u * tt + j][k]; }
+    }
+    workgroupBarrier();
+  }
+  for (var j = 0u; j < 4u; j++) {
+    let t = t0 + 4u * tt + j;
+    if (t < p.n) {
+      let ob = t * p.out_stride + p.row0 + r0;
+      if (r0 + tr < p.rows) { o[ob + tr] = acc[j].x; }
+      if (r0 + tr + 32u < p.rows) { o[ob + tr + 32u] = acc[j].y; }
+    }
+  }
+}
+`;
+  return { key: `tiled:${f.type}`, code, bindings: ['rw', 'read', 'read'], params: PARAMS };
+}

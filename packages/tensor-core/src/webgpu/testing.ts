@@ -1,0 +1,93 @@
+/**
+ * Test support (not part of the public API): runs the software-Vulkan setup script once, points the
+ * Vulkan loader at lavapipe and SwiftShader, and creates backends on a named adapter through Dawn.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WebGpuBackendOptions } from './acquire.js';
+import { WebGpuBackend } from './webgpu-backend.js';
+
+export interface TestAdapter {
+  readonly name: 'lavapipe' | 'swiftshader';
+  /** Dawn `create()` flag selecting the adapter. */
+  readonly flag: string;
+}
+
+export const TEST_ADAPTERS: readonly TestAdapter[] = [
+  { name: 'lavapipe', flag: 'adapter=llvmpipe' },
+  { name: 'swiftshader', flag: 'adapter=SwiftShader' },
+];
+
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../../scripts/webgpu/setup-vulkan.sh');
+
+let setup: { ok: true } | { ok: false; reason: string } | undefined;
+
+/**
+ * Makes the software Vulkan drivers available (once per process). Returns why not when the setup script
+ * says it is impossible on this machine (exit code 3); any other failure throws, so CI never skips silently.
+ * Set LLAMATS_WEBGPU_REQUIRED=1 to turn "impossible" into a failure too.
+ */
+export function ensureSoftwareVulkan(): { ok: true } | { ok: false; reason: string } {
+  if (setup) return setup;
+  if (process.env.LLAMATS_WEBGPU_ICDS) {
+    process.env.VK_ICD_FILENAMES = process.env.LLAMATS_WEBGPU_ICDS;
+    setup = { ok: true };
+    return setup;
+  }
+  try {
+    const out = execFileSync('bash', [SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const icds = [...out.matchAll(/^(lavapipe|swiftshader)=(.+)$/gm)].map((m) => m[2]);
+    // Both drivers in one loader list; each test picks one with Dawn's adapter flag.
+    process.env.VK_ICD_FILENAMES = icds.join(':');
+    setup = { ok: true };
+  } catch (e) {
+    const err = e as { status?: number; stderr?: string; message: string };
+    const reason = (err.stderr || err.message).trim();
+    if (err.status === 3 && process.env.LLAMATS_WEBGPU_REQUIRED !== '1') setup = { ok: false, reason };
+    else throw new Error(`WebGPU test setup failed: ${reason}`);
+  }
+  return setup;
+}
+
+/** A backend on one of the software adapters. */
+export async function createTestBackend(
+  adapter: TestAdapter,
+  options: WebGpuBackendOptions = {},
+): Promise<WebGpuBackend> {
+  return WebGpuBackend.create({ ...options, dawnFlags: [adapter.flag] });
+}
+
+/** Seeded N(0, sigma^2) samples (mulberry32 + Box-Muller). */
+export function gaussian(n: number, seed: number, sigma = 1): Float32Array {
+  let s = seed >>> 0;
+  const uniform = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = sigma * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return x;
+}
+
+/** sqrt(mean((a - b)^2)) / sqrt(mean(b^2)). */
+export function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+/** Largest |a - b|. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
