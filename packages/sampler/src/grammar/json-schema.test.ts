@@ -80,8 +80,9 @@ const event = {
     point: { type: 'array', prefixItems: [{ type: 'number' }, { type: 'number' }] },
     meta: { type: 'object', additionalProperties: { type: 'integer' } },
     note: { type: 'string' },
+    code: { type: 'string', pattern: '^[A-Z]{2}-\\d{3}$' },
   },
-  required: ['id', 'day', 'point', 'meta'],
+  required: ['id', 'day', 'point', 'meta', 'code'],
   additionalProperties: false,
 };
 
@@ -118,10 +119,18 @@ describe('jsonSchemaToGbnf', () => {
     expect(
       accepts(
         e,
-        '{"id": "123e4567-e89b-12d3-a456-426614174000", "day": "2026-11-22", "point": [1, 2.5], "meta": {"a": 1, "b": 2}, "at": "2026-11-22T12:00:00Z"}',
+        '{"id": "123e4567-e89b-12d3-a456-426614174000", "day": "2026-11-22", "point": [1, 2.5], "meta": {"a": 1, "b": 2}, "code": "AB-123", "at": "2026-11-22T12:00:00Z"}',
       ),
     ).toBe(true);
-    expect(accepts(e, '{"id": "nope", "day": "2026-11-22", "point": [1, 2], "meta": {}}')).toBe(false);
+    expect(accepts(e, '{"id": "nope", "day": "2026-11-22", "point": [1, 2], "meta": {}, "code": "AB-123"}')).toBe(
+      false,
+    );
+    expect(
+      accepts(
+        e,
+        '{"id": "123e4567-e89b-12d3-a456-426614174000", "day": "2026-01-01", "point": [1, 2], "meta": {}, "code": "A-123"}',
+      ),
+    ).toBe(false);
     expect(
       accepts(e, '{"id": "123e4567-e89b-12d3-a456-426614174000", "day": "2026-13-01", "point": [1, 2], "meta": {}}'),
     ).toBe(false);
@@ -131,11 +140,11 @@ describe('jsonSchemaToGbnf', () => {
   });
 
   it('names the unsupported or malformed part', () => {
-    expect(() => jsonSchemaToGbnf({ type: 'string', pattern: '^a+$' })).toThrow(JsonSchemaError);
-    expect(() => jsonSchemaToGbnf({ type: 'string', pattern: '^a+$' })).toThrow(/at #: .*pattern/);
+    expect(() => jsonSchemaToGbnf({ type: 'integer', multipleOf: 3 })).toThrow(JsonSchemaError);
+    expect(() => jsonSchemaToGbnf({ type: 'number', minimum: 0 })).toThrow(/at #: "minimum" cannot be enforced/);
     expect(() => jsonSchemaToGbnf({ $ref: '#/$defs/missing' })).toThrow(/unresolved reference/);
     expect(() => jsonSchemaToGbnf({ type: 'object', required: ['x'], properties: {} })).toThrow(/"x"/);
-    expect(jsonSchemaToGbnf({ type: 'string', pattern: 'x' }, { ignoreUnsupported: true })).toContain('root ::=');
+    expect(jsonSchemaToGbnf({ type: 'number', minimum: 0 }, { ignoreUnsupported: true })).toContain('root ::=');
   });
 
   it('compact whitespace allows none', () => {
@@ -228,7 +237,7 @@ describe('sampling under a JSON schema', () => {
     ['person (nested objects, enums, ranges, arrays, nullable)', person, 60],
     ['tree ($ref recursion, const, exclusive bounds)', tree, 60],
     ['shapes (oneOf, const discriminators)', shapes, 60],
-    ['event (formats, tuple, additionalProperties)', event, 40],
+    ['event (formats, pattern, tuple, additionalProperties)', event, 40],
   ])('%s: every completed output parses and validates', (_name, schema, runs) => {
     const validate = strictAjv.compile(schema);
     const { outputs, incomplete } = generate(schema, runs);

@@ -1,13 +1,14 @@
 /**
  * JSON Schema → GBNF, in the manner of llama.cpp's json-schema-to-grammar: objects (properties, required,
  * additionalProperties), arrays (items, prefixItems, minItems/maxItems), strings (minLength/maxLength,
- * formats date/time/date-time/uuid), numbers, integers (minimum/maximum, exclusive bounds), booleans, null,
+ * pattern, formats date/time/date-time/uuid), numbers, integers (minimum/maximum, exclusive bounds), booleans, null,
  * enum/const, anyOf/oneOf, allOf of objects, type unions and `$ref` to `#/$defs/...` or `#/definitions/...`
  * (recursion allowed). As in llama.cpp, required properties come first (in schema order), then the optional
  * ones in schema order, any of which may be skipped.
  */
 import { JsonSchemaError } from '../errors.js';
 import { integerRange } from './integer-range.js';
+import { patternToGbnf } from './pattern.js';
 
 export interface JsonSchemaOptions {
   /**
@@ -289,9 +290,13 @@ class Converter {
   private stringRule(s: Record<string, unknown>, hint: string, path: string): string {
     if (typeof s.format === 'string' && FORMATS.has(s.format)) return this.primitive(s.format);
     if (s.format !== undefined) this.unsupported(path, `format: ${String(s.format)}`);
-    if (s.pattern !== undefined) this.unsupported(path, 'pattern');
     const min = s.minLength as number | undefined;
     const max = s.maxLength as number | undefined;
+    if (typeof s.pattern === 'string') {
+      if (min !== undefined || max !== undefined) this.unsupported(path, 'minLength/maxLength together with pattern');
+      const body = patternToGbnf(s.pattern, this.primitive('char'), `${path}/pattern`);
+      return this.addRule(hint, `${body} ${this.primitive('space')}`);
+    }
     if (min === undefined && max === undefined) return this.primitive('string');
     const char = this.primitive('char');
     const space = this.primitive('space');
