@@ -112,10 +112,9 @@ describe('chain', () => {
   });
 
   it('mirostat 1 and 2 produce deterministic samples', () => {
-    const pieces = Array.from({ length: 1000 }, (_, i) => `t${i}`);
     for (const mirostat of [1, 2] as const) {
-      const a = generate({ seed: 5, mirostat, vocab: { pieces, eog: [] } }, 30);
-      expect(generate({ seed: 5, mirostat, vocab: { pieces, eog: [] } }, 30)).toEqual(a);
+      const a = generate({ seed: 5, mirostat }, 30);
+      expect(generate({ seed: 5, mirostat }, 30)).toEqual(a);
       expect(new Set(a).size).toBeGreaterThan(1);
     }
   });

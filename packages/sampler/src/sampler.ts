@@ -106,9 +106,6 @@ class ChainSampler implements Sampler {
         o.mirostat === 1
           ? new MirostatV1(this.vocab?.size ?? 0, o.mirostatTau, o.mirostatEta, 100, this.rng)
           : new MirostatV2(o.mirostatTau, o.mirostatEta, this.rng);
-      if (o.mirostat === 1 && !this.vocab) {
-        throw new SamplerOptionError('vocab', undefined, 'a vocabulary (its size) for mirostat 1');
-      }
     }
 
     const grammar = this.grammarFrom(init);

@@ -38,7 +38,9 @@ export class MirostatV1 implements Selector {
     }
     const sHat = Math.fround(sumTiBi / sumTiSq);
     const epsHat = sHat - 1;
-    const k = Math.fround(((epsHat * 2 ** this.mu) / (1 - this.nVocab ** -epsHat)) ** (1 / sHat));
+    // Without a vocabulary size given, the candidate list (the full vocabulary here) stands in for it.
+    const nVocab = this.nVocab > 0 ? this.nVocab : c.size;
+    const k = Math.fround(((epsHat * 2 ** this.mu) / (1 - nVocab ** -epsHat)) ** (1 / sHat));
     const keep = Math.max(Number.isFinite(k) ? Math.trunc(k) : 1, 1);
     c.keepTop(Math.min(keep, c.size));
     c.softmax(true);
