@@ -29,6 +29,11 @@ export interface BuiltinTemplate {
   readonly source: string;
   /** Jinja source. */
   readonly template: string;
+  /**
+   * Text that means the model has started the next turn: generation stops there. For models fine-tuned without
+   * a dedicated end-of-turn token (Alpaca, Vicuna...), this is what keeps them from writing the user's part.
+   */
+  readonly stop: readonly string[];
 }
 
 // Helpers shared by the formats that treat a leading system message specially: `system` is its text (or
@@ -188,6 +193,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
       'message is folded into the first user turn and stays there for the whole conversation.',
     source: 'https://huggingface.co/meta-llama/Llama-2-7b-chat-hf (tokenizer_config.json chat_template)',
     template: LLAMA2,
+    stop: ['[INST]'],
   },
   {
     name: 'llama3',
@@ -195,6 +201,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
     description: 'Llama 3 Instruct: `<|start_header_id|>{role}<|end_header_id|>\\n\\n{content}<|eot_id|>` per message.',
     source: 'https://huggingface.co/meta-llama/Meta-Llama-3-8B-Instruct (model card, "Prompt format")',
     template: LLAMA3,
+    stop: ['<|eot_id|>', '<|start_header_id|>'],
   },
   {
     name: 'alpaca',
@@ -204,6 +211,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
       'replaces the preamble.',
     source: 'https://github.com/tatsu-lab/stanford_alpaca (README, "prompt_no_input")',
     template: ALPACA,
+    stop: ['### Instruction:'],
   },
   {
     name: 'vicuna',
@@ -212,6 +220,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
       'Vicuna v1.1: `{system} USER: {user} ASSISTANT: {assistant}</s>`; a system message replaces the default one.',
     source: 'https://github.com/lm-sys/FastChat/blob/main/docs/vicuna_weights_version.md (v1.1 separator </s>)',
     template: VICUNA,
+    stop: ['USER:'],
   },
   {
     name: 'vicuna-v0',
@@ -219,6 +228,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
     description: 'Vicuna v0: `{system}###Human: {user}###Assistant: {assistant}###`.',
     source: 'https://github.com/lm-sys/FastChat/blob/main/docs/vicuna_weights_version.md (v0 separator ###)',
     template: VICUNA_V0,
+    stop: ['###'],
   },
   {
     name: 'koala',
@@ -226,6 +236,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
     description: 'Koala: `BEGINNING OF CONVERSATION: USER: {user} GPT: {assistant}</s>`.',
     source: 'https://github.com/young-geng/EasyLM/blob/main/docs/koala.md (FastChat "koala_v1")',
     template: KOALA,
+    stop: ['USER:'],
   },
   {
     name: 'wizardlm',
@@ -234,6 +245,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
       'WizardLM 7B V1.0: `{instruction}\\n\\n### Response:`. (WizardLM 13B/70B V1.x use the `vicuna` format.)',
     source: 'https://github.com/nlpxucan/WizardLM (README: WizardLM-7B V1.0 prompt `{instruction}\\n\\n### Response:`)',
     template: WIZARDLM,
+    stop: ['### Instruction:'],
   },
   {
     name: 'chatml',
@@ -241,6 +253,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
     description: 'ChatML: `<|im_start|>{role}\\n{content}<|im_end|>\\n` per message.',
     source: 'https://github.com/openai/openai-python/blob/release-v0.28.0/chatml.md',
     template: CHATML,
+    stop: ['<|im_end|>', '<|im_start|>'],
   },
   {
     name: 'mistral',
@@ -250,6 +263,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
       'the first user turn followed by a blank line.',
     source: 'https://huggingface.co/mistralai/Mistral-7B-Instruct-v0.2 (model card, "Instruction format")',
     template: MISTRAL,
+    stop: ['[INST]'],
   },
   {
     name: 'zephyr',
@@ -257,6 +271,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
     description: 'Zephyr: `<|{role}|>\\n{content}</s>\\n` per message, `<|assistant|>\\n` to generate.',
     source: 'https://huggingface.co/HuggingFaceH4/zephyr-7b-beta (model card, "Intended uses")',
     template: ZEPHYR,
+    stop: ['<|user|>'],
   },
   {
     name: 'gemma',
@@ -266,6 +281,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
       'system role, so a system message is prepended to the first user turn (as llama.cpp does).',
     source: 'https://huggingface.co/google/gemma-7b-it (model card, "Chat Template")',
     template: GEMMA,
+    stop: ['<end_of_turn>', '<start_of_turn>'],
   },
   {
     name: 'phi3',
@@ -273,6 +289,7 @@ export const BUILTIN_TEMPLATES: readonly BuiltinTemplate[] = [
     description: 'Phi-3: `<|{role}|>\\n{content}<|end|>\\n` per message, `<|assistant|>\\n` to generate.',
     source: 'https://huggingface.co/microsoft/Phi-3-mini-4k-instruct (model card, "Chat Format")',
     template: PHI3,
+    stop: ['<|end|>', '<|user|>'],
   },
 ];
 

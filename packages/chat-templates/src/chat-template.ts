@@ -142,6 +142,11 @@ export class ChatTemplate {
     return new ChatTemplate(b.compiled, b.source, 'gguf-guess', b.builtinName, bosToken, eosToken);
   }
 
+  /** Stop strings of the built-in format this template is (or resembles); empty when unknown. */
+  get stopStrings(): readonly string[] {
+    return this.builtinName ? (findBuiltinTemplate(this.builtinName)?.stop ?? []) : [];
+  }
+
   /** Renders the conversation to prompt text (see {@link RenderOptions}; BOS/EOS default to this template's). */
   render(messages: readonly ChatMessage[], options: RenderOptions = {}): string {
     return renderCompiled(this.compiled, messages, this.withTokens(options));

@@ -23,9 +23,7 @@ export class Chat {
     readonly session: Session,
     options: ChatOptions,
   ) {
-    this.template = options.template
-      ? ChatTemplate.fromNameOrString(options.template)
-      : ChatTemplate.fromGguf(model.gguf);
+    this.template = templateFor(model, options.template);
     if (options.system) this.messages.push({ role: 'system', content: options.system });
   }
 
@@ -45,12 +43,7 @@ export class Chat {
 
   /** The prompt text for the current history plus a generation prompt. */
   renderPrompt(): string {
-    const t = this.model.tokenizer;
-    return this.template.render(this.messages, {
-      addGenerationPrompt: true,
-      bosToken: t.bos !== undefined ? t.tokenToPiece(t.bos) : '',
-      eosToken: t.eos !== undefined ? t.tokenToPiece(t.eos) : '',
-    });
+    return this.template.render(this.messages, { addGenerationPrompt: true });
   }
 
   /** Sends a user message; the reply is streamed, and appended to the history when it completes. */
@@ -71,4 +64,15 @@ export class Chat {
     );
     return gen;
   }
+}
+
+/**
+ * The model's own template, or `name` as a built-in (`'llama2'`, `'chatml'`...) or, when it contains Jinja
+ * markup, as template text. BOS/EOS texts come from the model's vocabulary.
+ */
+export function templateFor(model: Model, name?: string): ChatTemplate {
+  const own = ChatTemplate.fromGguf(model.gguf);
+  if (!name) return own;
+  const init = { bosToken: own.bosToken, eosToken: own.eosToken };
+  return /\{[{%]/.test(name) ? ChatTemplate.fromString(name, init) : ChatTemplate.fromName(name, init);
 }

@@ -123,17 +123,23 @@ export class Generation implements AsyncIterable<GeneratedPiece> {
         finishReason = 'abort';
         break;
       }
-      const token = sampler.sample(logits);
+      const wantLogprobs = options.logprobs || (options.topLogprobs ?? 0) > 0;
+      const detailed = wantLogprobs ? sampler.sampleDetailed(logits, { topLogprobs: options.topLogprobs ?? 0 }) : undefined;
+      const token = detailed ? detailed.token : sampler.sample(logits);
       sampler.accept(token);
       if (options.stopAtEog !== false && tokenizer.isEog(token)) {
         finishReason = 'eos';
         break;
       }
       tokens.push(token);
-      const lp = options.logprobs || (options.topLogprobs ?? 0) > 0 ? logprobsOf(logits, token, options.topLogprobs ?? 0, tokenizer) : undefined;
       const { emit, stopped } = stops.push(decoder.push(token));
       text += emit;
-      yield { token, text: emit, logprob: lp?.logprob, topLogprobs: lp?.top };
+      yield {
+        token,
+        text: emit,
+        logprob: detailed?.logprob,
+        topLogprobs: detailed?.topLogprobs?.map((t) => ({ token: t.token, text: tokenizer.tokenToPiece(t.token), logprob: t.logprob })),
+      };
       if (stopped) {
         finishReason = 'stop';
         break;
@@ -181,28 +187,4 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
-}
-
-/** Log-softmax of the raw logits at `token`, plus the `k` most likely tokens. */
-function logprobsOf(logits: Float32Array, token: number, k: number, tokenizer: Tokenizer) {
-  let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  const lse = Math.log(sum) + max;
-  const top: { token: number; text: string; logprob: number }[] = [];
-  if (k > 0) {
-    const ids: number[] = [];
-    for (let i = 0; i < logits.length; i++) {
-      if (ids.length < k) {
-        ids.push(i);
-        ids.sort((a, b) => logits[b] - logits[a]);
-      } else if (logits[i] > logits[ids[k - 1]]) {
-        ids[k - 1] = i;
-        ids.sort((a, b) => logits[b] - logits[a]);
-      }
-    }
-    for (const id of ids) top.push({ token: id, text: tokenizer.tokenToPiece(id), logprob: logits[id] - lse });
-  }
-  return { logprob: logits[token] - lse, top };
 }
