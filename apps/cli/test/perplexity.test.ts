@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fixturePath, hasFixture, readModelGolden } from '@llamats/test-fixtures';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
@@ -30,10 +33,13 @@ describe.skipIf(!demo || !hasFixture('prompts/stories-heldout.txt'))('perplexity
   });
 
   it('prints running values and the final estimate', async () => {
-    const r = await cli(['perplexity', demo!, '-f', fixturePath('prompts/stories-heldout.txt')!, '-c', '128']);
+    // Enough text for two windows of 64 tokens.
+    const file = join(mkdtempSync(join(tmpdir(), 'llamats-ppl-')), 'text.txt');
+    writeFileSync(file, readFileSync(fixturePath('prompts/stories-heldout.txt')!, 'utf8').slice(0, 1200));
+    const r = await cli(['perplexity', demo!, '-f', file, '-c', '64']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/^\[1\]\d+\.\d{4},\[2\]\d+\.\d{4},/);
-    expect(r.stdout).toMatch(/^Final estimate: PPL = \d+\.\d{4} \(\d+ chunks of 128/);
+    expect(r.stdout).toMatch(/^Final estimate: PPL = \d+\.\d{4} \(\d+ chunks of 64/);
   });
 
   it('a text shorter than one window is one error line', async () => {

@@ -124,7 +124,9 @@ async function sendTurn(ctx: CommandContext, chat: Chat, text: string, options: 
   } catch (e) {
     // A failed turn leaves no trace in the history, so the conversation can go on.
     chat.messages.length = Math.min(chat.messages.length, before);
-    ctx.stderr.write(`${ctx.err.red('error:')} ${errorMessage(e)}\n`);
+    // Ctrl-C while the prompt was still being evaluated ends the turn like one during the reply.
+    if (options.signal?.aborted) ctx.note('\n(stopped)');
+    else ctx.stderr.write(`${ctx.err.red('error:')} ${errorMessage(e)}\n`);
   }
 }
 
