@@ -19,7 +19,7 @@ interface TensorRow {
   shape: number[];
   type: string;
   offset: number;
-  bytes: number;
+  byteLength: number;
 }
 
 const demo = fixturePath('models/stories-demo-Q8_0.gguf');
@@ -58,7 +58,7 @@ describe('inspect', () => {
           expect(row!.type).toBe(e.type);
           expect(row!.shape).toEqual(e.shape);
           const type = ggmlTypeByName(row!.type)!.type as GgmlType;
-          const bytes = new Uint8Array(file.subarray(row!.offset, row!.offset + row!.bytes));
+          const bytes = new Uint8Array(file.subarray(row!.offset, row!.offset + row!.byteLength));
           const values = new Float32Array(e.n_elements);
           dequantize(type, bytes, values, e.n_elements);
           const golden = readF32(`golden/dequant/${e.file}`);
@@ -70,8 +70,8 @@ describe('inspect', () => {
         // The table covers the whole data section: ascending, non-overlapping, inside the file.
         const sorted = [...info.tensors].sort((a, b) => a.offset - b.offset);
         for (let i = 1; i < sorted.length; i++)
-          expect(sorted[i].offset).toBeGreaterThanOrEqual(sorted[i - 1].offset + sorted[i - 1].bytes);
-        expect(sorted.at(-1)!.offset + sorted.at(-1)!.bytes).toBeLessThanOrEqual(info.size);
+          expect(sorted[i].offset).toBeGreaterThanOrEqual(sorted[i - 1].offset + sorted[i - 1].byteLength);
+        expect(sorted.at(-1)!.offset + sorted.at(-1)!.byteLength).toBeLessThanOrEqual(info.fileSize);
       }
     },
   );
@@ -80,9 +80,19 @@ describe('inspect', () => {
     const info = await inspectJson(demo!);
     expect(info.metadata['general.architecture']).toBe('llama');
     expect(info.metadata['llama.block_count']).toBe(4);
-    expect(info.metadata['tokenizer.ggml.tokens']).toMatchObject({ type: 'array', item_type: 'STRING', length: 32000 });
+    expect(info.metadata['tokenizer.ggml.tokens']).toMatchObject({
+      summary: 'array',
+      itemType: 'STRING',
+      length: 32000,
+    });
+    expect(info.metadata['llama.attention.layer_norm_rms_epsilon']).toBe(1e-5);
+    expect(info.fileType).toBe('MOSTLY_Q8_0');
     expect(info.hparams).toMatchObject({ blockCount: 4, embeddingLength: 64, headCount: 4, headCountKv: 2 });
-    expect(info.tokenizer).toMatchObject({ model: 'llama', vocab_size: 32000, bos: { id: 1, text: '<s>' } });
+    expect(info).toMatchObject({
+      tokenizerModel: 'llama',
+      vocabSize: 32000,
+      tokenizer: { bos: { id: 1, text: '<s>' }, addBos: true },
+    });
     expect(info.tensors).toHaveLength(39);
     expect(info.tensors.every((t) => ['Q8_0', 'F32'].includes(t.type))).toBe(true);
   });
@@ -100,8 +110,10 @@ describe('inspect', () => {
     async () => {
       const info = await inspectJson(fixturePath('vocab/ggml-vocab-llama-bpe.gguf')!);
       expect(info.tensors).toEqual([]);
-      expect(info.tokenizer).toMatchObject({ model: 'gpt2', vocab_size: 128256 });
-      expect(typeof info.chat_template).toBe('string');
+      expect(info).toMatchObject({ tokenizerModel: 'gpt2', vocabSize: 128256, hasChatTemplate: true });
+      expect(info.chatTemplate).toMatch(/start_header_id/);
+      const full = await cli(['inspect', fixturePath('vocab/ggml-vocab-llama-bpe.gguf')!, '--json', '--full-arrays']);
+      expect(JSON.parse(full.stdout).metadata['tokenizer.ggml.tokens']).toHaveLength(128256);
     },
   );
 });
