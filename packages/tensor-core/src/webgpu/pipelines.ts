@@ -39,6 +39,7 @@ export class PipelineCache {
       compute: { module, entryPoint: 'main' },
     });
     const p = { spec, pipeline, layout };
+    this.created.pipelines++;
     this.pipelines.set(spec.key, p);
     return p;
   }
@@ -60,8 +61,15 @@ export class PipelineCache {
       ],
     });
     this.bindGroups.set(key, bg);
+    this.created.bindGroups++;
     return bg;
   }
+
+  /** Pipelines and bind groups created so far. */
+  counts(): { pipelines: number; bindGroups: number } {
+    return { pipelines: this.created.pipelines, bindGroups: this.created.bindGroups };
+  }
+  private readonly created = { pipelines: 0, bindGroups: 0 };
 
   /** Forgets bind groups (after buffers were freed or replaced). */
   dropBindGroups(): void {

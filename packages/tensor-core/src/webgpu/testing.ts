@@ -5,6 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type GgmlType, ggmlByteSize } from '@llamats/gguf-format';
+import type { Backend, Tensor } from '../backend.js';
+import { quantize } from '../quant/registry.js';
+import { ReferenceBackend } from '../reference-backend.js';
 import type { WebGpuBackendOptions } from './acquire.js';
 import { WebGpuBackend } from './webgpu-backend.js';
 
@@ -30,6 +34,9 @@ let setup: { ok: true } | { ok: false; reason: string } | undefined;
  */
 export function ensureSoftwareVulkan(): { ok: true } | { ok: false; reason: string } {
   if (setup) return setup;
+  // lavapipe's worker threads spin; on a 2-core CI machine shared with other test files one thread is
+  // faster (measured 2x under load)
+  process.env.LP_NUM_THREADS ??= '1';
   if (process.env.LLAMATS_WEBGPU_ICDS) {
     process.env.VK_ICD_FILENAMES = process.env.LLAMATS_WEBGPU_ICDS;
     setup = { ok: true };
@@ -90,4 +97,67 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** The adapter configurations every kernel is tested on. */
+export interface TestConfig {
+  readonly name: string;
+  readonly adapter: TestAdapter;
+  readonly options: WebGpuBackendOptions;
+  /** The features the configuration must end up with (a driver change shows up as a failure). */
+  readonly expect: { readonly f16: boolean; readonly subgroups: boolean };
+}
+
+export const TEST_CONFIGS: readonly TestConfig[] = [
+  { name: 'lavapipe', adapter: TEST_ADAPTERS[0], options: {}, expect: { f16: true, subgroups: true } },
+  {
+    name: 'lavapipe without f16/subgroups',
+    adapter: TEST_ADAPTERS[0],
+    options: { features: { f16: false, subgroups: false } },
+    expect: { f16: false, subgroups: false },
+  },
+  { name: 'swiftshader', adapter: TEST_ADAPTERS[1], options: {}, expect: { f16: false, subgroups: true } },
+];
+
+/** GGUF bytes of a `[cols, rows]` weight of `type`: seeded N(0, 0.02^2) values through the reference quantizer. */
+export function randomWeightBytes(type: GgmlType, cols: number, rows: number, seed: number): Uint8Array {
+  const n = cols * rows;
+  const bytes = new Uint8Array(ggmlByteSize(type, n));
+  quantize(type, gaussian(n, seed, 0.02), bytes, n);
+  return bytes;
+}
+
+/**
+ * Runs the same op sequence on a fresh reference backend and on `gpu`, and reads the tensors `build`
+ * returns from both (then frees what it created on the GPU).
+ */
+export async function onBoth(
+  gpu: Backend,
+  build: (be: Backend) => Promise<Tensor[]> | Tensor[],
+): Promise<{ ref: Float32Array[]; gpu: Float32Array[] }> {
+  const ref = new ReferenceBackend();
+  const read = async (be: Backend) => {
+    const created: Tensor[] = [];
+    // the same backend, with the tensors it creates remembered (methods stay bound to the backend itself)
+    const tracking = new Proxy(be, {
+      get(target, prop) {
+        if (prop === 'createTensor' || prop === 'createWeight') {
+          return (...a: unknown[]) => push(created, (target[prop] as (...x: unknown[]) => Tensor).apply(target, a));
+        }
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const outs = await build(tracking);
+    const values = [];
+    for (const t of outs) values.push(await be.readTensor(t));
+    for (const t of created) be.free(t);
+    return values;
+  };
+  return { ref: await read(ref), gpu: await read(gpu) };
+}
+
+function push(list: Tensor[], t: Tensor): Tensor {
+  list.push(t);
+  return t;
 }

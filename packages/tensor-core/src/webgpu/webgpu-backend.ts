@@ -111,6 +111,11 @@ export class WebGpuBackend implements Backend {
     return new WebGpuBackend(await acquireDevice(options), options);
   }
 
+  /** Counters for tests and diagnostics: submits so far, pipelines and bind groups created. */
+  stats(): { submits: number; pipelines: number; bindGroups: number } {
+    return { submits: this.frame.submits, ...this.pipelines.counts() };
+  }
+
   supportsWeightType(type: GgmlType): boolean {
     return gpuWeightFormat(type) !== undefined;
   }

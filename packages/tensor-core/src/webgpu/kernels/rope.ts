@@ -2,24 +2,36 @@
  * RoPE in place on `x` `[n, nHead * headDim]`: one invocation per rotated pair. `normal` rotates
  * adjacent pairs (2i, 2i + 1), `neox` pairs (i, i + nDims / 2). The per-pair frequencies
  * `freqScale * base^(-2i / nDims)` are computed on the CPU in f64 and passed in the arena (with the
- * positions); optional `rope_freqs` divisors come from a weight buffer. Angles are f32 (as in ggml),
- * reduced to [-pi, pi] in two steps before sin/cos so large positions keep their precision.
+ * positions); optional `rope_freqs` divisors come from a weight buffer. Angles are f32 (as in ggml).
  */
 import { grid, type KernelSpec, LINEAR_WG, paramsWgsl } from './kernel.js';
 
 export const ROPE_WG = 256;
 
-/** `fn rope_cs(pos, pair) -> vec2(cos, sin)`; needs `arena`, `p.theta_off` and (with factors) `ff`. */
+/**
+ * `fn rope_cs(pos, pair) -> vec2(cos, sin)`; needs `arena`, `p.theta_off` and (with factors) `ff`.
+ * sin/cos are our own: the angle is reduced to [-pi/4, pi/4] in three fma steps (exact for quadrant counts
+ * below 2^16) and evaluated with Taylor polynomials (error < 3e-8), because Vulkan lets built-in sin/cos be
+ * off by 2^-11 (SwiftShader is, measurably).
+ */
 export function ropeAngleWgsl(factors: boolean): string {
   return /* wgsl */ `
+fn sin_cos(angle: f32) -> vec2<f32> {
+  let q = round(angle * 0.6366197723675814);
+  let y = fma(-q, 7.549789948768648e-8, fma(-q, 4.8375129699707031e-4, fma(-q, 1.5703125, angle)));
+  let y2 = y * y;
+  let s = y + y * y2 * (-0.16666666666666666 + y2 * (0.008333333333333333 + y2 * (-1.984126984126984e-4 + y2 * 2.7557319223985893e-6)));
+  let c = 1.0 + y2 * (-0.5 + y2 * (0.041666666666666664 + y2 * (-0.001388888888888889 + y2 * (2.48015873015873e-5 - y2 * 2.755731922398589e-7))));
+  let quadrant = i32(q) & 3;
+  if (quadrant == 0) { return vec2<f32>(c, s); }
+  if (quadrant == 1) { return vec2<f32>(-s, c); }
+  if (quadrant == 2) { return vec2<f32>(-c, -s); }
+  return vec2<f32>(s, -c);
+}
 fn rope_cs(pos: f32, pair: u32) -> vec2<f32> {
   var theta = bitcast<f32>(arena[p.theta_off + pair]);
   ${factors ? 'theta = theta / ff[pair];' : ''}
-  let angle = pos * theta;
-  let k = round(angle * 0.15915494309189535);
-  // Cody-Waite: 2pi = 6.28125 (exact in few bits) + 0.0019353071795864769
-  let r = fma(-k, 0.0019353071795864769, fma(-k, 6.28125, angle));
-  return vec2<f32>(cos(r), sin(r));
+  return sin_cos(pos * theta);
 }`;
 }
 

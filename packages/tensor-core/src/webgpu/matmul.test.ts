@@ -1,0 +1,81 @@
+// Matmul and get-rows of every weight type against the reference backend, on every test adapter
+// configuration: matrix-vector kernels (1 and 5 tokens), the tiled kernel (37 tokens, partial tiles in
+// both directions), and the dequantization itself through get-rows and weight read-back.
+import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { supportedWeightTypes } from '../quant/registry.js';
+import { gpuWeightTypes } from './quant/registry.js';
+import {
+  createTestBackend,
+  ensureSoftwareVulkan,
+  gaussian,
+  maxAbsDiff,
+  onBoth,
+  randomWeightBytes,
+  relRms,
+  TEST_CONFIGS,
+} from './testing.js';
+import type { WebGpuBackend } from './webgpu-backend.js';
+
+const setup = ensureSoftwareVulkan();
+if (!setup.ok) console.warn(`WebGPU tests skipped: ${setup.reason}`);
+
+// every type the reference dequantizes must have a GPU kernel (a new reference type needs one)
+const TYPES = supportedWeightTypes();
+
+it('the GPU supports every type with a reference dequantizer', () => {
+  expect(gpuWeightTypes()).toEqual(TYPES);
+});
+
+describe.skipIf(!setup.ok).each(TEST_CONFIGS)('$name', (config) => {
+  let gpu: WebGpuBackend;
+  beforeAll(async () => {
+    gpu = await createTestBackend(config.adapter, config.options);
+  });
+  afterAll(() => gpu?.dispose());
+
+  it('has the expected features', () => {
+    expect(gpu.caps).toEqual(config.expect);
+    expect(gpu.info.kind).toBe('webgpu');
+  });
+
+  describe.each(TYPES.map((t) => ({ type: t, name: ggmlTypeInfo(t).name })))('$name', ({ type }) => {
+    const cols = 512;
+    const rows = 67;
+    const bytes = randomWeightBytes(type, cols, rows, 100 + type);
+
+    it('matmul (matrix-vector and tiled)', async () => {
+      for (const n of [1, 5, 37]) {
+        const xv = gaussian(n * cols, n);
+        const r = await onBoth(gpu, async (be) => {
+          const w = be.createWeight({ name: 'w', type, shape: [cols, rows] });
+          await be.uploadWeight(w, 0, bytes);
+          const x = be.createTensor('x', [40, cols]);
+          be.writeTensor(x, xv);
+          const out = be.createTensor('out', [40, rows]);
+          be.matmul(out, w, x, n);
+          return [out];
+        });
+        expect(relRms(r.gpu[0], r.ref[0]), `n=${n}`).toBeLessThan(1e-5);
+      }
+    });
+
+    it('getRows and weight read-back dequantize as the reference', async () => {
+      const ids = Int32Array.from([3, 0, 66, 3, 41]);
+      const r = await onBoth(gpu, async (be) => {
+        const w = be.createWeight({ name: 'w', type, shape: [cols, rows] });
+        await be.uploadWeight(w, 0, bytes);
+        const out = be.createTensor('out', [8, cols]);
+        be.getRows(out, w, ids);
+        return [out, w];
+      });
+      const scale = Math.max(...r.ref[1].map(Math.abs));
+      // exact up to fused multiply-adds in the shader
+      expect(maxAbsDiff(r.gpu[0], r.ref[0])).toBeLessThanOrEqual(scale * 2 ** -22);
+      expect(maxAbsDiff(r.gpu[1], r.ref[1])).toBeLessThanOrEqual(scale * 2 ** -22);
+      if (type === GgmlType.F32 || type === GgmlType.F16 || type === GgmlType.BF16 || type === GgmlType.Q8_0) {
+        expect(r.gpu[1]).toEqual(r.ref[1]);
+      }
+    });
+  });
+});
