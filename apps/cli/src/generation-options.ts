@@ -49,12 +49,7 @@ export function addSamplingFlags(cmd: Command, nPredictDefault: number): Command
     .option('--min-p <p>', 'minimum probability relative to the best token; 0 = off (default 0.05)', floatArg(0, 1))
     .option('--repeat-penalty <x>', 'penalty for repeating recent tokens; 1 = off (default 1)', floatArg(0, 100))
     .option('-s, --seed <n>', 'random seed (default: random)', intArg(0, 0xffffffff))
-    .option(
-      '-n, --n-predict <n>',
-      `tokens to generate; -1 = until the context is full (default ${nPredictDefault})`,
-      intArg(-1),
-      nPredictDefault,
-    )
+    .option('-n, --n-predict <n>', 'tokens to generate; -1 = until the context is full', intArg(-1), nPredictDefault)
     .option('--stop <text>', 'stop before this text (repeatable)', collect)
     .option('--ignore-eos', 'never end at an end-of-generation token (generate -n tokens)')
     .option('--grammar-file <file>', 'constrain output with a GBNF grammar file')

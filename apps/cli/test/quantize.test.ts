@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '@llamats/engine';
+import { openGgufFile } from '@llamats/gguf-format/node';
+import { LlamaModel } from '@llamats/model-llama';
+import { ReferenceBackend } from '@llamats/tensor-core';
 import { fixturePath, hasFixture, readF32, readModelGolden, relRms } from '@llamats/test-fixtures';
 import { describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
@@ -13,14 +15,17 @@ const ready =
   hasFixture('golden/spm4k-F32.short.logits.f32') &&
   TYPES.every((t) => hasFixture(`models/spm4k-${t}.gguf`));
 
-/** All logits of the short prompt (`[n_tokens, n_vocab]`), computed by the engine on the reference backend. */
+/** All logits of the short prompt (`[n_tokens, n_vocab]`), from model-llama's forward pass on the reference backend. */
 async function shortPromptLogits(path: string, tokens: number[]): Promise<Float32Array> {
-  const model = await loadModel(path, { backend: 'reference' });
+  const gguf = await openGgufFile(path);
+  const backend = new ReferenceBackend();
+  const model = await LlamaModel.load(gguf, { backend });
   try {
-    const ctx = model.llama.createContext({ nCtx: 64, kvType: 'f32' });
-    return await ctx.evaluate(tokens, { allLogits: true });
+    return await model.createContext({ nCtx: 64, kvType: 'f32' }).evaluate(tokens, { allLogits: true });
   } finally {
-    await model.dispose();
+    model.dispose();
+    backend.dispose();
+    await gguf.source.close?.();
   }
 }
 
