@@ -32,7 +32,7 @@ async function shortPromptLogits(path: string, tokens: number[]): Promise<Float3
 describe.skipIf(!ready)('quantize', () => {
   const dir = mkdtempSync(join(tmpdir(), 'llamats-quantize-'));
 
-  it.each(TYPES)("%s: logits as close to F32 as llama.cpp's own %s file (within 1.1x)", async (type) => {
+  it.each(TYPES)("%s: logits as close to F32 as those of llama.cpp's file of that type (within 1.1x)", async (type) => {
     const out = join(dir, `spm4k-${type}.gguf`);
     const r = await cli(['quantize', fixturePath(F32)!, out, type, '--json']);
     expect(r.code, r.stderr).toBe(0);
