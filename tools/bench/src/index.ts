@@ -1,1 +1,10 @@
-export const placeholder = true;
+export { measureBandwidth } from './bandwidth.js';
+export { type BenchOptions, type BenchRow, peerUnavailable, runBench } from './bench.js';
+export { type BenchCliIo, type BenchReport, parseBenchArgs, runBenchCli, USAGE } from './cli.js';
+export { DEFAULT_MODELS, ensureModel, LLAMA7B_MODEL, type ModelSpec, QUICK_MODELS } from './models.js';
+export { PEERS, type PeerName } from './peers/index.js';
+export type { BenchJob, PeerResult, Sample } from './peers/types.js';
+export { type BenchPrompt, benchPrompt, benchPromptFor } from './prompt.js';
+export { serveStatic } from './server.js';
+export { median } from './stats.js';
+export { formatTable, renderBenchTable } from './table.js';

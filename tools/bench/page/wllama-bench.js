@@ -1,0 +1,97 @@
+// Runs one bench job with wllama in this (cross-origin isolated) page. The harness calls
+// `window.runWllamaBench(job)` through playwright and reads back the result object.
+// Timing matches the Node peers: pp = a prompt of n tokens from an empty cache; tg = n decodes from a
+// two-token prompt, greedy, end-of-generation ignored. wllama takes text prompts only: the prompt of n
+// tokens is BOS (added by llama.cpp) and n - 1 words that are single tokens of the vocabulary.
+import { Wllama } from '/wllama/esm/index.js';
+
+const WARMUP_PROMPT = 16;
+const WARMUP_GEN = 4;
+const TG_PROMPT = 2;
+
+const promptOf = (job, n) => job.words.slice(0, n - 1).join(' ');
+
+function status(text) {
+  document.getElementById('status').textContent = text;
+}
+
+async function complete(wllama, prompt, maxTokens) {
+  const res = await wllama.createCompletion({
+    prompt,
+    max_tokens: maxTokens,
+    temperature: 0,
+    ignore_eos: true,
+    cache_prompt: false,
+    stream: false,
+  });
+  return res;
+}
+
+async function timed(repetitions, expected, fn) {
+  const out = [];
+  for (let r = 0; r < repetitions; r++) {
+    const t0 = performance.now();
+    const { tokens, peer } = await fn();
+    const ms = performance.now() - t0;
+    out.push({ tps: (expected * 1000) / ms, tokens, ms, peerTps: peer });
+  }
+  return out;
+}
+
+window.runWllamaBench = async (job) => {
+  status('fetching');
+  const t0 = performance.now();
+  const blob = await (await fetch(job.modelUrl)).blob();
+  const wllama = new Wllama({ default: '/wllama/esm/wasm/wllama.wasm' }, { suppressNativeLog: true });
+  const nCtx = Math.max(...job.pp, job.tg + 1, WARMUP_PROMPT + WARMUP_GEN) + 8;
+  await wllama.loadModel([blob], {
+    n_ctx: nCtx,
+    n_batch: 512,
+    n_ubatch: 512,
+    n_threads: job.threads,
+    n_gpu_layers: 0,
+    n_parallel: 1,
+  });
+  const loadMs = performance.now() - t0;
+  try {
+    status('warm-up');
+    await complete(wllama, promptOf(job, WARMUP_PROMPT), WARMUP_GEN);
+    const pp = {};
+    for (const n of job.pp) {
+      status(`pp${n}`);
+      pp[n] = await timed(job.repetitions, n, async () => {
+        const res = await complete(wllama, promptOf(job, n), 1);
+        return {
+          tokens: res.timings?.prompt_n ?? res.usage?.prompt_tokens ?? -1,
+          peer: res.timings?.prompt_per_second,
+        };
+      });
+    }
+    let tg = [];
+    if (job.tg > 0) {
+      status(`tg${job.tg}`);
+      tg = await timed(job.repetitions, job.tg, async () => {
+        const res = await complete(wllama, promptOf(job, TG_PROMPT), job.tg);
+        return {
+          tokens: res.timings?.predicted_n ?? res.usage?.completion_tokens ?? -1,
+          peer: res.timings?.predicted_per_second,
+        };
+      });
+    }
+    status('done');
+    return {
+      loadMs,
+      pp,
+      tg,
+      notes: {
+        multithread: wllama.isMultithread(),
+        threads: wllama.getNumThreads(),
+        crossOriginIsolated: self.crossOriginIsolated,
+        userAgent: navigator.userAgent,
+      },
+    };
+  } finally {
+    await wllama.exit();
+  }
+};
+window.wllamaBenchReady = true;

@@ -1,0 +1,88 @@
+/**
+ * llama.cpp native through node-llama-cpp's prebuilt CPU binary (`getLlama({ gpu: false, build: 'never' })`):
+ * what a Node user gets today. Times the same tests as the other peers through its public API.
+ */
+import { importPeer, peerPackageVersion } from '../peer-modules.js';
+import { type BenchJob, type PeerResult, TG_PROMPT, timeRuns, WARMUP_GEN, WARMUP_PROMPT } from './types.js';
+
+// The parts of node-llama-cpp's API used here.
+interface Sequence {
+  clearHistory(): Promise<void>;
+  evaluateWithoutGeneratingNewTokens(tokens: number[]): Promise<void>;
+  evaluate(tokens: number[], options: { temperature: number }): AsyncGenerator<number>;
+}
+interface Context {
+  getSequence(): Sequence;
+  dispose(): Promise<void>;
+}
+interface LlamaModel {
+  createContext(options: { contextSize: number; batchSize: number; threads: number }): Promise<Context>;
+  dispose(): Promise<void>;
+}
+interface Llama {
+  buildType: string;
+  gpu: string | false;
+  llamaCppRelease: { repo: string; release: string };
+  loadModel(options: { modelPath: string }): Promise<LlamaModel>;
+  dispose(): Promise<void>;
+}
+interface NodeLlamaCpp {
+  getLlama(options: { gpu: false; build: 'never'; logLevel: string; progressLogs?: boolean }): Promise<Llama>;
+}
+
+/** Generates up to `n` tokens from `prompt` and returns how many came. */
+async function generate(seq: Sequence, prompt: number[], n: number): Promise<number> {
+  await seq.clearHistory();
+  let got = 0;
+  for await (const _ of seq.evaluate(prompt, { temperature: 0 })) {
+    if (++got >= n) break;
+  }
+  return got;
+}
+
+export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
+  const { getLlama } = await importPeer<NodeLlamaCpp>('node-llama-cpp');
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error', progressLogs: false });
+  try {
+    const t0 = performance.now();
+    const model = await llama.loadModel({ modelPath: job.modelPath });
+    const contextSize = Math.max(...job.pp, job.tg + TG_PROMPT, WARMUP_PROMPT + WARMUP_GEN) + 8;
+    const context = await model.createContext({ contextSize, batchSize: 512, threads: job.threads });
+    const loadMs = performance.now() - t0;
+    try {
+      const seq = context.getSequence();
+      await generate(seq, job.tokens.slice(0, WARMUP_PROMPT), WARMUP_GEN);
+      const pp: Record<string, Awaited<ReturnType<typeof timeRuns>>> = {};
+      for (const n of job.pp) {
+        const prompt = job.tokens.slice(0, n);
+        pp[n] = await timeRuns(
+          job.repetitions,
+          async () => {
+            await seq.clearHistory();
+            await seq.evaluateWithoutGeneratingNewTokens(prompt);
+            return prompt.length;
+          },
+          n,
+        );
+      }
+      const tg =
+        job.tg > 0
+          ? await timeRuns(job.repetitions, () => generate(seq, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg)
+          : [];
+      return {
+        peer: 'node-llama-cpp',
+        version: `${peerPackageVersion('node-llama-cpp')} (llama.cpp ${llama.llamaCppRelease.release}, ${llama.buildType})`,
+        threads: job.threads,
+        loadMs,
+        pp,
+        tg,
+        notes: { buildType: llama.buildType, gpu: llama.gpu },
+      };
+    } finally {
+      await context.dispose();
+      await model.dispose();
+    }
+  } finally {
+    await llama.dispose();
+  }
+}

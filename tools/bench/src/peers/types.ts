@@ -1,0 +1,65 @@
+/** What every peer runner is given and gives back. */
+
+/** One measurement job: one model file, one thread count, the tests to time. */
+export interface BenchJob {
+  readonly modelPath: string;
+  readonly threads: number;
+  /** Prompt lengths to time (pp). */
+  readonly pp: readonly number[];
+  /** Tokens to generate one by one (tg); 0 for none. */
+  readonly tg: number;
+  /** Timed repetitions of each test (after one short untimed warm-up per job). */
+  readonly repetitions: number;
+  /**
+   * The prompt: BOS then whole-word tokens. A test of n tokens feeds `tokens.slice(0, n)`; tg starts from
+   * the first two. Peers that take only text (wllama) get `words.slice(0, n - 1).join(' ')`, which their
+   * tokenizer turns into the same ids (checked through the token counts they report).
+   */
+  readonly tokens: readonly number[];
+  readonly words: readonly string[];
+  /** llamats only: backend to use (`wasm`, `reference`). */
+  readonly backend?: string;
+}
+
+/** One timed run of a test. */
+export interface Sample {
+  /** Tokens per second over the timed span. */
+  readonly tps: number;
+  /** Tokens the peer actually processed or generated (must equal the requested count). */
+  readonly tokens: number;
+  readonly ms: number;
+}
+
+export interface PeerResult {
+  readonly peer: string;
+  /** Peer version (and its llama.cpp build where known). */
+  readonly version: string;
+  readonly threads: number;
+  /** File to ready (model and context), in milliseconds. */
+  readonly loadMs: number;
+  /** pp length → samples. */
+  readonly pp: Readonly<Record<string, readonly Sample[]>>;
+  readonly tg: readonly Sample[];
+  /** Peak resident memory of the process that ran the peer, when known. */
+  readonly peakRssBytes?: number;
+  /** Details worth keeping in the JSON (backend, build type...). */
+  readonly notes?: Readonly<Record<string, unknown>>;
+}
+
+/** Tokens of the job-level warm-up: a short prompt, then a few generated tokens. */
+export const WARMUP_PROMPT = 16;
+export const WARMUP_GEN = 4;
+/** Tokens of the tg prompt (BOS and one word). */
+export const TG_PROMPT = 2;
+
+/** Runs `fn` `repetitions` times, timing each; `fn` returns the tokens it handled. */
+export async function timeRuns(repetitions: number, fn: () => Promise<number>, expected: number): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (let r = 0; r < repetitions; r++) {
+    const t0 = performance.now();
+    const tokens = await fn();
+    const ms = performance.now() - t0;
+    out.push({ tps: (expected * 1000) / ms, tokens, ms });
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * wllama (llama.cpp compiled to WebAssembly) in headless Chromium: the page `page/wllama-bench.js`,
+ * served cross-origin isolated from loopback, loads the model by URL and times the same tests as the
+ * Node peers. Each job gets its own browser, closed afterwards.
+ */
+import { basename, dirname, join } from 'node:path';
+import { launchChromium } from '../chromium.js';
+import { pageDir, peersModules } from '../paths.js';
+import { peerPackageVersion } from '../peer-modules.js';
+import { serveStatic } from '../server.js';
+import type { BenchJob, PeerResult, Sample } from './types.js';
+
+interface PageResult {
+  loadMs: number;
+  pp: Record<string, Sample[]>;
+  tg: Sample[];
+  notes: Record<string, unknown>;
+}
+
+/** Runs one job in a fresh Chromium; `log` gets the page's errors. */
+export async function runWllama(job: BenchJob, log: (line: string) => void = () => {}): Promise<PeerResult> {
+  const server = await serveStatic({
+    '/wllama/': join(peersModules, '@wllama', 'wllama'),
+    '/models/': dirname(job.modelPath),
+    '/': pageDir,
+  });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => log(`wllama page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || process.env.LLAMATS_BENCH_DEBUG) log(`wllama page: ${m.text()}`);
+    });
+    await page.goto(`${server.origin}/bench.html`);
+    await page.waitForFunction('window.wllamaBenchReady === true', undefined, { timeout: 60_000 });
+    const pageJob = {
+      modelUrl: `${server.origin}/models/${encodeURIComponent(basename(job.modelPath))}`,
+      threads: job.threads,
+      pp: job.pp,
+      tg: job.tg,
+      repetitions: job.repetitions,
+      tokens: job.tokens,
+      words: job.words,
+    };
+    const r = await page.evaluate(
+      (j) => (globalThis as unknown as { runWllamaBench(j: unknown): Promise<PageResult> }).runWllamaBench(j),
+      pageJob,
+    );
+    return {
+      peer: 'wllama',
+      version: `${peerPackageVersion('@wllama/wllama')}, Chromium ${browser.version}`,
+      threads: job.threads,
+      loadMs: r.loadMs,
+      pp: r.pp,
+      tg: r.tg,
+      notes: r.notes,
+    };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}

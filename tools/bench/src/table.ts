@@ -1,0 +1,60 @@
+/** The bench table: one row per model × peer × thread count, with llamats/peer ratios and the decode limit. */
+import type { BenchRow } from './bench.js';
+
+const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const mib = (b: number | undefined) => (b === undefined ? '-' : `${(b / 2 ** 20).toFixed(0)} MiB`);
+
+/** Renders rows as an aligned text table (numbers right-aligned). */
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly boolean[],
+): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The table of a bench run. `ppLengths` and `tg` name the columns. */
+export function renderBenchTable(rows: readonly BenchRow[], ppLengths: readonly number[], tg: number): string {
+  const headers = [
+    'model',
+    'peer',
+    'thr',
+    'load s',
+    ...ppLengths.map((n) => `pp${n} t/s`),
+    ...(tg > 0 ? [`tg${tg} t/s`, 'tg % limit'] : []),
+    'llamats/peer',
+    'peak RSS',
+    'notes',
+  ];
+  const body = rows.map((r) => {
+    const ratio = r.ratio
+      ? [
+          ...(r.ratio.tg !== undefined ? [`tg ${fmt(r.ratio.tg, 2)}x`] : []),
+          ...ppLengths.filter((n) => r.ratio?.pp[n] !== undefined).map((n) => `pp${n} ${fmt(r.ratio?.pp[n], 2)}x`),
+        ].join(', ')
+      : '';
+    return [
+      r.model,
+      r.peer,
+      String(r.threads),
+      fmt(r.loadSeconds, 2),
+      ...ppLengths.map((n) => fmt(r.pp[n])),
+      ...(tg > 0
+        ? [fmt(r.tg), r.tgPercentOfLimit === undefined ? '-' : `${fmt(r.tgPercentOfLimit, 0)}% of ${fmt(r.tgLimit)}`]
+        : []),
+      ratio,
+      mib(r.peakRssBytes),
+      [r.error ?? '', ...r.problems].filter(Boolean).join('; '),
+    ];
+  });
+  const right = headers.map(
+    (h) => h.endsWith('t/s') || h === 'thr' || h === 'load s' || h === 'peak RSS' || h === 'tg % limit',
+  );
+  return formatTable(headers, body, right);
+}
