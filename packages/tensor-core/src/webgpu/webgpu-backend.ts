@@ -352,16 +352,32 @@ export class WebGpuBackend implements Backend {
       throw new BackendError(`readTensor: ${n} values at ${offset} are outside ${w.name} (${elements})`);
     }
     if (w.format.type === GgmlType.F32 /* rows are stored as they are */) {
-      const ranges = w.pieces.map((p) => ({ buf: p.buf, offset: 0, size: p.rows * w.geometry.dstRowBytes }));
-      const all = await this.readBack(ranges);
-      return new Float32Array(all.buffer, all.byteOffset, elements).slice(offset, offset + n);
-    }
-    // dequantize every row on the GPU, then read the part asked for
-    const tmp = this.act(this.createTensor(`${w.name} (dequantized)`, [w.rows, w.cols]));
-    try {
-      this.dispatchGetRows(tmp, w, undefined, w.rows);
-      const bytes = await this.readBack([{ buf: tmp.buf, offset: offset * 4, size: n * 4 }]);
+      // pieces hold consecutive whole rows: element e sits at byte 4 (e - cols * row0) of its piece
+      const ranges = [];
+      for (const p of w.pieces) {
+        const from = Math.max(offset, p.row0 * w.cols);
+        const to = Math.min(offset + n, (p.row0 + p.rows) * w.cols);
+        if (from < to) ranges.push({ buf: p.buf, offset: (from - p.row0 * w.cols) * 4, size: (to - from) * 4 });
+      }
+      const bytes = await this.readBack(ranges);
       return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    }
+    // dequantize the rows asked for on the GPU, as many at a time as one binding holds
+    const out = new Float32Array(n);
+    const firstRow = Math.floor(offset / w.cols);
+    const endRow = Math.ceil((offset + n) / w.cols);
+    const batch = Math.max(1, Math.min(endRow - firstRow, Math.floor(this.maxBindingBytes / (w.cols * 4))));
+    const tmp = this.act(this.createTensor(`${w.name} (dequantized)`, [batch, w.cols]));
+    try {
+      for (let r = firstRow; r < endRow; r += batch) {
+        const rows = Math.min(batch, endRow - r);
+        this.dispatchGetRows(tmp, w, r, rows);
+        const from = Math.max(offset, r * w.cols); // element range of this batch inside [offset, offset + n)
+        const to = Math.min(offset + n, (r + rows) * w.cols);
+        const bytes = await this.readBack([{ buf: tmp.buf, offset: (from - r * w.cols) * 4, size: (to - from) * 4 }]);
+        out.set(new Float32Array(bytes.buffer, bytes.byteOffset, to - from), from - offset);
+      }
+      return out;
     } finally {
       this.free(tmp);
     }
@@ -546,12 +562,13 @@ export class WebGpuBackend implements Backend {
     this.dispatchGetRows(o, w, ids, ids.length);
   }
 
-  /** Dequantizes rows `ids` (or rows 0 .. n - 1 without ids) of `w` into `o`. */
-  private dispatchGetRows(o: GpuTensor, w: GpuWeight, ids: Int32Array | undefined, n: number): void {
+  /** Dequantizes rows `ids` (or rows `ids .. ids + n - 1` when a number) of `w` into `o`. */
+  private dispatchGetRows(o: GpuTensor, w: GpuWeight, ids: Int32Array | number, n: number): void {
     if (w.cols % 32 !== 0)
       throw new BackendError(`${w.name}: the WebGPU kernels need a multiple of 32 columns, not ${w.cols}`);
-    this.frame.begin(Frame.need((ids?.byteLength ?? 0) + w.pieces.length * P, 1 + w.pieces.length));
-    const idsOff = ids ? this.frame.stage(ids) : 0;
+    const list = typeof ids === 'number' ? undefined : ids;
+    this.frame.begin(Frame.need((list?.byteLength ?? 0) + w.pieces.length * P, 1 + w.pieces.length));
+    const idsOff = list ? this.frame.stage(list) : (ids as number);
     const spec = getRowsKernel(w.format);
     for (const piece of w.pieces) {
       this.run(
@@ -565,7 +582,7 @@ export class WebGpuBackend implements Backend {
           rows: piece.rows,
           row_words: w.geometry.dstRowBytes / 4,
           ids_off: idsOff,
-          identity: ids ? 0 : 1,
+          identity: list ? 0 : 1,
         },
         grid(n),
       );

@@ -1,8 +1,8 @@
 /**
  * Get-rows (embedding lookup) of any weight type: one workgroup per output row, one invocation per
  * group of 32 values. A weight split across buffers is handled one piece per dispatch: each dispatch
- * writes only the rows whose id falls in its piece. `identity` mode reads rows 0.. in order (weight
- * read-back) instead of ids from the arena.
+ * writes only the rows whose id falls in its piece. `identity` mode reads rows `ids_off ..` in order
+ * (weight read-back) instead of ids from the arena.
  */
 import { DEQUANT_HELPERS, type GpuWeightFormat } from '../quant/format.js';
 import { type KernelSpec, LINEAR_WG, paramsWgsl } from './kernel.js';
@@ -32,7 +32,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = ${LINEAR_WG};
   if (i >= p.n) { return; }
-  var id = i;
+  var id = p.ids_off + i; // identity mode: rows ids_off, ids_off + 1, ...
   if (p.identity == 0u) { id = arena[p.ids_off + i]; }
   if (id < p.row0 || id >= p.row0 + p.rows) { return; }
   let rw = (id - p.row0) * p.row_words;
