@@ -12,3 +12,4 @@ export {
   supportedWeightTypes,
 } from './quant/registry.js';
 export { ReferenceBackend } from './reference-backend.js';
+export { createWasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';

@@ -1,0 +1,88 @@
+// Quantization of f32 activation rows to 8-bit levels, once per matrix product, so that quantized
+// weights can be multiplied with integer dot products (as llama.cpp does with Q8_0 / Q8_1 / Q8_K).
+// Levels are stored widened to i16: `i32x4.dot_i16x8_s` then multiplies them with unpacked weights.
+//
+// Record of one token (`cols` values), for weights in 32-value blocks (Q4_0 .. Q8_0, IQ4_NL):
+//   [qs: i16 x cols] [d: f32 x cols/32] [s: f32 x cols/32]      x ~ d * q;  s = d * sum(q) of the block
+// Record for weights in 256-value super-blocks (K-quants, IQ4_XS), Q8_K-style:
+//   [qs: i16 x cols] [d: f32 x cols/256] [bsums: i16 x cols/16] bsums = sum of each 16 levels
+// Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
+
+import { hmax, shareEnd, shareStart } from './common';
+
+/** Levels of 4 f32 lanes scaled by `inv`, rounded to nearest, as i32x4. */
+@inline
+function levels(x: v128, inv: v128): v128 {
+  return i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(x, inv)));
+}
+
+/** Quantizes `count` values at `x` (a multiple of 16) with scale `d` into i16 at `q`; returns the level sum. */
+@inline
+function quantizeSpan(x: usize, count: i32, d: f32, q: usize, bsums: usize): i32 {
+  const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
+  let total: i32 = 0;
+  for (let j = 0; j < count; j += 16) {
+    const p = x + (<usize>j << 2);
+    const a = i16x8.narrow_i32x4_s(levels(v128.load(p), inv), levels(v128.load(p, 16), inv));
+    const b = i16x8.narrow_i32x4_s(levels(v128.load(p, 32), inv), levels(v128.load(p, 48), inv));
+    v128.store(q + (<usize>j << 1), a);
+    v128.store(q + (<usize>j << 1), b, 16);
+    const s4 = i32x4.add(i32x4.extadd_pairwise_i16x8_s(a), i32x4.extadd_pairwise_i16x8_s(b));
+    const s2 = i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
+    const sum16 = i32x4.extract_lane(s2, 0) + i32x4.extract_lane(s2, 1);
+    if (bsums != 0) store<i16>(bsums + (<usize>(j >> 4) << 1), <i16>sum16);
+    total += sum16;
+  }
+  return total;
+}
+
+/** Largest |x| over `count` values (a multiple of 16) at `x`. */
+@inline
+function absMax(x: usize, count: i32): f32 {
+  let m0 = f32x4.splat(0);
+  let m1 = f32x4.splat(0);
+  for (let j = 0; j < count; j += 8) {
+    const p = x + (<usize>j << 2);
+    m0 = f32x4.max(m0, f32x4.abs(v128.load(p)));
+    m1 = f32x4.max(m1, f32x4.abs(v128.load(p, 16)));
+  }
+  return hmax(f32x4.max(m0, m1));
+}
+
+/**
+ * Quantizes rows `[0, n)` of f32 activations `x` (`xStride` bytes apart) into 32-value-block records
+ * at `out` (`outStride` bytes apart). Threads split the rows.
+ */
+export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32): void {
+  const nb = cols >> 5;
+  for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
+    const xr = x + <usize>t * xStride;
+    const rec = out + <usize>t * outStride;
+    const dp = rec + (<usize>cols << 1);
+    const sp = dp + (<usize>nb << 2);
+    for (let b = 0; b < nb; b++) {
+      const xb = xr + (<usize>b << 7);
+      const d = absMax(xb, 32) / 127;
+      const sum = quantizeSpan(xb, 32, d, rec + (<usize>b << 6), 0);
+      store<f32>(dp + (<usize>b << 2), d);
+      store<f32>(sp + (<usize>b << 2), d * <f32>sum);
+    }
+  }
+}
+
+/** As {@link quantize_q8_32} for 256-value super-block records with 16-value sums. */
+export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32): void {
+  const nb = cols >> 8;
+  for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
+    const xr = x + <usize>t * xStride;
+    const rec = out + <usize>t * outStride;
+    const dp = rec + (<usize>cols << 1);
+    const bp = dp + (<usize>nb << 2);
+    for (let b = 0; b < nb; b++) {
+      const xb = xr + (<usize>b << 10);
+      const d = absMax(xb, 256) / 127;
+      quantizeSpan(xb, 256, d, rec + (<usize>b << 9), bp + (<usize>b << 5));
+      store<f32>(dp + (<usize>b << 2), d);
+    }
+  }
+}

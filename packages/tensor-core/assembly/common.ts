@@ -1,0 +1,162 @@
+// Helpers shared by every kernel: work splitting between threads, half / bfloat16 conversion,
+// horizontal sums, a vectorised exp, and the integer dot of 16 weights with 16 activations.
+//
+// Conventions of all kernels: pointers are byte offsets into the one linear memory (usize = u32, so up
+// to 4 GiB); every exported kernel takes `ith, nth` (this thread's index and the thread count) first.
+
+/** 2^112: scales the bits of a half shifted into f32 position to the half's value (exact). */
+const HALF_SCALE: f32 = 5.192296858534828e33;
+
+/** First item of thread `ith`'s share of `total` items split into `nth` near-equal contiguous ranges. */
+@inline
+export function shareStart(total: i32, ith: i32, nth: i32): i32 {
+  return <i32>((<i64>total * ith) / nth);
+}
+
+/** One past the last item of thread `ith`'s share (see {@link shareStart}). */
+@inline
+export function shareEnd(total: i32, ith: i32, nth: i32): i32 {
+  return <i32>((<i64>total * (ith + 1)) / nth);
+}
+
+/**
+ * Claims the next chunk index from a shared counter (dynamic scheduling: a thread slowed by other
+ * work on the machine takes fewer chunks). `counter` 0 means "no counter": thread `ith` then walks the
+ * chunks `ith, ith + nth, ...` (only sensible for nth = 1).
+ */
+@inline
+export function claimChunk(counter: usize, previous: i32, ith: i32, nth: i32): i32 {
+  if (counter == 0) return previous < 0 ? ith : previous + nth;
+  return atomic.add<i32>(counter, 1);
+}
+
+/** IEEE half bits to f32, exact for every input (subnormals, infinities, NaN payloads with the quiet bit). */
+@inline
+export function halfToF32(h: u32): f32 {
+  const em = h & 0x7fff;
+  const finite = reinterpret<f32>(em << 13) * HALF_SCALE;
+  const special = reinterpret<f32>(0x7f800000 | (em << 13) | (em > 0x7c00 ? 0x400000 : 0));
+  const mag = em >= 0x7c00 ? special : finite;
+  return reinterpret<f32>(reinterpret<u32>(mag) | ((h & 0x8000) << 16));
+}
+
+/** Four halves (the low 16 bits of each i32 lane) to f32x4, exact (see {@link halfToF32}). */
+@inline
+export function halfToF32x4(h: v128): v128 {
+  const em = v128.and(h, i32x4.splat(0x7fff));
+  const shifted = i32x4.shl(em, 13);
+  const finite = f32x4.mul(shifted, f32x4.splat(HALF_SCALE));
+  const isSpecial = i32x4.ge_s(em, i32x4.splat(0x7c00));
+  const isNan = i32x4.gt_s(em, i32x4.splat(0x7c00));
+  const special = v128.or(v128.or(shifted, i32x4.splat(0x7f800000)), v128.and(isNan, i32x4.splat(0x400000)));
+  const mag = v128.bitselect(special, finite, isSpecial);
+  return v128.or(mag, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+}
+
+/** Eight halves at `p` to two f32x4: the first four. */
+@inline
+export function loadHalfLow(p: usize): v128 {
+  return halfToF32x4(v128.load16x4_u(p));
+}
+
+/** f32 to IEEE half bits, rounding to nearest even (as the TypeScript `f32ToF16` and F16C do). */
+export function f32ToHalf(value: f32): u32 {
+  const x = reinterpret<u32>(value);
+  const sign = (x >> 16) & 0x8000;
+  const exp = <i32>((x >> 23) & 0xff);
+  let mant = x & 0x7fffff;
+  if (exp == 0xff) return sign | 0x7c00 | (mant != 0 ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 31) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = <u32>(14 - e);
+    let half = mant >> shift;
+    const rem = mant & ((<u32>1 << shift) - 1);
+    const mid = <u32>1 << (shift - 1);
+    if (rem > mid || (rem == mid && (half & 1) != 0)) half++;
+    return sign | half;
+  }
+  let half = (<u32>e << 10) | (mant >> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (half & 1) != 0)) half++;
+  return sign | half;
+}
+
+/** Sum of the four lanes of an f32x4, in a fixed order ((l0 + l2) + (l1 + l3)). */
+@inline
+export function hsum(v: v128): f32 {
+  const t = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
+}
+
+/** Sum of the four lanes of an i32x4. */
+@inline
+export function hsumI32(v: v128): i32 {
+  const t = i32x4.add(v, v128.shuffle<i32>(v, v, 2, 3, 0, 1));
+  return i32x4.extract_lane(t, 0) + i32x4.extract_lane(t, 1);
+}
+
+/** Maximum of the four lanes of an f32x4. */
+@inline
+export function hmax(v: v128): f32 {
+  const t = f32x4.max(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return max(f32x4.extract_lane(t, 0), f32x4.extract_lane(t, 1));
+}
+
+/**
+ * e^x for four lanes: x = k ln2 + r with |r| <= ln2 / 2, a degree-6 polynomial for e^r, and 2^k put
+ * into the exponent. Relative error about 2e-7; inputs below -87 give 0, above 88 give +inf.
+ */
+@inline
+export function expF32x4(x: v128): v128 {
+  const clamped = f32x4.max(f32x4.min(x, f32x4.splat(88.7)), f32x4.splat(-87.3));
+  const k = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.4426950408889634)));
+  // r = x - k ln2 in two steps (Cody-Waite) for accuracy
+  let r = f32x4.sub(clamped, f32x4.mul(k, f32x4.splat(0.693145751953125)));
+  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(1.428606765330187e-6)));
+  let p = f32x4.splat(1.3888889e-3);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3333333e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1666667e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666667e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  // 2^k: k in [-126, 128]; split into two factors so k = 128 does not overflow the exponent field
+  const ki = i32x4.trunc_sat_f32x4_s(k);
+  const k1 = i32x4.shr_s(ki, 1);
+  const k2 = i32x4.sub(ki, k1);
+  const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(k2, i32x4.splat(127)), 23);
+  const out = f32x4.mul(f32x4.mul(p, s1), s2);
+  // below the clamp: exactly 0 (the softmax of a masked score)
+  return v128.and(out, f32x4.gt(x, f32x4.splat(-87.3)));
+}
+
+/** Scalar e^x through the vector path (same values as {@link expF32x4}). */
+@inline
+export function expF32(x: f32): f32 {
+  return f32x4.extract_lane(expF32x4(f32x4.splat(x)), 0);
+}
+
+/** i32x4 partial sums of 16 signed 16-bit weights at `w` times 16 signed 16-bit activations at `a`. */
+@inline
+export function dot16(w: usize, a: usize): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(v128.load(w), v128.load(a)), i32x4.dot_i16x8_s(v128.load(w, 16), v128.load(a, 16)));
+}
+
+/** Stores 16 signed bytes as 16 i16 at `dst`. */
+@inline
+export function storeI8asI16(dst: usize, v: v128): void {
+  v128.store(dst, i16x8.extend_low_i8x16_s(v));
+  v128.store(dst, i16x8.extend_high_i8x16_s(v), 16);
+}
+
+/** Stores 16 signed bytes as 16 i16 multiplied by `scale` (the product must fit i16). */
+@inline
+export function storeI8asI16Scaled(dst: usize, v: v128, scale: i32): void {
+  const s = i16x8.splat(<i16>scale);
+  v128.store(dst, i16x8.mul(i16x8.extend_low_i8x16_s(v), s));
+  v128.store(dst, i16x8.mul(i16x8.extend_high_i8x16_s(v), s), 16);
+}

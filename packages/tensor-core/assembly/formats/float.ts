@@ -1,0 +1,79 @@
+// Plain float weight formats: F32 (used in place), F16 and BF16 (widened to f32 rows).
+// Their matrix products multiply f32 weights with f32 activations (no activation quantization).
+
+import { halfToF32, halfToF32x4 } from '../common';
+import { ACT_F32 } from '../unpacked';
+
+/** F32: 4 bytes per value; rows are used where they lie. */
+@final @unmanaged
+export class F32Format {
+  @inline get blockSize(): i32 { return 1; }
+  @inline get blockBytes(): i32 { return 4; }
+  @inline get actKind(): i32 { return ACT_F32; }
+  @inline get hasMin(): bool { return false; }
+  @inline get direct(): bool { return true; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    memory.copy(u, w, <usize>cols << 2);
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    memory.copy(dst, w, <usize>cols << 2);
+  }
+}
+
+/** Widens `cols` halves at `w` to f32 at `dst`, exactly. */
+@inline
+function widenHalves(w: usize, cols: i32, dst: usize): void {
+  let j = 0;
+  for (; j + 8 <= cols; j += 8) {
+    const v = v128.load(w + (<usize>j << 1));
+    const o = dst + (<usize>j << 2);
+    v128.store(o, halfToF32x4(i32x4.extend_low_i16x8_u(v)));
+    v128.store(o, halfToF32x4(i32x4.extend_high_i16x8_u(v)), 16);
+  }
+  for (; j < cols; j++) store<f32>(dst + (<usize>j << 2), halfToF32(load<u16>(w + (<usize>j << 1))));
+}
+
+/** F16: IEEE half, 2 bytes per value. */
+@final @unmanaged
+export class F16Format {
+  @inline get blockSize(): i32 { return 1; }
+  @inline get blockBytes(): i32 { return 2; }
+  @inline get actKind(): i32 { return ACT_F32; }
+  @inline get hasMin(): bool { return false; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    widenHalves(w, cols, u);
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    widenHalves(w, cols, dst);
+  }
+}
+
+/** Widens `cols` bfloat16 values at `w` to f32 at `dst` (the bits shifted up, exact). */
+@inline
+function widenBf16(w: usize, cols: i32, dst: usize): void {
+  let j = 0;
+  for (; j + 8 <= cols; j += 8) {
+    const v = v128.load(w + (<usize>j << 1));
+    const o = dst + (<usize>j << 2);
+    v128.store(o, i32x4.shl(i32x4.extend_low_i16x8_u(v), 16));
+    v128.store(o, i32x4.shl(i32x4.extend_high_i16x8_u(v), 16), 16);
+  }
+  for (; j < cols; j++) store<u32>(dst + (<usize>j << 2), <u32>load<u16>(w + (<usize>j << 1)) << 16);
+}
+
+/** BF16: the top 16 bits of an f32. */
+@final @unmanaged
+export class Bf16Format {
+  @inline get blockSize(): i32 { return 1; }
+  @inline get blockBytes(): i32 { return 2; }
+  @inline get actKind(): i32 { return ACT_F32; }
+  @inline get hasMin(): bool { return false; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    widenBf16(w, cols, u);
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    widenBf16(w, cols, dst);
+  }
+}

@@ -1,0 +1,43 @@
+// IQ4_NL: blocks of 32 values in 18 bytes: half d; u8 qs[16] (nibbles as Q4_0) indexing a fixed table of
+// 16 non-linear levels.  x[j] = d * KVALUES[q[j]]
+
+import { ACT_Q8_32 } from '../unpacked';
+import { halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
+
+/** ggml's kvalues_iq4nl, one level per byte lane (looked up with a swizzle). */
+@inline
+export function iq4Levels(): v128 {
+  return i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+}
+
+@final @unmanaged
+export class Iq4NlFormat {
+  @inline get blockSize(): i32 { return 32; }
+  @inline get blockBytes(): i32 { return 18; }
+  @inline get actKind(): i32 { return ACT_Q8_32; }
+  @inline get hasMin(): bool { return false; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    const nb = cols >> 5;
+    const ud = u + (<usize>cols << 1);
+    const kv = iq4Levels();
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 18;
+      const v = v128.load(wb, 2);
+      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      storeBlockLevels(u + (<usize>b << 6), i8x16.swizzle(kv, lowNibbles(v)), i8x16.swizzle(kv, highNibbles(v)));
+    }
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    const nb = cols >> 5;
+    const kv = iq4Levels();
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 18;
+      const v = v128.load(wb, 2);
+      const d = halfAt(wb);
+      const o = dst + (<usize>b << 7);
+      storeScaled16(o, i8x16.swizzle(kv, lowNibbles(v)), d);
+      storeScaled16(o + 64, i8x16.swizzle(kv, highNibbles(v)), d);
+    }
+  }
+}

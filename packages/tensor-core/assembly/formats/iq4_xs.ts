@@ -1,0 +1,57 @@
+// IQ4_XS: super-blocks of 256 values in 136 bytes: half d; u16 scales_h (bits 2s..2s+1 = high bits of
+// scale s); u8 scales_l[4] (nibble s % 2 of byte s / 2 = low bits of scale s); u8 qs[128] (sub-block s:
+// qs[16s ..] as IQ4_NL).  x = (d * (scale[s] - 32)) * KVALUES[q]
+
+import { storeI8asI16Scaled } from '../common';
+import { ACT_Q8_K } from '../unpacked';
+import { halfAt, highNibbles, lowNibbles } from './block32';
+import { iq4Levels } from './iq4_nl';
+import { scalesAt, storeScaledLevels } from './superblock';
+
+/** Signed scale of sub-block s (0..7). */
+@inline
+function scaleXs(wb: usize, s: i32): i32 {
+  const high = (<i32>load<u16>(wb, 2) >> (s << 1)) & 3;
+  const low = (<i32>load<u8>(wb + 4 + (s >> 1)) >> ((s & 1) << 2)) & 0x0f;
+  return (low | (high << 4)) - 32;
+}
+
+@final @unmanaged
+export class Iq4XsFormat {
+  @inline get blockSize(): i32 { return 256; }
+  @inline get blockBytes(): i32 { return 136; }
+  @inline get actKind(): i32 { return ACT_Q8_K; }
+  @inline get hasMin(): bool { return false; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const ud = scalesAt(u, cols);
+    const kv = iq4Levels();
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 136;
+      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      const ub = u + (<usize>b << 9);
+      for (let s = 0; s < 8; s++) {
+        const v = v128.load(wb + 8 + (<usize>s << 4));
+        const sc = scaleXs(wb, s);
+        storeI8asI16Scaled(ub + (<usize>s << 6), i8x16.swizzle(kv, lowNibbles(v)), sc);
+        storeI8asI16Scaled(ub + (<usize>s << 6) + 32, i8x16.swizzle(kv, highNibbles(v)), sc);
+      }
+    }
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    const nbs = cols >> 8;
+    const kv = iq4Levels();
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 136;
+      const d = halfAt(wb);
+      const y = dst + (<usize>b << 10);
+      for (let s = 0; s < 8; s++) {
+        const v = v128.load(wb + 8 + (<usize>s << 4));
+        const dl = d * <f32>scaleXs(wb, s);
+        storeScaledLevels(y + (<usize>s << 7), i8x16.swizzle(kv, lowNibbles(v)), dl);
+        storeScaledLevels(y + (<usize>s << 7) + 64, i8x16.swizzle(kv, highNibbles(v)), dl);
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// Q2_K: super-blocks of 256 values in 84 bytes: u8 scales[16] (low nibble scale, high nibble min, per 16
+// values); u8 qs[64] (value 128h + 32k + l = bits 2k..2k+1 of qs[32h + l]); half d; half dmin.
+// x = (d * scale[s]) * q - (dmin * min[s])
+
+import { storeI8asI16Scaled } from '../common';
+import { ACT_Q8_K } from '../unpacked';
+import { halfAt } from './block32';
+import { crumbOf, dminsAt, minsAt, scalesAt, storeScaledLevelsMinus } from './superblock';
+
+@final @unmanaged
+export class Q2_KFormat {
+  @inline get blockSize(): i32 { return 256; }
+  @inline get blockBytes(): i32 { return 84; }
+  @inline get actKind(): i32 { return ACT_Q8_K; }
+  @inline get hasMin(): bool { return true; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const ud = scalesAt(u, cols);
+    const udmin = dminsAt(u, cols);
+    const um = minsAt(u, cols);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 84;
+      store<f32>(ud + (<usize>b << 2), halfAt(wb + 80));
+      store<f32>(udmin + (<usize>b << 2), halfAt(wb + 82));
+      const sm = v128.load(wb);
+      const mins = v128.and(i16x8.shr_u(sm, 4), i8x16.splat(0x0f));
+      v128.store(um + (<usize>b << 5), i16x8.extend_low_i8x16_u(mins));
+      v128.store(um + (<usize>b << 5), i16x8.extend_high_i8x16_u(mins), 16);
+      const ub = u + (<usize>b << 9);
+      for (let h = 0; h < 2; h++) {
+        for (let r = 0; r < 2; r++) {
+          const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
+          for (let k = 0; k < 4; k++) {
+            const g = (h << 3) + (k << 1) + r;
+            storeI8asI16Scaled(ub + (<usize>g << 5), crumbOf(q, k), load<u8>(wb + g) & 0x0f);
+          }
+        }
+      }
+    }
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    const nbs = cols >> 8;
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 84;
+      const d = halfAt(wb + 80);
+      const dmin = halfAt(wb + 82);
+      const y = dst + (<usize>b << 10);
+      for (let h = 0; h < 2; h++) {
+        for (let r = 0; r < 2; r++) {
+          const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
+          for (let k = 0; k < 4; k++) {
+            const g = (h << 3) + (k << 1) + r;
+            const sc = load<u8>(wb + g);
+            storeScaledLevelsMinus(y + (<usize>g << 6), crumbOf(q, k), d * <f32>(sc & 0x0f), dmin * <f32>(sc >> 4));
+          }
+        }
+      }
+    }
+  }
+}

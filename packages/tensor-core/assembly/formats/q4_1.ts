@@ -1,0 +1,37 @@
+// Q4_1: blocks of 32 values in 20 bytes: half d; half m; u8 qs[16] (nibbles as Q4_0).  x[j] = q[j] * d + m
+
+import { ACT_Q8_32 } from '../unpacked';
+import { halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaledMin16 } from './block32';
+
+@final @unmanaged
+export class Q4_1Format {
+  @inline get blockSize(): i32 { return 32; }
+  @inline get blockBytes(): i32 { return 20; }
+  @inline get actKind(): i32 { return ACT_Q8_32; }
+  @inline get hasMin(): bool { return true; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    const nb = cols >> 5;
+    const ud = u + (<usize>cols << 1);
+    const um = ud + (<usize>nb << 2);
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 20;
+      const v = v128.load(wb, 4);
+      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      store<f32>(um + (<usize>b << 2), halfAt(wb + 2));
+      storeBlockLevels(u + (<usize>b << 6), lowNibbles(v), highNibbles(v));
+    }
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    const nb = cols >> 5;
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 20;
+      const v = v128.load(wb, 4);
+      const d = halfAt(wb);
+      const m = halfAt(wb + 2);
+      const o = dst + (<usize>b << 7);
+      storeScaledMin16(o, lowNibbles(v), d, m);
+      storeScaledMin16(o + 64, highNibbles(v), d, m);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// Q4_K: super-blocks of 256 values in 144 bytes: half d; half dmin; u8 scales[12] (6-bit scale and min
+// per 32-value sub-block); u8 qs[128] (chunk c = qs[32c ..]: low nibbles -> values 64c + l, high -> 64c + 32 + l).
+// x = (d * scale[s]) * q - (dmin * min[s])
+
+import { storeI8asI16Scaled } from '../common';
+import { ACT_Q8_K } from '../unpacked';
+import { halfAt, highNibbles, lowNibbles } from './block32';
+import { byteOf, dminsAt, minsAt, scalesAt, scalesK4, storeMinsK4, storeScaledLevelsMinus } from './superblock';
+
+@final @unmanaged
+export class Q4_KFormat {
+  @inline get blockSize(): i32 { return 256; }
+  @inline get blockBytes(): i32 { return 144; }
+  @inline get actKind(): i32 { return ACT_Q8_K; }
+  @inline get hasMin(): bool { return true; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const ud = scalesAt(u, cols);
+    const udmin = dminsAt(u, cols);
+    const um = minsAt(u, cols);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 144;
+      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      store<f32>(udmin + (<usize>b << 2), halfAt(wb + 2));
+      const sm = scalesK4(wb + 4);
+      storeMinsK4(um + (<usize>b << 5), sm);
+      const scLo = <u32>i32x4.extract_lane(sm, 0);
+      const scHi = <u32>i32x4.extract_lane(sm, 1);
+      const ub = u + (<usize>b << 9);
+      for (let c = 0; c < 4; c++) {
+        const word = c < 2 ? scLo : scHi;
+        const s0 = byteOf(word, (c & 1) << 1);
+        const s1 = byteOf(word, ((c & 1) << 1) + 1);
+        const q = wb + 16 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const o = ub + (<usize>c << 7);
+        storeI8asI16Scaled(o, lowNibbles(v0), s0);
+        storeI8asI16Scaled(o + 32, lowNibbles(v1), s0);
+        storeI8asI16Scaled(o + 64, highNibbles(v0), s1);
+        storeI8asI16Scaled(o + 96, highNibbles(v1), s1);
+      }
+    }
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    const nbs = cols >> 8;
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 144;
+      const d = halfAt(wb);
+      const dmin = halfAt(wb + 2);
+      const sm = scalesK4(wb + 4);
+      const y = dst + (<usize>b << 10);
+      for (let c = 0; c < 4; c++) {
+        const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));
+        const mword = <u32>(c < 2 ? i32x4.extract_lane(sm, 2) : i32x4.extract_lane(sm, 3));
+        const j = (c & 1) << 1;
+        const d1 = d * <f32>byteOf(word, j);
+        const m1 = dmin * <f32>byteOf(mword, j);
+        const d2 = d * <f32>byteOf(word, j + 1);
+        const m2 = dmin * <f32>byteOf(mword, j + 1);
+        const q = wb + 16 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const o = y + (<usize>c << 8);
+        storeScaledLevelsMinus(o, lowNibbles(v0), d1, m1);
+        storeScaledLevelsMinus(o + 64, lowNibbles(v1), d1, m1);
+        storeScaledLevelsMinus(o + 128, highNibbles(v0), d2, m2);
+        storeScaledLevelsMinus(o + 192, highNibbles(v1), d2, m2);
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// Q5_K: super-blocks of 256 values in 176 bytes: half d; half dmin; u8 scales[12] (as Q4_K); u8 qh[32]
+// (bit 2c of qh[l] -> value 64c + l, bit 2c + 1 -> 64c + 32 + l); u8 qs[128] (low 4 bits, as Q4_K).
+// x = (d * scale[s]) * q - (dmin * min[s])
+
+import { storeI8asI16Scaled } from '../common';
+import { ACT_Q8_K } from '../unpacked';
+import { halfAt, highNibbles, lowNibbles } from './block32';
+import { bitOf, byteOf, dminsAt, minsAt, scalesAt, scalesK4, storeMinsK4, storeScaledLevelsMinus } from './superblock';
+
+/** Nibbles plus 16 times bit `k` of `h`. */
+@inline
+function level5(nibbles: v128, h: v128, k: i32): v128 {
+  return v128.or(nibbles, i16x8.shl(bitOf(h, k), 4));
+}
+
+@final @unmanaged
+export class Q5_KFormat {
+  @inline get blockSize(): i32 { return 256; }
+  @inline get blockBytes(): i32 { return 176; }
+  @inline get actKind(): i32 { return ACT_Q8_K; }
+  @inline get hasMin(): bool { return true; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const ud = scalesAt(u, cols);
+    const udmin = dminsAt(u, cols);
+    const um = minsAt(u, cols);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 176;
+      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      store<f32>(udmin + (<usize>b << 2), halfAt(wb + 2));
+      const sm = scalesK4(wb + 4);
+      storeMinsK4(um + (<usize>b << 5), sm);
+      const scLo = <u32>i32x4.extract_lane(sm, 0);
+      const scHi = <u32>i32x4.extract_lane(sm, 1);
+      const h0 = v128.load(wb, 16);
+      const h1 = v128.load(wb, 32);
+      const ub = u + (<usize>b << 9);
+      for (let c = 0; c < 4; c++) {
+        const word = c < 2 ? scLo : scHi;
+        const s0 = byteOf(word, (c & 1) << 1);
+        const s1 = byteOf(word, ((c & 1) << 1) + 1);
+        const q = wb + 48 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const o = ub + (<usize>c << 7);
+        storeI8asI16Scaled(o, level5(lowNibbles(v0), h0, 2 * c), s0);
+        storeI8asI16Scaled(o + 32, level5(lowNibbles(v1), h1, 2 * c), s0);
+        storeI8asI16Scaled(o + 64, level5(highNibbles(v0), h0, 2 * c + 1), s1);
+        storeI8asI16Scaled(o + 96, level5(highNibbles(v1), h1, 2 * c + 1), s1);
+      }
+    }
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    const nbs = cols >> 8;
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 176;
+      const d = halfAt(wb);
+      const dmin = halfAt(wb + 2);
+      const sm = scalesK4(wb + 4);
+      const h0 = v128.load(wb, 16);
+      const h1 = v128.load(wb, 32);
+      const y = dst + (<usize>b << 10);
+      for (let c = 0; c < 4; c++) {
+        const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));
+        const mword = <u32>(c < 2 ? i32x4.extract_lane(sm, 2) : i32x4.extract_lane(sm, 3));
+        const j = (c & 1) << 1;
+        const d1 = d * <f32>byteOf(word, j);
+        const m1 = dmin * <f32>byteOf(mword, j);
+        const d2 = d * <f32>byteOf(word, j + 1);
+        const m2 = dmin * <f32>byteOf(mword, j + 1);
+        const q = wb + 48 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const o = y + (<usize>c << 8);
+        storeScaledLevelsMinus(o, level5(lowNibbles(v0), h0, 2 * c), d1, m1);
+        storeScaledLevelsMinus(o + 64, level5(lowNibbles(v1), h1, 2 * c), d1, m1);
+        storeScaledLevelsMinus(o + 128, level5(highNibbles(v0), h0, 2 * c + 1), d2, m2);
+        storeScaledLevelsMinus(o + 192, level5(highNibbles(v1), h1, 2 * c + 1), d2, m2);
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// Q8_0: blocks of 32 values in 34 bytes: half d; i8 qs[32].  x[j] = d * qs[j]
+
+import { ACT_Q8_32 } from '../unpacked';
+import { halfAt, storeBlockLevels, storeScaled16 } from './block32';
+
+@final @unmanaged
+export class Q8_0Format {
+  @inline get blockSize(): i32 { return 32; }
+  @inline get blockBytes(): i32 { return 34; }
+  @inline get actKind(): i32 { return ACT_Q8_32; }
+  @inline get hasMin(): bool { return false; }
+  @inline get direct(): bool { return false; }
+  @inline unpackRow(w: usize, cols: i32, u: usize): void {
+    const nb = cols >> 5;
+    const ud = u + (<usize>cols << 1);
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 34;
+      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      storeBlockLevels(u + (<usize>b << 6), v128.load(wb, 2), v128.load(wb, 18));
+    }
+  }
+  @inline dequantRow(w: usize, cols: i32, dst: usize): void {
+    const nb = cols >> 5;
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 34;
+      const d = halfAt(wb);
+      const o = dst + (<usize>b << 7);
+      storeScaled16(o, v128.load(wb, 2), d);
+      storeScaled16(o + 64, v128.load(wb, 18), d);
+    }
+  }
+}

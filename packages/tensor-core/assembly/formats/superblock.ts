@@ -1,0 +1,81 @@
+// Shared pieces of the 256-value super-block formats (Q2_K .. Q6_K, IQ4_XS).
+
+/** Bit `k` (0..7) of every byte, as 0 or 1. */
+@inline
+export function bitOf(v: v128, k: i32): v128 {
+  return v128.and(i16x8.shr_u(v, k), i8x16.splat(1));
+}
+
+/** Bits `2k, 2k + 1` (k = 0..3) of every byte, as 0..3. */
+@inline
+export function crumbOf(v: v128, k: i32): v128 {
+  return v128.and(i16x8.shr_u(v, k << 1), i8x16.splat(3));
+}
+
+/** Stores 16 byte levels times `d` as f32 (one rounding per value). */
+@inline
+export function storeScaledLevels(dst: usize, v: v128, d: f32): void {
+  const ds = f32x4.splat(d);
+  const l = i16x8.extend_low_i8x16_s(v);
+  const h = i16x8.extend_high_i8x16_s(v);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(l)), ds));
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(l)), ds), 16);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h)), ds), 32);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h)), ds), 48);
+}
+
+/** Stores 16 byte levels as `f32(d * level) - m` (product rounded, then difference rounded). */
+@inline
+export function storeScaledLevelsMinus(dst: usize, v: v128, d: f32, m: f32): void {
+  const ds = f32x4.splat(d);
+  const ms = f32x4.splat(m);
+  const l = i16x8.extend_low_i8x16_s(v);
+  const h = i16x8.extend_high_i8x16_s(v);
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(l)), ds), ms));
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(l)), ds), ms), 16);
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h)), ds), ms), 32);
+  v128.store(dst, f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h)), ds), ms), 48);
+}
+
+/** Byte `i` (0..3) of a u32. */
+@inline
+export function byteOf(word: u32, i: i32): i32 {
+  return <i32>((word >> (<u32>i << 3)) & 0xff);
+}
+
+/** Offsets of the unpacked super-block row parts (see unpacked.ts). */
+@inline
+export function scalesAt(u: usize, cols: i32): usize {
+  return u + (<usize>cols << 1);
+}
+@inline
+export function dminsAt(u: usize, cols: i32): usize {
+  return u + (<usize>cols << 1) + (<usize>(cols >> 8) << 2);
+}
+@inline
+export function minsAt(u: usize, cols: i32): usize {
+  return u + (<usize>cols << 1) + (<usize>(cols >> 8) << 3);
+}
+
+/**
+ * The 6-bit scales and mins of Q4_K / Q5_K (12 bytes at `p`, ggml's get_scale_min_k4) as four words of
+ * four bytes: scales 0..3, scales 4..7, mins 0..3, mins 4..7.
+ */
+@inline
+export function scalesK4(p: usize): v128 {
+  const u0 = load<u32>(p);
+  const u1 = load<u32>(p, 4);
+  const u2 = load<u32>(p, 8);
+  const scLo = u0 & 0x3f3f3f3f;
+  const scHi = (u2 & 0x0f0f0f0f) | ((u0 >> 2) & 0x30303030);
+  const mnLo = u1 & 0x3f3f3f3f;
+  const mnHi = ((u2 >> 4) & 0x0f0f0f0f) | ((u1 >> 2) & 0x30303030);
+  return i32x4(scLo, scHi, mnLo, mnHi);
+}
+
+/** Stores the eight mins (bytes 8..15 of {@link scalesK4}) as 16 i16, each twice (one per 16-value group). */
+@inline
+export function storeMinsK4(dst: usize, sm: v128): void {
+  v128.store(dst, i8x16.swizzle(sm, i8x16(8, -128, 8, -128, 9, -128, 9, -128, 10, -128, 10, -128, 11, -128, 11, -128)));
+  v128.store(dst, i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128)), 16);
+}

@@ -1,0 +1,145 @@
+// Matrix products and row lookups, written once over a weight *format* (one class per ggml type in
+// formats/, specialised at compile time: each exported kernel below instantiates the generic driver).
+//
+// matmul: out[t, r] = sum_c W[r, c] * x[t, c] for tokens t < n and weight rows r < rows, where the
+// activations have been prepared in the format's activation kind (f32 rows or quantized records).
+// Rows are handed out in chunks through a shared counter, so threads that run slower take fewer.
+
+import { claimChunk, shareEnd, shareStart } from './common';
+import { Bf16Format, F16Format, F32Format } from './formats/float';
+import { Iq4NlFormat } from './formats/iq4_nl';
+import { Iq4XsFormat } from './formats/iq4_xs';
+import { Q2_KFormat } from './formats/q2_k';
+import { Q3_KFormat } from './formats/q3_k';
+import { Q4_0Format } from './formats/q4_0';
+import { Q4_1Format } from './formats/q4_1';
+import { Q4_KFormat } from './formats/q4_k';
+import { Q5_0Format } from './formats/q5_0';
+import { Q5_1Format } from './formats/q5_1';
+import { Q5_KFormat } from './formats/q5_k';
+import { Q6_KFormat } from './formats/q6_k';
+import { Q8_0Format } from './formats/q8_0';
+import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dotF32x1, dotF32x4, dotK1, dotK4, unpackedRowBytes } from './unpacked';
+
+/** Weight rows unpacked together when there are enough tokens to reuse them (fits in L2 with the tokens). */
+const ROWS_PER_CHUNK_BATCH: i32 = 16;
+/** Rows per claimed chunk for one to three tokens. */
+const ROWS_PER_CHUNK_VECTOR: i32 = 16;
+
+/** One unpacked row times one token. */
+@inline
+function dot1<F>(f: F, u: usize, a: usize, cols: i32): f32 {
+  if (f.actKind == ACT_Q8_K) return dotK1(u, a, cols, f.hasMin);
+  if (f.actKind == ACT_F32) return dotF32x1(u, a, cols);
+  return dot32x1(u, a, cols, f.hasMin);
+}
+
+/** One unpacked row times four tokens. */
+@inline
+function dot4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
+  if (f.actKind == ACT_Q8_K) dotK4(u, a, stride, cols, f.hasMin, out, outStride);
+  else if (f.actKind == ACT_F32) dotF32x4(u, a, stride, cols, out, outStride);
+  else dot32x4(u, a, stride, cols, f.hasMin, out, outStride);
+}
+
+/**
+ * The matrix product driver. `w`: weight rows (`rows` x `cols`, ggml bytes); `acts`: n activation rows
+ * or records, `actStride` bytes apart; `out`: [n, outStride] f32; `scratch`: this thread's scratch
+ * (room for {@link ROWS_PER_CHUNK_BATCH} unpacked rows; the exports get a base and a per-thread stride);
+ * `counter`: shared chunk counter (0 = none).
+ */
+@inline
+function matmulRows<F>(
+  f: F, ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32,
+  out: usize, outStride: i32, scratch: usize, counter: usize,
+): void {
+  const rowBytes = <usize>(cols / f.blockSize) * <usize>f.blockBytes;
+  const ub = unpackedRowBytes(f.actKind, cols);
+  const aStride = <usize>actStride;
+  const oStride = <usize>outStride << 2;
+  const batched = n >= 4;
+  const chunkRows = batched ? ROWS_PER_CHUNK_BATCH : ROWS_PER_CHUNK_VECTOR;
+  let chunk = -1;
+  while (true) {
+    chunk = claimChunk(counter, chunk, ith, nth);
+    const r0 = chunk * chunkRows;
+    if (r0 >= rows) break;
+    const r1 = min(r0 + chunkRows, rows);
+    if (!batched) {
+      for (let r = r0; r < r1; r++) {
+        const wr = w + <usize>r * rowBytes;
+        let u = scratch;
+        if (f.direct) u = wr;
+        else f.unpackRow(wr, cols, scratch);
+        for (let t = 0; t < n; t++) {
+          store<f32>(out + <usize>t * oStride + (<usize>r << 2), dot1<F>(f, u, acts + <usize>t * aStride, cols));
+        }
+      }
+      continue;
+    }
+    if (!f.direct) {
+      for (let r = r0; r < r1; r++) f.unpackRow(w + <usize>r * rowBytes, cols, scratch + <usize>(r - r0) * ub);
+    }
+    let t = 0;
+    for (; t + 4 <= n; t += 4) {
+      const a = acts + <usize>t * aStride;
+      const o = out + <usize>t * oStride;
+      for (let r = r0; r < r1; r++) {
+        const u = f.direct ? w + <usize>r * rowBytes : scratch + <usize>(r - r0) * ub;
+        dot4<F>(f, u, a, aStride, cols, o + (<usize>r << 2), oStride);
+      }
+    }
+    for (; t < n; t++) {
+      const a = acts + <usize>t * aStride;
+      const o = out + <usize>t * oStride;
+      for (let r = r0; r < r1; r++) {
+        const u = f.direct ? w + <usize>r * rowBytes : scratch + <usize>(r - r0) * ub;
+        store<f32>(o + (<usize>r << 2), dot1<F>(f, u, a, cols));
+      }
+    }
+  }
+}
+
+/** out[i, :] = dequant(W[ids[i], :]) for the `nIds` i32 ids at `ids`; threads split the ids. */
+@inline
+function getRows<F>(f: F, ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void {
+  const rowBytes = <usize>(cols / f.blockSize) * <usize>f.blockBytes;
+  for (let i = shareStart(nIds, ith, nth), end = shareEnd(nIds, ith, nth); i < end; i++) {
+    const id = <usize>load<i32>(ids + (<usize>i << 2));
+    f.dequantRow(w + id * rowBytes, cols, out + <usize>i * (<usize>outStride << 2));
+  }
+}
+
+// ---- exported kernels, one pair per weight type (names are looked up by src/wasm/weight-kernels.ts) -----
+
+export function matmul_f32(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<F32Format>(changetype<F32Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_f16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<F16Format>(changetype<F16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_bf16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Bf16Format>(changetype<Bf16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q8_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q8_0Format>(changetype<Q8_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q4_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q4_0Format>(changetype<Q4_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q4_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q4_1Format>(changetype<Q4_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q5_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q5_0Format>(changetype<Q5_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q5_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q5_1Format>(changetype<Q5_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_iq4_nl(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Iq4NlFormat>(changetype<Iq4NlFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q2_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q2_KFormat>(changetype<Q2_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q3_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q3_KFormat>(changetype<Q3_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q4_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q4_KFormat>(changetype<Q4_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q5_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q5_KFormat>(changetype<Q5_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_q6_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q6_KFormat>(changetype<Q6_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_iq4_xs(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Iq4XsFormat>(changetype<Iq4XsFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+
+export function get_rows_f32(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F32Format>(changetype<F32Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_f16(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F16Format>(changetype<F16Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_bf16(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Bf16Format>(changetype<Bf16Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q8_0(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q8_0Format>(changetype<Q8_0Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q4_0(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q4_0Format>(changetype<Q4_0Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q4_1(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q4_1Format>(changetype<Q4_1Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q5_0(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q5_0Format>(changetype<Q5_0Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q5_1(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q5_1Format>(changetype<Q5_1Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_iq4_nl(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Iq4NlFormat>(changetype<Iq4NlFormat>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q2_k(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q2_KFormat>(changetype<Q2_KFormat>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q3_k(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q3_KFormat>(changetype<Q3_KFormat>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q4_k(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q4_KFormat>(changetype<Q4_KFormat>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q5_k(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q5_KFormat>(changetype<Q5_KFormat>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_q6_k(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Q6_KFormat>(changetype<Q6_KFormat>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
+export function get_rows_iq4_xs(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<Iq4XsFormat>(changetype<Iq4XsFormat>(0), ith, nth, w, cols, ids, nIds, out, outStride); }

@@ -1,0 +1,272 @@
+// Dot products of *unpacked* weight rows with quantized activation records (see activations.ts).
+//
+// Every quantized format unpacks a row once into integer levels (i16) plus float scales; these kernels
+// then multiply one unpacked row with 1 or 4 tokens. Unpacking costs the same for one token as for many,
+// so a matrix product unpacks a group of rows and reuses them for every token tile.
+//
+// Unpacked row, 256-value super-block formats (K-quants, IQ4_XS), nbs = cols / 256:
+//   [wq: i16 x cols]      levels already multiplied by their 16-value group's integer scale
+//   [d: f32 x nbs]        super-block scale: value = d * wq - dmin * m[group]
+//   [dmin: f32 x nbs]     (0 for formats without mins)
+//   [m: i16 x cols/16]    integer min of each 16-value group
+// Unpacked row, 32-value block formats (Q4_0 .. Q8_0, IQ4_NL), nb = cols / 32:
+//   [wq: i16 x cols] [d: f32 x nb] [m: f32 x nb]      value = d * wq + m
+// Unpacked row of plain float formats: [f32 x cols].
+
+import { dot16, hsum } from './common';
+
+/** Activation kinds: which record layout a format's matrix product consumes. */
+export const ACT_F32: i32 = 0;
+export const ACT_Q8_32: i32 = 1;
+export const ACT_Q8_K: i32 = 2;
+
+/** Bytes of one unpacked row (16-byte aligned). */
+@inline
+export function unpackedRowBytes(kind: i32, cols: i32): usize {
+  let bytes: usize;
+  if (kind == ACT_Q8_K) bytes = (<usize>cols << 1) + (<usize>(cols >> 8) << 3) + (<usize>cols >> 3);
+  else if (kind == ACT_Q8_32) bytes = (<usize>cols << 1) + (<usize>(cols >> 5) << 3);
+  else bytes = <usize>cols << 2;
+  return (bytes + 15) & ~15;
+}
+
+// ---- 256-value super-blocks --------------------------------------------------------------------------
+
+/** Integer dot of one super-block's 256 unpacked levels with 256 activation levels. */
+@inline
+function superDot(w: usize, a: usize): v128 {
+  let s0 = i32x4.add(dot16(w, a), dot16(w + 32, a + 32));
+  let s1 = i32x4.add(dot16(w + 64, a + 64), dot16(w + 96, a + 96));
+  for (let g: usize = 128; g < 512; g += 128) {
+    s0 = i32x4.add(s0, i32x4.add(dot16(w + g, a + g), dot16(w + g + 32, a + g + 32)));
+    s1 = i32x4.add(s1, i32x4.add(dot16(w + g + 64, a + g + 64), dot16(w + g + 96, a + g + 96)));
+  }
+  return i32x4.add(s0, s1);
+}
+
+/** Sum over 16 groups of min * activation group sum. */
+@inline
+function minDot(m: usize, bsums: usize): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(v128.load(m), v128.load(bsums)), i32x4.dot_i16x8_s(v128.load(m, 16), v128.load(bsums, 16)));
+}
+
+/** One unpacked super-block row `u` times the Q8_K record `a`. */
+export function dotK1(u: usize, a: usize, cols: i32, hasMin: bool): f32 {
+  const nbs = cols >> 8;
+  const ud = u + (<usize>cols << 1);
+  const udmin = ud + (<usize>nbs << 2);
+  const um = udmin + (<usize>nbs << 2);
+  const ad = a + (<usize>cols << 1);
+  const abs = ad + (<usize>nbs << 2);
+  let acc = f32x4.splat(0);
+  for (let b = 0; b < nbs; b++) {
+    const off = <usize>b << 9;
+    const da = load<f32>(ad + (<usize>b << 2));
+    const isum = superDot(u + off, a + off);
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(load<f32>(ud + (<usize>b << 2)) * da)));
+    if (hasMin) {
+      const msum = minDot(um + (<usize>b << 5), abs + (<usize>b << 5));
+      acc = f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(load<f32>(udmin + (<usize>b << 2)) * da)));
+    }
+  }
+  return hsum(acc);
+}
+
+/**
+ * One unpacked super-block row `u` times four Q8_K records at `a`, `a + stride`, ...; writes the four
+ * results to `out`, `out + outStride`, ... (byte strides).
+ */
+export function dotK4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
+  const nbs = cols >> 8;
+  const ud = u + (<usize>cols << 1);
+  const udmin = ud + (<usize>nbs << 2);
+  const um = udmin + (<usize>nbs << 2);
+  const a0 = a;
+  const a1 = a + stride;
+  const a2 = a1 + stride;
+  const a3 = a2 + stride;
+  const adOff = <usize>cols << 1;
+  const absOff = adOff + (<usize>nbs << 2);
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  for (let b = 0; b < nbs; b++) {
+    const off = <usize>b << 9;
+    const w = u + off;
+    let s0 = i32x4.splat(0);
+    let s1 = i32x4.splat(0);
+    let s2 = i32x4.splat(0);
+    let s3 = i32x4.splat(0);
+    for (let g: usize = 0; g < 512; g += 32) {
+      const w0 = v128.load(w + g);
+      const w1 = v128.load(w + g, 16);
+      s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a0 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a0 + off + g, 16))));
+      s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a1 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a1 + off + g, 16))));
+      s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a2 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a2 + off + g, 16))));
+      s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a3 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a3 + off + g, 16))));
+    }
+    const dw = load<f32>(ud + (<usize>b << 2));
+    const dOff = adOff + (<usize>b << 2);
+    const da0 = load<f32>(a0 + dOff);
+    const da1 = load<f32>(a1 + dOff);
+    const da2 = load<f32>(a2 + dOff);
+    const da3 = load<f32>(a3 + dOff);
+    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s0), f32x4.splat(dw * da0)));
+    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s1), f32x4.splat(dw * da1)));
+    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s2), f32x4.splat(dw * da2)));
+    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s3), f32x4.splat(dw * da3)));
+    if (hasMin) {
+      const dmin = load<f32>(udmin + (<usize>b << 2));
+      const m = um + (<usize>b << 5);
+      const bOff = absOff + (<usize>b << 5);
+      acc0 = f32x4.sub(acc0, f32x4.mul(f32x4.convert_i32x4_s(minDot(m, a0 + bOff)), f32x4.splat(dmin * da0)));
+      acc1 = f32x4.sub(acc1, f32x4.mul(f32x4.convert_i32x4_s(minDot(m, a1 + bOff)), f32x4.splat(dmin * da1)));
+      acc2 = f32x4.sub(acc2, f32x4.mul(f32x4.convert_i32x4_s(minDot(m, a2 + bOff)), f32x4.splat(dmin * da2)));
+      acc3 = f32x4.sub(acc3, f32x4.mul(f32x4.convert_i32x4_s(minDot(m, a3 + bOff)), f32x4.splat(dmin * da3)));
+    }
+  }
+  store<f32>(out, hsum(acc0));
+  store<f32>(out + outStride, hsum(acc1));
+  store<f32>(out + 2 * outStride, hsum(acc2));
+  store<f32>(out + 3 * outStride, hsum(acc3));
+}
+
+// ---- 32-value blocks ---------------------------------------------------------------------------------
+
+/** One unpacked 32-block row `u` times the Q8 (32-block) record `a`. */
+export function dot32x1(u: usize, a: usize, cols: i32, hasMin: bool): f32 {
+  const nb = cols >> 5;
+  const ud = u + (<usize>cols << 1);
+  const um = ud + (<usize>nb << 2);
+  const ad = a + (<usize>cols << 1);
+  const as = ad + (<usize>nb << 2);
+  let acc = f32x4.splat(0);
+  let mins: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const off = <usize>b << 6;
+    const isum = i32x4.add(dot16(u + off, a + off), dot16(u + off + 32, a + off + 32));
+    const bo = <usize>b << 2;
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(load<f32>(ud + bo) * load<f32>(ad + bo))));
+    if (hasMin) mins += load<f32>(um + bo) * load<f32>(as + bo);
+  }
+  return hsum(acc) + mins;
+}
+
+/** One unpacked 32-block row times four records (strides in bytes; see {@link dotK4}). */
+export function dot32x4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
+  const nb = cols >> 5;
+  const ud = u + (<usize>cols << 1);
+  const um = ud + (<usize>nb << 2);
+  const a0 = a;
+  const a1 = a + stride;
+  const a2 = a1 + stride;
+  const a3 = a2 + stride;
+  const adOff = <usize>cols << 1;
+  const asOff = adOff + (<usize>nb << 2);
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let m0: f32 = 0;
+  let m1: f32 = 0;
+  let m2: f32 = 0;
+  let m3: f32 = 0;
+  for (let b = 0; b < nb; b++) {
+    const off = <usize>b << 6;
+    const w = u + off;
+    const w0 = v128.load(w);
+    const w1 = v128.load(w, 16);
+    const w2 = v128.load(w, 32);
+    const w3 = v128.load(w, 48);
+    const bo = <usize>b << 2;
+    const dw = load<f32>(ud + bo);
+    let p = a0 + off;
+    let s = i32x4.add(
+      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
+      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
+    );
+    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a0 + adOff + bo))));
+    p = a1 + off;
+    s = i32x4.add(
+      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
+      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
+    );
+    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a1 + adOff + bo))));
+    p = a2 + off;
+    s = i32x4.add(
+      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
+      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
+    );
+    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a2 + adOff + bo))));
+    p = a3 + off;
+    s = i32x4.add(
+      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
+      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
+    );
+    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a3 + adOff + bo))));
+    if (hasMin) {
+      const m = load<f32>(um + bo);
+      m0 += m * load<f32>(a0 + asOff + bo);
+      m1 += m * load<f32>(a1 + asOff + bo);
+      m2 += m * load<f32>(a2 + asOff + bo);
+      m3 += m * load<f32>(a3 + asOff + bo);
+    }
+  }
+  store<f32>(out, hsum(acc0) + m0);
+  store<f32>(out + outStride, hsum(acc1) + m1);
+  store<f32>(out + 2 * outStride, hsum(acc2) + m2);
+  store<f32>(out + 3 * outStride, hsum(acc3) + m3);
+}
+
+// ---- plain floats ------------------------------------------------------------------------------------
+
+/** f32 row `w` times f32 row `x` (`cols` values); sums in the same order as {@link dotF32x4}. */
+export function dotF32x1(w: usize, x: usize, cols: i32): f32 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const o = <usize>j << 2;
+    acc = f32x4.add(acc, f32x4.mul(v128.load(w + o), v128.load(x + o)));
+  }
+  let s = hsum(acc);
+  for (; j < cols; j++) s += load<f32>(w + (<usize>j << 2)) * load<f32>(x + (<usize>j << 2));
+  return s;
+}
+
+/** f32 row `w` times four f32 rows (strides in bytes). */
+export function dotF32x4(w: usize, x: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
+  const x0 = x;
+  const x1 = x + stride;
+  const x2 = x1 + stride;
+  const x3 = x2 + stride;
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    const o = <usize>j << 2;
+    const wv = v128.load(w + o);
+    acc0 = f32x4.add(acc0, f32x4.mul(wv, v128.load(x0 + o)));
+    acc1 = f32x4.add(acc1, f32x4.mul(wv, v128.load(x1 + o)));
+    acc2 = f32x4.add(acc2, f32x4.mul(wv, v128.load(x2 + o)));
+    acc3 = f32x4.add(acc3, f32x4.mul(wv, v128.load(x3 + o)));
+  }
+  let s0 = hsum(acc0);
+  let s1 = hsum(acc1);
+  let s2 = hsum(acc2);
+  let s3 = hsum(acc3);
+  for (; j < cols; j++) {
+    const o = <usize>j << 2;
+    const wj = load<f32>(w + o);
+    s0 += wj * load<f32>(x0 + o);
+    s1 += wj * load<f32>(x1 + o);
+    s2 += wj * load<f32>(x2 + o);
+    s3 += wj * load<f32>(x3 + o);
+  }
+  store<f32>(out, s0);
+  store<f32>(out + outStride, s1);
+  store<f32>(out + 2 * outStride, s2);
+  store<f32>(out + 3 * outStride, s3);
+}

@@ -1,0 +1,4 @@
+// Types of the module scripts/build-wasm.mjs generates beside this file (kernels.ts, not committed):
+// this declaration lets the package typecheck before the kernels are built.
+export declare const KERNELS_SHARED_BASE64: string;
+export declare const KERNELS_SINGLE_BASE64: string;

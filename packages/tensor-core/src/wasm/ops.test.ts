@@ -1,0 +1,244 @@
+// The non-matmul ops of the wasm backend against the reference backend on random data: the same calls on
+// both, results compared (f32 kernels vs f64 reference math: rel-RMS below 1e-5 unless stated).
+import { GgmlType } from '@llamats/gguf-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivationType, AttentionParams, Backend, KvCacheSpec, RopeParams, Tensor } from '../backend.js';
+import { ReferenceBackend } from '../reference-backend.js';
+import { randomValues } from './random-tensors.js';
+import { createWasmBackend } from './wasm-backend.js';
+
+function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/** A pair of tensors, one per backend, holding the same values. */
+interface Pair {
+  w: Tensor;
+  r: Tensor;
+}
+
+describe('wasm ops vs reference', () => {
+  let wasm: Backend;
+  const ref: Backend = new ReferenceBackend();
+  beforeAll(async () => {
+    wasm = await createWasmBackend({ threads: 1 });
+  });
+  afterAll(() => wasm.dispose());
+
+  function tensor(name: string, shape: number[], seed?: number, scale = 1): Pair {
+    const p = { w: wasm.createTensor(name, shape), r: ref.createTensor(name, shape) };
+    if (seed !== undefined) {
+      const v = randomValues(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        scale,
+      );
+      wasm.writeTensor(p.w, v);
+      ref.writeTensor(p.r, v);
+    }
+    return p;
+  }
+
+  function f32Weight(name: string, values: Float32Array): Pair {
+    const spec = { name, type: GgmlType.F32, shape: [values.length] };
+    const p = { w: wasm.createWeight(spec), r: ref.createWeight(spec) };
+    const bytes = new Uint8Array(values.buffer.slice(0));
+    wasm.uploadWeight(p.w, 0, bytes);
+    ref.uploadWeight(p.r, 0, bytes);
+    return p;
+  }
+
+  async function compare(p: Pair, bound = 1e-5): Promise<number> {
+    const e = relRms(await wasm.readTensor(p.w), await ref.readTensor(p.r));
+    expect(e).toBeLessThan(bound);
+    return e;
+  }
+
+  it('rmsNorm, in place and into another tensor, with an F32 weight', async () => {
+    const x = tensor('x', [5, 300], 1, 3);
+    const out = tensor('out', [5, 300]);
+    const g = f32Weight('norm', randomValues(300, 2));
+    wasm.rmsNorm(out.w, x.w, g.w, 1e-5, 4);
+    ref.rmsNorm(out.r, x.r, g.r, 1e-5, 4);
+    await compare(out);
+    wasm.rmsNorm(x.w, x.w, g.w, 1e-6, 5);
+    ref.rmsNorm(x.r, x.r, g.r, 1e-6, 5);
+    await compare(x);
+  });
+
+  it('add and swiglu over the first n rows, aliasing the output with an input', async () => {
+    const a = tensor('a', [4, 200], 3, 4);
+    const b = tensor('b', [4, 200], 4, 4);
+    wasm.add(a.w, a.w, b.w, 3);
+    ref.add(a.r, a.r, b.r, 3);
+    await compare(a, 1e-7);
+    const g = tensor('g', [4, 203], 5, 6);
+    const u = tensor('u', [4, 203], 6);
+    wasm.swiglu(g.w, g.w, u.w, 4);
+    ref.swiglu(g.r, g.r, u.r, 4);
+    await compare(g, 1e-6);
+  });
+
+  const ropeCases: [string, Partial<RopeParams>][] = [
+    ['normal', { mode: 'normal' }],
+    ['neox', { mode: 'neox' }],
+    ['normal, partial rotation and linear scaling', { mode: 'normal', nDims: 24, freqScale: 0.25 }],
+    ['neox, partial rotation', { mode: 'neox', nDims: 36, freqBase: 500000 }],
+  ];
+  for (const [label, over] of ropeCases) {
+    it(`rope: ${label}`, async () => {
+      const p: RopeParams = {
+        nHead: 3,
+        headDim: 64,
+        nDims: 64,
+        mode: 'normal',
+        freqBase: 10000,
+        freqScale: 1,
+        ...over,
+      };
+      const x = tensor('q', [4, 3 * 64], 7);
+      const positions = Int32Array.from([0, 5, 17, 4000]);
+      wasm.rope(x.w, positions, p);
+      ref.rope(x.r, positions, p);
+      await compare(x, 2e-6);
+    });
+  }
+
+  it('rope with per-dimension frequency factors (rope_freqs), then again with the cached table', async () => {
+    const factors = Float32Array.from({ length: 32 }, (_, i) => 1 + i / 4);
+    const f = f32Weight('rope_freqs.weight', factors);
+    const base: Omit<RopeParams, 'freqFactors'> = {
+      nHead: 2,
+      headDim: 64,
+      nDims: 64,
+      mode: 'normal',
+      freqBase: 500000,
+      freqScale: 1,
+    };
+    const x = tensor('k', [3, 128], 8);
+    const positions = Int32Array.from([1, 2, 900]);
+    for (let i = 0; i < 2; i++) {
+      wasm.rope(x.w, positions, { ...base, freqFactors: f.w });
+      ref.rope(x.r, positions, { ...base, freqFactors: f.r });
+    }
+    await compare(x, 2e-6);
+  });
+
+  it('copyRows', async () => {
+    const s = tensor('s', [4, 50], 9);
+    const d = tensor('d', [3, 50], 10);
+    wasm.copyRows(d.w, s.w, 2, 1, 2);
+    ref.copyRows(d.r, s.r, 2, 1, 2);
+    expect(Array.from(await wasm.readTensor(d.w))).toEqual(Array.from(await ref.readTensor(d.r)));
+  });
+
+  const attentionCases: [string, number, number, number, ActivationType][] = [
+    ['GQA, f32 cache', 8, 2, 32, 'f32'],
+    ['GQA, f16 cache', 8, 2, 32, 'f16'],
+    ['MQA, head 64, f16 cache', 4, 1, 64, 'f16'],
+    ['MHA, head 128, f32 cache', 2, 2, 128, 'f32'],
+  ];
+  for (const [label, nHead, nHeadKv, headDim, type] of attentionCases) {
+    it(`writeKv + attention: ${label}, a prompt batch then single tokens past one chunk`, async () => {
+      const spec: KvCacheSpec = { nLayer: 2, nCtx: 160, nHeadKv, headDim, type };
+      const cw = wasm.createKvCache(spec);
+      const cr = ref.createKvCache(spec);
+      const kvDim = nHeadKv * headDim;
+      const qDim = nHead * headDim;
+      const steps: [number, number][] = [
+        [0, 70],
+        [70, 1],
+        [71, 1],
+        [72, 9],
+      ];
+      let seed = 100;
+      for (const [pos0, n] of steps) {
+        const k = tensor('k', [70, kvDim], seed++);
+        const v = tensor('v', [70, kvDim], seed++);
+        const q = tensor('q', [70, qDim], seed++, 2);
+        const out = tensor('out', [70, qDim]);
+        wasm.writeKv(cw, 1, pos0, k.w, v.w, n);
+        ref.writeKv(cr, 1, pos0, k.r, v.r, n);
+        const p: AttentionParams = { nHead, nHeadKv, headDim, pos0, scale: 1 / Math.sqrt(headDim) };
+        wasm.attention(out.w, q.w, cw, 1, n, p);
+        ref.attention(out.r, q.r, cr, 1, n, p);
+        const e = relRms(
+          (await wasm.readTensor(out.w)).subarray(0, n * qDim),
+          (await ref.readTensor(out.r)).subarray(0, n * qDim),
+        );
+        expect(e, `pos0 ${pos0}`).toBeLessThan(2e-6);
+        for (const t of [k, v, q, out]) {
+          wasm.free(t.w);
+          ref.free(t.r);
+        }
+      }
+      // the cache contents agree too (f16 rounding is the same on both)
+      const sw = new Float32Array((await wasm.saveKvCache(cw, 81)).buffer);
+      const sr = new Float32Array((await ref.saveKvCache(cr, 81)).buffer);
+      expect(Array.from(sw)).toEqual(Array.from(sr));
+      wasm.free(cw);
+      ref.free(cr);
+    });
+  }
+
+  for (const type of ['f32', 'f16'] as const) {
+    it(`shiftKv (${type}): moves cells and re-rotates keys like the reference`, async () => {
+      const spec: KvCacheSpec = { nLayer: 2, nCtx: 40, nHeadKv: 2, headDim: 32, type };
+      const cw = wasm.createKvCache(spec);
+      const cr = ref.createKvCache(spec);
+      const k = tensor('k', [30, 64], 31);
+      const v = tensor('v', [30, 64], 32);
+      for (const l of [0, 1]) {
+        wasm.writeKv(cw, l, 0, k.w, v.w, 30);
+        ref.writeKv(cr, l, 0, k.r, v.r, 30);
+      }
+      const rope: RopeParams = { nHead: 2, headDim: 32, nDims: 32, mode: 'neox', freqBase: 10000, freqScale: 1 };
+      wasm.shiftKv(cw, 10, 4, 20, -6, rope);
+      ref.shiftKv(cr, 10, 4, 20, -6, rope);
+      const sw = new Float32Array((await wasm.saveKvCache(cw, 24)).buffer);
+      const sr = new Float32Array((await ref.saveKvCache(cr, 24)).buffer);
+      // f16: one value may round to the neighbouring half (f32 vs f64 rotation before rounding)
+      expect(relRms(sw, sr)).toBeLessThan(type === 'f16' ? 1e-3 : 2e-6);
+    });
+  }
+
+  it('loadKvCache restores what saveKvCache wrote, across backends, and rejects foreign data', async () => {
+    const spec: KvCacheSpec = { nLayer: 2, nCtx: 16, nHeadKv: 1, headDim: 8, type: 'f16' };
+    const cr = ref.createKvCache(spec);
+    const k = tensor('k', [5, 8], 41);
+    const v = tensor('v', [5, 8], 42);
+    ref.writeKv(cr, 0, 0, k.r, v.r, 5);
+    ref.writeKv(cr, 1, 0, v.r, k.r, 5);
+    const saved = await ref.saveKvCache(cr, 5);
+    const cw = wasm.createKvCache(spec);
+    expect(wasm.loadKvCache(cw, saved)).toBe(5);
+    expect(Array.from(new Float32Array((await wasm.saveKvCache(cw, 5)).buffer))).toEqual(
+      Array.from(new Float32Array(saved.buffer)),
+    );
+    const other = wasm.createKvCache({ ...spec, headDim: 16 });
+    expect(() => wasm.loadKvCache(other, saved)).toThrow(/does not match/);
+  });
+
+  it('readTensor of a weight gives its dequantized values', async () => {
+    const values = randomValues(64, 50);
+    const f = f32Weight('w', values);
+    expect(Array.from(await wasm.readTensor(f.w, 3, 5))).toEqual(Array.from(values.subarray(3, 8)));
+  });
+
+  it('reports misuse with errors that name the tensors', () => {
+    const a = wasm.createTensor('a', [2, 8]);
+    const b = wasm.createTensor('b', [2, 9]);
+    expect(() => wasm.add(a, a, b, 2)).toThrow(/b/);
+    expect(() => wasm.add(a, a, a, 3)).toThrow(/3 rows/);
+    wasm.free(b);
+    expect(() => wasm.add(a, a, b, 1)).toThrow(/freed/);
+    expect(() => wasm.writeTensor(a, new Float32Array(17))).toThrow(/overflows/);
+  });
+});

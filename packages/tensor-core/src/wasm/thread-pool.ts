@@ -1,0 +1,171 @@
+/**
+ * A pool of workers that run kernel calls together with the calling thread, on shared wasm memories.
+ *
+ * One job at a time: the caller writes the kernel, memory group, thread count and arguments into the
+ * control block, bumps the generation (waking sleeping workers), computes its own share as thread 0,
+ * and waits (spinning briefly, then blocking where allowed) until every worker has counted itself done.
+ * No message passing per job: a job costs a few atomic operations.
+ */
+import { BackendError } from '../backend.js';
+import { CMD_EXIT, CMD_RUN, CMD_SYNC, CTL, CTL_ARGS, CTL_BYTES, CTL_INTS } from './control-block.js';
+import { startWorker, type WorkerHandle } from './environment.js';
+import { KERNEL_NAMES, type KernelFunction } from './kernel-names.js';
+import { WORKER_SOURCE } from './worker-source.js';
+
+/** A worker reported a failure, or stopped answering. */
+export class ThreadPoolError extends BackendError {}
+
+export interface ThreadPoolOptions {
+  /** Worker threads besides the caller. */
+  readonly workers: number;
+  /** Atomics.load iterations a worker spins before it blocks (~1-3 ns each). */
+  readonly spin?: number;
+  /** Whether the calling thread may block in Atomics.wait (not on a browser main thread). */
+  readonly callerCanBlock: boolean;
+}
+
+/** Milliseconds the caller waits for the workers before it gives up (a worker died). */
+const STALL_LIMIT_MS = 120_000;
+
+export class ThreadPool {
+  private readonly ctl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly errors: string[] = [];
+  private disposed = false;
+
+  private constructor(
+    private readonly handles: WorkerHandle[],
+    control: SharedArrayBuffer,
+    private readonly callerCanBlock: boolean,
+    private readonly spin: number,
+  ) {
+    this.ctl = new Int32Array(control, 0, CTL_INTS);
+    this.args = new Float64Array(control, CTL_INTS * 4, CTL_ARGS);
+    for (const h of handles) {
+      h.onMessage((m) => {
+        const msg = m as { type: string; message?: string };
+        if (msg.type === 'error') this.errors.push(msg.message ?? 'unknown error');
+      });
+    }
+  }
+
+  /** Starts the workers and instantiates `module` on each of `memories` (group id -> memory) in every worker. */
+  static async start(
+    module: WebAssembly.Module,
+    memories: ReadonlyMap<number, WebAssembly.Memory>,
+    options: ThreadPoolOptions,
+  ): Promise<ThreadPool> {
+    const control = new SharedArrayBuffer(CTL_BYTES);
+    const spin = options.spin ?? 20_000;
+    const handles = await Promise.all(Array.from({ length: options.workers }, () => startWorker(WORKER_SOURCE)));
+    await Promise.all(
+      handles.map(
+        (h, i) =>
+          new Promise<void>((resolve, reject) => {
+            h.onMessage((m) => {
+              if ((m as { type: string }).type === 'ready') resolve();
+            });
+            h.onError(reject);
+            h.postMessage({
+              type: 'init',
+              module,
+              control,
+              kernels: KERNEL_NAMES,
+              ith: i + 1,
+              spin,
+              groups: [...memories.entries()],
+            });
+          }),
+      ),
+    );
+    for (const h of handles) h.unref();
+    return new ThreadPool(handles, control, options.callerCanBlock, spin);
+  }
+
+  /** Threads in a job: the workers and the caller. */
+  get threads(): number {
+    return this.handles.length + 1;
+  }
+
+  /**
+   * Runs `kernel` on all threads: the workers get `(ith, nth, ...args)` through the control block, the
+   * caller runs `own` (the same kernel of its own instance) as thread 0.
+   */
+  run(kernelIndex: number, group: number, args: readonly number[], own: KernelFunction): void {
+    if (this.disposed) throw new ThreadPoolError('The thread pool was disposed');
+    const c = this.ctl;
+    const nth = this.threads;
+    c[CTL.KERNEL] = kernelIndex;
+    c[CTL.GROUP] = group;
+    c[CTL.NTH] = nth;
+    c[CTL.CMD] = CMD_RUN;
+    for (let i = 0; i < args.length; i++) this.args[i] = args[i];
+    this.publish();
+    try {
+      own(0, nth, ...args);
+    } finally {
+      this.awaitWorkers();
+    }
+    if (Atomics.load(c, CTL.ERROR) !== 0) {
+      Atomics.store(c, CTL.ERROR, 0);
+      throw new ThreadPoolError(`A worker failed in kernel ${KERNEL_NAMES[kernelIndex]}: ${this.errors.join('; ')}`);
+    }
+  }
+
+  /**
+   * Makes every worker instantiate the module on a new memory group, synchronously: the message is
+   * posted first, then a SYNC job sends each worker back to its event loop, where it reads the message,
+   * instantiates, counts itself done and resumes waiting for jobs.
+   */
+  addGroup(id: number, memory: WebAssembly.Memory): void {
+    for (const h of this.handles) h.postMessage({ type: 'group', id, memory });
+    this.ctl[CTL.CMD] = CMD_SYNC;
+    this.publish();
+    this.awaitWorkers();
+  }
+
+  /** Stops the workers. The pool is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.ctl[CTL.CMD] = CMD_EXIT;
+    this.publish();
+    this.disposed = true;
+    for (const h of this.handles) h.terminate();
+  }
+
+  private publish(): void {
+    const c = this.ctl;
+    Atomics.store(c, CTL.PENDING, this.handles.length);
+    Atomics.add(c, CTL.GEN, 1);
+    if (Atomics.load(c, CTL.SLEEPERS) > 0) Atomics.notify(c, CTL.GEN);
+  }
+
+  private awaitWorkers(): void {
+    const c = this.ctl;
+    for (let i = 0; i < this.spin; i++) if (Atomics.load(c, CTL.PENDING) === 0) return;
+    const started = Date.now();
+    if (this.callerCanBlock) {
+      Atomics.store(c, CTL.CALLER_WAITING, 1);
+      try {
+        for (let p = Atomics.load(c, CTL.PENDING); p !== 0; p = Atomics.load(c, CTL.PENDING)) {
+          Atomics.wait(c, CTL.PENDING, p, 1000);
+          if (Date.now() - started > STALL_LIMIT_MS) throw this.stalled();
+        }
+      } finally {
+        Atomics.store(c, CTL.CALLER_WAITING, 0);
+      }
+      return;
+    }
+    while (Atomics.load(c, CTL.PENDING) !== 0) {
+      if (Date.now() - started > STALL_LIMIT_MS) throw this.stalled();
+    }
+  }
+
+  private stalled(): ThreadPoolError {
+    this.disposed = true;
+    for (const h of this.handles) h.terminate();
+    return new ThreadPoolError(
+      `The wasm worker threads stopped answering for ${STALL_LIMIT_MS / 1000} s (a worker crashed or ran out of memory); create a new backend`,
+    );
+  }
+}

@@ -1,0 +1,114 @@
+// Threads and memory placement do not change results: a small transformer-like sequence of ops run with
+// one thread, with two threads (every op split, however small), and with the weights spread over several
+// wasm memories gives bit-identical outputs. Also: the backend frees its workers, and reports its threads.
+import { GgmlType } from '@llamats/gguf-format';
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../backend.js';
+import { randomValues, randomWeightBytes } from './random-tensors.js';
+import { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+
+const EMBD = 512;
+const FF = 1024;
+const HEADS = 8;
+const KV_HEADS = 2;
+const HEAD_DIM = EMBD / HEADS;
+const LAYERS = 2;
+const TYPES = [GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F16];
+
+/** Runs two layers of a LLaMA-shaped block over a 9-token prompt and 2 more tokens; returns every output. */
+async function run(options: WasmBackendOptions): Promise<{ outputs: Float32Array[]; backend: Backend }> {
+  const b = await createWasmBackend(options);
+  const weight = (name: string, type: GgmlType, cols: number, rows: number, layer: number, seed: number) => {
+    const w = b.createWeight({ name, type, shape: [cols, rows], layer });
+    const bytes = randomWeightBytes(type, rows, cols, seed);
+    // upload in uneven chunks, as a loader streaming a file does
+    for (let off = 0; off < bytes.length; off += 10_000) b.uploadWeight(w, off, bytes.subarray(off, off + 10_000));
+    return w;
+  };
+  const embd = weight('token_embd', GgmlType.Q4_K, EMBD, 300, -1, 1);
+  const layers = Array.from({ length: LAYERS }, (_, l) => {
+    const t = (i: number) => TYPES[(l + i) % TYPES.length];
+    const norm = b.createWeight({ name: `norm${l}`, type: GgmlType.F32, shape: [EMBD], layer: l });
+    b.uploadWeight(norm, 0, new Uint8Array(randomValues(EMBD, 50 + l).buffer));
+    return {
+      norm,
+      wq: weight(`wq${l}`, t(0), EMBD, EMBD, l, 10 * l + 2),
+      wk: weight(`wk${l}`, t(1), EMBD, KV_HEADS * HEAD_DIM, l, 10 * l + 3),
+      wv: weight(`wv${l}`, t(2), EMBD, KV_HEADS * HEAD_DIM, l, 10 * l + 4),
+      wo: weight(`wo${l}`, t(3), EMBD, EMBD, l, 10 * l + 5),
+      up: weight(`up${l}`, t(4), EMBD, FF, l, 10 * l + 6),
+      down: weight(`down${l}`, t(0), FF, EMBD, l, 10 * l + 7),
+    };
+  });
+  const cache = b.createKvCache({ nLayer: LAYERS, nCtx: 32, nHeadKv: KV_HEADS, headDim: HEAD_DIM, type: 'f16' });
+  const N = 9;
+  const x = b.createTensor('x', [N, EMBD]);
+  const xn = b.createTensor('xn', [N, EMBD]);
+  const q = b.createTensor('q', [N, EMBD]);
+  const k = b.createTensor('k', [N, KV_HEADS * HEAD_DIM]);
+  const v = b.createTensor('v', [N, KV_HEADS * HEAD_DIM]);
+  const att = b.createTensor('att', [N, EMBD]);
+  const up = b.createTensor('up', [N, FF]);
+  const outputs: Float32Array[] = [];
+  const rope = { headDim: HEAD_DIM, nDims: HEAD_DIM, mode: 'normal' as const, freqBase: 10000, freqScale: 1 };
+  let pos = 0;
+  for (const tokens of [[1, 5, 9, 200, 3, 3, 77, 0, 299], [42], [7]]) {
+    const n = tokens.length;
+    const positions = Int32Array.from(tokens, (_, i) => pos + i);
+    b.getRows(x, embd, Int32Array.from(tokens));
+    for (let l = 0; l < LAYERS; l++) {
+      const L = layers[l];
+      b.rmsNorm(xn, x, L.norm, 1e-5, n);
+      b.matmul(q, L.wq, xn, n);
+      b.matmul(k, L.wk, xn, n);
+      b.matmul(v, L.wv, xn, n);
+      b.rope(q, positions, { ...rope, nHead: HEADS });
+      b.rope(k, positions, { ...rope, nHead: KV_HEADS });
+      b.writeKv(cache, l, pos, k, v, n);
+      b.attention(att, q, cache, l, n, { nHead: HEADS, nHeadKv: KV_HEADS, headDim: HEAD_DIM, pos0: pos, scale: 0.125 });
+      b.matmul(xn, L.wo, att, n);
+      b.add(x, x, xn, n);
+      b.matmul(up, L.up, x, n);
+      b.swiglu(up, up, up, n);
+      b.matmul(xn, L.down, up, n);
+      b.add(x, x, xn, n);
+    }
+    outputs.push(await b.readTensor(x, 0, n * EMBD));
+    pos += n;
+  }
+  b.shiftKv(cache, 4, 1, 6, -3, { ...rope, nHead: KV_HEADS });
+  outputs.push(new Float32Array((await b.saveKvCache(cache, 7)).buffer));
+  return { outputs, backend: b };
+}
+
+describe('wasm backend threads and memories', () => {
+  it('gives bit-identical results with 1 thread, 2 threads, and weights over several memories', async () => {
+    const single = await run({ threads: 1 });
+    const threaded = await run({ threads: 2, parallelThreshold: 0 });
+    const spread = await run({ threads: 2, memoryBytesPerGroup: 2 << 20, scratchReserveBytes: 1 << 20 });
+    expect(single.backend.info.threads).toBe(1);
+    expect(threaded.backend.info.threads).toBe(2);
+    expect((spread.backend as WasmBackend).memoryGroups().length).toBeGreaterThan(2);
+    for (const other of [threaded, spread]) {
+      expect(other.outputs.length).toBe(single.outputs.length);
+      other.outputs.forEach((o, i) => {
+        expect(Array.from(o), `output ${i}`).toEqual(Array.from(single.outputs[i]));
+      });
+    }
+    for (const r of [single, threaded, spread]) r.backend.dispose();
+  });
+
+  it('is unusable after dispose, and dispose may be called twice', async () => {
+    const b = await createWasmBackend({ threads: 2 });
+    const t = b.createTensor('t', [2, 2]);
+    b.dispose();
+    b.dispose();
+    expect(() => b.add(t, t, t, 1)).toThrow(/disposed/);
+  });
+
+  it('rejects a weight larger than one memory can hold', async () => {
+    const b = await createWasmBackend({ threads: 1, memoryBytesPerGroup: 2 << 20 });
+    expect(() => b.createWeight({ name: 'huge', type: GgmlType.F32, shape: [1024, 1024] })).toThrow(/huge/);
+    b.dispose();
+  });
+});

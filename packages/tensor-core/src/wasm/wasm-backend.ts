@@ -1,0 +1,761 @@
+/**
+ * The WebAssembly backend: AssemblyScript SIMD kernels (assembly/), run on one or more wasm memories
+ * ("memory groups", each at most 4 GiB) by the calling thread and a pool of workers sharing the memories.
+ *
+ * Placement: a weight goes to the group already holding its layer when there is room, else to the group
+ * that received the previous weight, else to any group with room, else to a new group; a KV cache layer
+ * goes to its weights' group when it fits. An op runs in the group of its weight or cache (else of its
+ * output); activations that live in another group are copied into a staging buffer of that group for the
+ * op (a few KiB per token: cheap next to streaming the weights). A model below 4 GiB uses one group and
+ * never copies.
+ *
+ * Every op runs when it is called; readTensor only copies out.
+ */
+import { type GgmlType, ggmlByteSize, ggmlTypeInfo } from '@llamats/gguf-format';
+import {
+  type ActivationType,
+  type AttentionParams,
+  type Backend,
+  BackendError,
+  type BackendInfo,
+  type KvCache,
+  type KvCacheSpec,
+  type RopeParams,
+  type Tensor,
+  UnsupportedTypeError,
+  type WeightSpec,
+} from '../backend.js';
+import { dequantize } from '../quant/registry.js';
+import { canBlock, hardwareThreads, sharedMemoryAvailable } from './environment.js';
+import { kernelModule } from './kernel-module.js';
+import { KERNEL_INDEX, type KernelName } from './kernel-names.js';
+import { MemoryGroup, WasmMemoryError } from './memory-group.js';
+import { fillRopeTable, ropeThetas } from './rope-table.js';
+import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
+import { ThreadPool } from './thread-pool.js';
+import {
+  activationRecordBytes,
+  MATMUL_ROWS_PER_CHUNK,
+  unpackedRowBytes,
+  type WeightKernels,
+  weightKernels,
+} from './weight-kernels.js';
+
+export interface WasmBackendOptions {
+  /** Compute threads including the caller: `'auto'` (default) = the cores available, or a number. */
+  readonly threads?: number | 'auto';
+  /**
+   * Bytes each wasm memory may reach (default 4 GiB - 64 KiB, the wasm32 limit). Smaller values spread
+   * a model over more memories (tests use this to exercise multi-memory placement).
+   */
+  readonly memoryBytesPerGroup?: number;
+  /** Bytes of each memory kept for scratch buffers rather than tensors (default 256 MiB, at most a quarter). */
+  readonly scratchReserveBytes?: number;
+  /** Ops with less work than this (about one multiply-add per unit) run on the calling thread alone. */
+  readonly parallelThreshold?: number;
+  /** Atomics.load iterations a waiting thread spins before it blocks (default 20000). */
+  readonly spin?: number;
+}
+
+const MAX_GROUP_BYTES = 65535 * 65536;
+const DEFAULT_RESERVE = 256 << 20;
+const DEFAULT_PARALLEL_THRESHOLD = 1 << 16;
+/** Attention scores per chunk (assembly/attention.ts CHUNK). */
+const ATTENTION_CHUNK = 64;
+
+/** An activation or f32 weight that an op reads as f32 values. */
+type F32Source = WasmActivation | WasmWeight;
+
+interface RopeCache {
+  group: MemoryGroup;
+  ptr: number;
+  params: RopeParams;
+  positions: Int32Array;
+}
+
+/**
+ * Creates the wasm backend. Threads need SharedArrayBuffer (always in Node; in browsers only on
+ * cross-origin isolated pages): without it the backend runs on one thread and says so in `info.detail`.
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<Backend> {
+  return WasmBackend.create(options);
+}
+
+export class WasmBackend implements Backend {
+  readonly info: BackendInfo;
+  private readonly groups: MemoryGroup[] = [];
+  private readonly layerGroups = new Map<number, MemoryGroup>();
+  private lastWeightGroup: MemoryGroup | undefined;
+  private ropeCache: RopeCache | undefined;
+  private disposed = false;
+  private readonly capacity: number;
+  private readonly reserve: number;
+  private readonly parallelThreshold: number;
+
+  private constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly shared: boolean,
+    private readonly pool: ThreadPool | undefined,
+    first: MemoryGroup,
+    options: WasmBackendOptions,
+    detail: string,
+  ) {
+    this.capacity = first.options.capacity;
+    this.reserve = first.options.scratchReserve;
+    this.parallelThreshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
+    this.groups.push(first);
+    this.info = { kind: 'wasm', threads: pool ? pool.threads : 1, detail };
+  }
+
+  static async create(options: WasmBackendOptions): Promise<WasmBackend> {
+    const requested = options.threads ?? 'auto';
+    if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1)) {
+      throw new BackendError(`threads must be 'auto' or a positive integer, not ${requested}`);
+    }
+    const cores = requested === 'auto' ? await hardwareThreads() : requested;
+    const canShare = sharedMemoryAvailable();
+    const threads = canShare ? cores : 1;
+    const shared = threads > 1;
+    const capacity = Math.min(
+      MAX_GROUP_BYTES,
+      Math.floor((options.memoryBytesPerGroup ?? MAX_GROUP_BYTES) / 65536) * 65536,
+    );
+    if (capacity < 1 << 20) throw new BackendError(`memoryBytesPerGroup must be at least 1 MiB, not ${capacity}`);
+    const reserve = Math.min(options.scratchReserveBytes ?? DEFAULT_RESERVE, Math.floor(capacity / 4));
+    const module = await kernelModule(shared ? 'shared' : 'single');
+    const first = new MemoryGroup(0, module, { capacity, scratchReserve: reserve, shared });
+    let pool: ThreadPool | undefined;
+    if (shared) {
+      pool = await ThreadPool.start(module, new Map([[0, first.memory]]), {
+        workers: threads - 1,
+        spin: options.spin,
+        callerCanBlock: canBlock(),
+      });
+    }
+    const why = cores > 1 && !canShare ? ' (SharedArrayBuffer unavailable: the page is not cross-origin isolated)' : '';
+    const detail = `AssemblyScript SIMD kernels, ${threads} thread${threads > 1 ? 's' : ''}${why}`;
+    return new WasmBackend(module, shared, pool, first, options, detail);
+  }
+
+  supportsWeightType(type: GgmlType): boolean {
+    return weightKernels(type) !== undefined;
+  }
+
+  // ---- memory --------------------------------------------------------------------------------------
+
+  createWeight(spec: WeightSpec): Tensor {
+    this.checkLive();
+    const kernels = weightKernels(spec.type);
+    if (!kernels) throw new UnsupportedTypeError(spec.type, 'wasm', spec.name);
+    const elements = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = ggmlByteSize(spec.type, elements);
+    if (spec.shape[0] % ggmlTypeInfo(spec.type).blockSize !== 0) {
+      throw new BackendError(
+        `${spec.name}: rows of ${spec.shape[0]} values are not whole ${ggmlTypeInfo(spec.type).name} blocks`,
+      );
+    }
+    const layer = spec.layer ?? -1;
+    const { group, ptr } = this.place(bytes, spec.name, [this.layerGroups.get(layer), this.lastWeightGroup]);
+    if (!this.layerGroups.has(layer)) this.layerGroups.set(layer, group);
+    this.lastWeightGroup = group;
+    return new WasmWeight(spec.name, spec.shape, spec.type, group, ptr, bytes);
+  }
+
+  uploadWeight(weight: Tensor, byteOffset: number, bytes: Uint8Array): void {
+    const w = this.weight(weight);
+    if (byteOffset < 0 || byteOffset + bytes.byteLength > w.byteLength) {
+      throw new BackendError(
+        `Upload of ${bytes.byteLength} bytes at ${byteOffset} overflows ${w.name} (${w.byteLength} bytes)`,
+      );
+    }
+    w.group.u8.set(bytes, w.ptr + byteOffset);
+    if (this.ropeCache) this.ropeCache = undefined; // rope_freqs may have changed
+  }
+
+  createTensor(name: string, shape: readonly number[], dtype: ActivationType = 'f32'): Tensor {
+    this.checkLive();
+    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+    const { group, ptr } = this.place(bytes, name, []);
+    group.u8.fill(0, ptr, ptr + bytes);
+    return new WasmActivation(name, shape, dtype, group, ptr);
+  }
+
+  writeTensor(tensor: Tensor, data: Float32Array, offset = 0): void {
+    const t = this.activation(tensor);
+    if (offset < 0 || offset + data.length > t.length) {
+      throw new BackendError(`Writing ${data.length} values at ${offset} overflows ${t.name} (${t.length} values)`);
+    }
+    t.group.f32(t.ptr, t.length).set(data, offset);
+  }
+
+  async readTensor(tensor: Tensor, offset = 0, count?: number): Promise<Float32Array> {
+    if (tensor instanceof WasmWeight) {
+      this.checkTensor(tensor);
+      const n = tensor.rows * tensor.cols;
+      const all = new Float32Array(n);
+      dequantize(tensor.dtype, tensor.group.u8.slice(tensor.ptr, tensor.ptr + tensor.byteLength), all, n);
+      return all.slice(offset, count === undefined ? n : offset + count);
+    }
+    const t = this.activation(tensor);
+    const end = count === undefined ? t.length : offset + count;
+    if (offset < 0 || end > t.length)
+      throw new BackendError(`Reading [${offset}, ${end}) overflows ${t.name} (${t.length} values)`);
+    return t.group.f32(t.ptr + offset * 4, end - offset).slice();
+  }
+
+  createKvCache(spec: KvCacheSpec): KvCache {
+    this.checkLive();
+    const es = spec.type === 'f16' ? 2 : 4;
+    const bytes = spec.nCtx * spec.nHeadKv * spec.headDim * es;
+    const layers: WasmKvLayer[] = [];
+    try {
+      for (let l = 0; l < spec.nLayer; l++) {
+        const near = this.layerGroups.get(l);
+        const k = this.place(bytes, `kv cache K of layer ${l}`, [near]);
+        const v = this.place(bytes, `kv cache V of layer ${l}`, [k.group]);
+        layers.push({ k: { ...k, byteLength: bytes, freed: false }, v: { ...v, byteLength: bytes, freed: false } });
+        k.group.u8.fill(0, k.ptr, k.ptr + bytes);
+        v.group.u8.fill(0, v.ptr, v.ptr + bytes);
+      }
+    } catch (e) {
+      for (const L of layers) {
+        L.k.group.release(L.k.ptr);
+        L.v.group.release(L.v.ptr);
+      }
+      throw e;
+    }
+    return new WasmKvCache(spec, layers);
+  }
+
+  async saveKvCache(cache: KvCache, nCells: number): Promise<Uint8Array> {
+    const c = this.kv(cache);
+    if (!Number.isInteger(nCells) || nCells < 0 || nCells > c.spec.nCtx) {
+      throw new BackendError(`saveKvCache: ${nCells} cells is outside the cache (${c.spec.nCtx} cells)`);
+    }
+    const row = c.rowValues;
+    // the reference backend's format: [nCells, per layer K then V (nCells * row values)], all f32
+    const out = new Float32Array(2 * c.spec.nLayer * nCells * row + 1);
+    out[0] = nCells;
+    let o = 1;
+    for (const L of c.layers) {
+      for (const part of [L.k, L.v]) {
+        out.set(this.readCells(c, part, nCells), o);
+        o += nCells * row;
+      }
+    }
+    return new Uint8Array(out.buffer);
+  }
+
+  loadKvCache(cache: KvCache, bytes: Uint8Array): number {
+    const c = this.kv(cache);
+    const f = new Float32Array(bytes.slice().buffer);
+    const nCells = f[0];
+    const row = c.rowValues;
+    if (
+      !Number.isInteger(nCells) ||
+      nCells < 0 ||
+      nCells > c.spec.nCtx ||
+      f.length !== 2 * c.spec.nLayer * nCells * row + 1
+    ) {
+      throw new BackendError('KV cache data does not match this cache (different model or context size)');
+    }
+    let o = 1;
+    for (const L of c.layers) {
+      for (const part of [L.k, L.v]) {
+        this.writeCells(c, part, f.subarray(o, o + nCells * row));
+        o += nCells * row;
+      }
+    }
+    return nCells;
+  }
+
+  free(t: Tensor | KvCache): void {
+    if (t instanceof WasmKvCache) {
+      if (t.freed) return;
+      t.freed = true;
+      for (const L of t.layers) {
+        L.k.group.release(L.k.ptr);
+        L.v.group.release(L.v.ptr);
+      }
+      return;
+    }
+    if (t instanceof WasmWeight || t instanceof WasmActivation) {
+      if (t.freed) return;
+      t.freed = true;
+      t.group.release(t.ptr);
+      return;
+    }
+    throw new BackendError('free: not a tensor or cache of this wasm backend');
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pool?.dispose();
+    this.groups.length = 0;
+    this.layerGroups.clear();
+    this.ropeCache = undefined;
+  }
+
+  /** Memory groups in use and the bytes each holds (for diagnostics and tests). */
+  memoryGroups(): { id: number; usedBytes: number; memoryBytes: number }[] {
+    return this.groups.map((g) => ({ id: g.id, usedBytes: g.usedBytes, memoryBytes: g.memory.buffer.byteLength }));
+  }
+
+  // ---- ops -----------------------------------------------------------------------------------------
+
+  getRows(out: Tensor, table: Tensor, ids: Int32Array): void {
+    const w = this.weight(table);
+    const o = this.activation(out);
+    const k = this.kernelsOf(w);
+    if (o.cols !== w.cols)
+      throw new BackendError(`getRows: ${o.name} has ${o.cols} columns, ${w.name} rows have ${w.cols}`);
+    if (ids.length > o.rows) throw new BackendError(`getRows: ${ids.length} ids but ${o.name} has ${o.rows} rows`);
+    for (const id of ids) {
+      if (id < 0 || id >= w.rows) throw new BackendError(`Row ${id} out of range for ${w.name} (${w.rows} rows)`);
+    }
+    const g = w.group;
+    const n = ids.length;
+    const idsPtr = g.scratchBuffer('ids', n * 4);
+    new Int32Array(g.memory.buffer, idsPtr, n).set(ids);
+    const outPtr = this.output(o, g, n, 'out0');
+    this.exec(g, k.getRows, [w.ptr, w.cols, idsPtr, n, outPtr, o.cols], n * w.cols);
+    this.flush(o, g, outPtr, n);
+  }
+
+  matmul(out: Tensor, weight: Tensor, x: Tensor, n: number): void {
+    const w = this.weight(weight);
+    const X = this.activation(x);
+    const O = this.activation(out);
+    const k = this.kernelsOf(w);
+    if (X.cols !== w.cols) throw new BackendError(`matmul: ${X.name} has ${X.cols} columns, ${w.name} needs ${w.cols}`);
+    if (O.cols !== w.rows)
+      throw new BackendError(`matmul: ${O.name} has ${O.cols} columns, ${w.name} has ${w.rows} rows`);
+    this.checkRows('matmul', n, X, O);
+    if (n === 0) return;
+    const g = w.group;
+    const cols = w.cols;
+    const work = n * w.rows * cols;
+    const xPtr = this.input(X, g, n, 'in0');
+    let acts = xPtr;
+    let actStride = cols * 4;
+    if (k.activations !== 'f32') {
+      actStride = activationRecordBytes(k.activations, cols);
+      acts = g.scratchBuffer('acts', n * actStride);
+      const quantize: KernelName = k.activations === 'q8_K' ? 'quantize_q8_K' : 'quantize_q8_32';
+      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride], n >= 4 ? n * cols * 64 : 0);
+    }
+    const outPtr = this.output(O, g, n, 'out0');
+    const threads = this.threadsFor(work);
+    const perThread = MATMUL_ROWS_PER_CHUNK * unpackedRowBytes(k.activations, cols);
+    const scratch = g.scratchBuffer('threads', threads * perThread);
+    g.resetCounter();
+    this.exec(
+      g,
+      k.matmul,
+      [w.ptr, w.rows, cols, acts, actStride, n, outPtr, O.cols, scratch, perThread, g.counter],
+      work,
+    );
+    this.flush(O, g, outPtr, n);
+  }
+
+  rmsNorm(out: Tensor, x: Tensor, weight: Tensor, eps: number, n: number): void {
+    const O = this.activation(out);
+    const X = this.activation(x);
+    const W = this.f32Source(weight);
+    if (X.cols !== O.cols || this.valuesOf(W) < X.cols) {
+      throw new BackendError(`rmsNorm: ${X.name}, ${O.name} and ${W.name} disagree on the row length (${X.cols})`);
+    }
+    this.checkRows('rmsNorm', n, X, O);
+    const g = O.group;
+    const xPtr = this.input(X, g, n, 'in0');
+    const wPtr = this.input(W, g, 1, 'in1');
+    const oPtr = this.output(O, g, n, 'out0');
+    this.exec(g, 'rms_norm', [xPtr, oPtr, wPtr, X.cols, n, eps], n * X.cols * 4);
+    this.flush(O, g, oPtr, n);
+  }
+
+  rope(x: Tensor, positions: Int32Array, p: RopeParams): void {
+    const X = this.activation(x);
+    const n = positions.length;
+    this.checkRope(p);
+    if (X.cols !== p.nHead * p.headDim) {
+      throw new BackendError(
+        `rope: ${X.name} has ${X.cols} columns, ${p.nHead} heads of ${p.headDim} need ${p.nHead * p.headDim}`,
+      );
+    }
+    this.checkRows('rope', n, X, X);
+    if (n === 0) return;
+    const g = X.group;
+    const table = this.ropeTable(g, p, positions);
+    this.exec(
+      g,
+      'rope',
+      [X.ptr, n, X.cols * 4, p.nHead, p.headDim, p.nDims, p.mode === 'neox' ? 1 : 0, table, 2 * p.nDims * 4, 0, 0, 0],
+      n * X.cols * 8,
+    );
+  }
+
+  copyRows(dst: Tensor, src: Tensor, srcRow: number, dstRow: number, n: number): void {
+    const D = this.activation(dst);
+    const S = this.activation(src);
+    if (S.cols !== D.cols) throw new BackendError(`copyRows: ${S.name} and ${D.name} differ in columns`);
+    if (srcRow < 0 || dstRow < 0 || srcRow + n > S.rows || dstRow + n > D.rows) {
+      throw new BackendError(`copyRows: rows out of range (${S.name} ${S.rows} rows, ${D.name} ${D.rows} rows)`);
+    }
+    const bytes = n * S.cols * 4;
+    const from = S.ptr + srcRow * S.cols * 4;
+    const to = D.ptr + dstRow * D.cols * 4;
+    if (S.group === D.group) D.group.u8.copyWithin(to, from, from + bytes);
+    else D.group.u8.set(S.group.u8.subarray(from, from + bytes), to);
+  }
+
+  add(out: Tensor, a: Tensor, b: Tensor, n: number): void {
+    this.elementwise('add', out, a, b, n);
+  }
+
+  swiglu(out: Tensor, gate: Tensor, up: Tensor, n: number): void {
+    this.elementwise('swiglu', out, gate, up, n);
+  }
+
+  writeKv(cache: KvCache, layer: number, cell0: number, k: Tensor, v: Tensor, n: number): void {
+    const c = this.kv(cache);
+    const L = this.kvLayer(c, layer);
+    const K = this.activation(k);
+    const V = this.activation(v);
+    if (K.cols !== c.rowValues || V.cols !== c.rowValues) {
+      throw new BackendError(`writeKv: K/V rows must have ${c.rowValues} values (nHeadKv * headDim)`);
+    }
+    this.checkRows('writeKv', n, K, V);
+    if (cell0 < 0 || cell0 + n > c.spec.nCtx)
+      throw new BackendError(`KV write of ${n} cells at ${cell0} overflows ${c.spec.nCtx}`);
+    for (const [src, part, slot] of [
+      [K, L.k, 'in0'],
+      [V, L.v, 'in1'],
+    ] as const) {
+      const g = part.group;
+      const dst = part.ptr + cell0 * c.rowBytes;
+      const count = n * c.rowValues;
+      if (c.elementBytes === 4) {
+        if (src.group === g) g.u8.copyWithin(dst, src.ptr, src.ptr + count * 4);
+        else g.u8.set(src.group.u8.subarray(src.ptr, src.ptr + count * 4), dst);
+      } else {
+        const from = this.input(src, g, n, slot);
+        this.exec(g, 'f32_to_f16', [from, dst, count], count * 4);
+      }
+    }
+  }
+
+  attention(out: Tensor, q: Tensor, cache: KvCache, layer: number, n: number, p: AttentionParams): void {
+    const c = this.kv(cache);
+    const L = this.kvLayer(c, layer);
+    const Q = this.activation(q);
+    const O = this.activation(out);
+    const hd = p.headDim;
+    if (p.nHeadKv !== c.spec.nHeadKv || hd !== c.spec.headDim) {
+      throw new BackendError(
+        `attention: the cache holds ${c.spec.nHeadKv} KV heads of ${c.spec.headDim}, not ${p.nHeadKv} of ${hd}`,
+      );
+    }
+    if (p.nHead % p.nHeadKv !== 0)
+      throw new BackendError(`attention: ${p.nHead} heads is not a multiple of ${p.nHeadKv} KV heads`);
+    if (hd % 4 !== 0) throw new BackendError(`attention: head size ${hd} must be a multiple of 4 for the wasm kernels`);
+    if (Q.cols !== p.nHead * hd || O.cols !== p.nHead * hd) {
+      throw new BackendError(`attention: ${Q.name} and ${O.name} must have ${p.nHead * hd} columns`);
+    }
+    this.checkRows('attention', n, Q, O);
+    if (p.pos0 < 0 || p.pos0 + n > c.spec.nCtx)
+      throw new BackendError(`attention: positions ${p.pos0}..${p.pos0 + n} exceed the cache`);
+    if (n === 0) return;
+    if (L.k.group !== L.v.group) throw new BackendError('attention: K and V of a layer must share a memory group');
+    const g = L.k.group;
+    const group = p.nHead / p.nHeadKv;
+    const qPtr = this.input(Q, g, n, 'in0');
+    const oPtr = this.output(O, g, n, 'out0');
+    const work = n * (p.pos0 + n) * p.nHead * hd * 2;
+    const threads = this.threadsFor(work);
+    const perThread = Math.ceil((group * hd * 4 + group * ATTENTION_CHUNK * 4 + group * 8) / 64) * 64;
+    const scratch = g.scratchBuffer('threads', threads * perThread);
+    g.resetCounter();
+    this.exec(
+      g,
+      'attention',
+      [
+        qPtr,
+        oPtr,
+        L.k.ptr,
+        L.v.ptr,
+        c.elementBytes === 2 ? 1 : 0,
+        p.nHead,
+        p.nHeadKv,
+        hd,
+        c.rowBytes,
+        p.pos0,
+        n,
+        p.scale,
+        scratch,
+        perThread,
+        g.counter,
+      ],
+      work,
+    );
+    this.flush(O, g, oPtr, n);
+  }
+
+  shiftKv(cache: KvCache, src: number, dst: number, count: number, delta: number, rope: RopeParams): void {
+    const c = this.kv(cache);
+    this.checkRope(rope);
+    if (rope.nHead * rope.headDim !== c.rowValues)
+      throw new BackendError('shiftKv: rope heads do not match the cache rows');
+    if (src < 0 || dst < 0 || count < 0 || src + count > c.spec.nCtx || dst + count > c.spec.nCtx) {
+      throw new BackendError(`shiftKv: cells out of range (${c.spec.nCtx} cells)`);
+    }
+    if (count === 0) return;
+    const rb = c.rowBytes;
+    for (const L of c.layers) {
+      for (const part of [L.k, L.v]) {
+        const from = part.ptr + src * rb;
+        part.group.u8.copyWithin(part.ptr + dst * rb, from, from + count * rb);
+      }
+      const g = L.k.group;
+      const table = g.scratchBuffer('shift-table', 2 * rope.nDims * 4);
+      fillRopeTable(rope, ropeThetas(rope, this.freqFactors(rope)), [delta], g.f32(table, 2 * rope.nDims));
+      const scratch = g.scratchBuffer('threads', rope.nDims * 4 * this.info.threads);
+      this.exec(
+        g,
+        'rope',
+        [
+          L.k.ptr + dst * rb,
+          count,
+          rb,
+          rope.nHead,
+          rope.headDim,
+          rope.nDims,
+          rope.mode === 'neox' ? 1 : 0,
+          table,
+          0,
+          c.elementBytes === 2 ? 1 : 0,
+          scratch,
+          rope.nDims * 4,
+        ],
+        count * c.rowValues * 8,
+      );
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  /** Places `bytes` in the first preferred group with room, else any group with room, else a new group. */
+  private place(
+    bytes: number,
+    name: string,
+    preferred: (MemoryGroup | undefined)[],
+  ): { group: MemoryGroup; ptr: number } {
+    const tried = new Set<MemoryGroup>();
+    for (const g of [...preferred, ...this.groups]) {
+      if (!g || tried.has(g)) continue;
+      tried.add(g);
+      const ptr = g.allocTensor(bytes);
+      if (ptr !== undefined) return { group: g, ptr };
+    }
+    if (bytes > this.capacity - this.reserve - 1024) {
+      throw new WasmMemoryError(
+        `${name} needs ${bytes} bytes, more than one wasm memory can hold (${this.capacity - this.reserve} bytes for tensors)`,
+        bytes,
+        this.capacity - this.reserve,
+      );
+    }
+    const g = this.addGroup();
+    const ptr = g.allocTensor(bytes);
+    if (ptr === undefined) throw new WasmMemoryError(`${name} does not fit in a new wasm memory`, bytes, this.capacity);
+    return { group: g, ptr };
+  }
+
+  private addGroup(): MemoryGroup {
+    const g = new MemoryGroup(this.groups.length, this.module, {
+      capacity: this.capacity,
+      scratchReserve: this.reserve,
+      shared: this.shared,
+    });
+    this.pool?.addGroup(g.id, g.memory);
+    this.groups.push(g);
+    return g;
+  }
+
+  /** Threads an op with `work` units uses: 1 below the threshold, else all. */
+  private threadsFor(work: number): number {
+    return this.pool && work >= this.parallelThreshold ? this.pool.threads : 1;
+  }
+
+  /** Runs a kernel in group `g`, on every thread when `work` reaches the threshold. */
+  private exec(g: MemoryGroup, name: KernelName, args: number[], work: number): void {
+    this.checkLive();
+    if (this.pool && work >= this.parallelThreshold) this.pool.run(KERNEL_INDEX.get(name)!, g.id, args, g.kernel(name));
+    else g.kernel(name)(0, 1, ...args);
+  }
+
+  /** Address of rows [0, n) of `t` inside group `g`: its own, or a staging copy when it lives elsewhere. */
+  private input(t: F32Source, g: MemoryGroup, n: number, slot: string): number {
+    if (t.group === g) return t.ptr;
+    const bytes = t instanceof WasmActivation ? n * t.cols * 4 : t.byteLength;
+    const p = g.scratchBuffer(slot, bytes);
+    g.u8.set(t.group.u8.subarray(t.ptr, t.ptr + bytes), p);
+    return p;
+  }
+
+  /** Where an op in group `g` writes rows [0, n) of `t` (a staging buffer when `t` lives elsewhere). */
+  private output(t: WasmActivation, g: MemoryGroup, n: number, slot: string): number {
+    return t.group === g ? t.ptr : g.scratchBuffer(slot, n * t.cols * 4);
+  }
+
+  /** Copies a staged output back to its tensor. */
+  private flush(t: WasmActivation, g: MemoryGroup, ptr: number, n: number): void {
+    if (t.group === g) return;
+    const bytes = n * t.cols * 4;
+    t.group.u8.set(g.u8.subarray(ptr, ptr + bytes), t.ptr);
+  }
+
+  private elementwise(name: 'add' | 'swiglu', out: Tensor, a: Tensor, b: Tensor, n: number): void {
+    const O = this.activation(out);
+    const A = this.activation(a);
+    const B = this.activation(b);
+    if (A.cols !== O.cols || B.cols !== O.cols)
+      throw new BackendError(`${name}: ${O.name}, ${A.name} and ${B.name} differ in columns`);
+    this.checkRows(name, n, A, B);
+    this.checkRows(name, n, O, O);
+    const g = O.group;
+    const len = n * O.cols;
+    const aPtr = this.input(A, g, n, 'in0');
+    const bPtr = this.input(B, g, n, 'in1');
+    const oPtr = this.output(O, g, n, 'out0');
+    this.exec(g, name, [oPtr, aPtr, bPtr, len], name === 'swiglu' ? len * 16 : len);
+    this.flush(O, g, oPtr, n);
+  }
+
+  /** The rotation table of `positions` in group `g`, reused while the positions and parameters repeat. */
+  private ropeTable(g: MemoryGroup, p: RopeParams, positions: Int32Array): number {
+    const c = this.ropeCache;
+    const bytes = positions.length * 2 * p.nDims * 4;
+    if (
+      c &&
+      c.group === g &&
+      sameRope(c.params, p) &&
+      c.positions.length === positions.length &&
+      c.positions.every((v, i) => v === positions[i])
+    ) {
+      const ptr = g.scratchBuffer('rope-table', bytes);
+      if (ptr === c.ptr) return ptr;
+    }
+    const ptr = g.scratchBuffer('rope-table', bytes);
+    fillRopeTable(p, ropeThetas(p, this.freqFactors(p)), positions, g.f32(ptr, bytes / 4));
+    this.ropeCache = { group: g, ptr, params: { ...p }, positions: positions.slice() };
+    return ptr;
+  }
+
+  private freqFactors(p: RopeParams): Float32Array | undefined {
+    if (!p.freqFactors) return undefined;
+    const f = this.f32Source(p.freqFactors);
+    if (this.valuesOf(f) < p.nDims / 2)
+      throw new BackendError(`rope: ${f.name} holds fewer than nDims / 2 = ${p.nDims / 2} factors`);
+    return f.group.f32(f.ptr, p.nDims / 2).slice();
+  }
+
+  private checkRope(p: RopeParams): void {
+    if (p.nDims % 2 !== 0 || p.nDims > p.headDim || p.nDims <= 0) {
+      throw new BackendError(`rope: nDims ${p.nDims} must be even and at most headDim ${p.headDim}`);
+    }
+  }
+
+  /** K or V rows [0, nCells) of a layer as f32 values. */
+  private readCells(c: WasmKvCache, part: WasmKvLayer['k'], nCells: number): Float32Array {
+    const count = nCells * c.rowValues;
+    const g = part.group;
+    if (c.elementBytes === 4) return g.f32(part.ptr, count).slice();
+    const tmp = g.scratchBuffer('kv-io', count * 4);
+    this.exec(g, 'f16_to_f32', [part.ptr, tmp, count], count * 4);
+    return g.f32(tmp, count).slice();
+  }
+
+  private writeCells(c: WasmKvCache, part: WasmKvLayer['k'], values: Float32Array): void {
+    const g = part.group;
+    if (c.elementBytes === 4) {
+      g.f32(part.ptr, values.length).set(values);
+      return;
+    }
+    const tmp = g.scratchBuffer('kv-io', values.length * 4);
+    g.f32(tmp, values.length).set(values);
+    this.exec(g, 'f32_to_f16', [tmp, part.ptr, values.length], values.length * 4);
+  }
+
+  private kernelsOf(w: WasmWeight): WeightKernels {
+    const k = weightKernels(w.dtype);
+    if (!k) throw new UnsupportedTypeError(w.dtype, 'wasm', w.name);
+    return k;
+  }
+
+  private checkRows(op: string, n: number, a: WasmActivation, b: WasmActivation): void {
+    if (!Number.isInteger(n) || n < 0 || n > a.rows || n > b.rows) {
+      throw new BackendError(`${op}: ${n} rows requested but ${a.name} has ${a.rows} and ${b.name} has ${b.rows}`);
+    }
+  }
+
+  private checkLive(): void {
+    if (this.disposed) throw new BackendError('The wasm backend was disposed');
+  }
+
+  private checkTensor(t: WasmWeight | WasmActivation): void {
+    this.checkLive();
+    if (t.freed) throw new BackendError(`${t.name} was freed`);
+  }
+
+  private weight(t: Tensor): WasmWeight {
+    if (!(t instanceof WasmWeight)) throw new BackendError(`${t.name} is not a weight of this wasm backend`);
+    this.checkTensor(t);
+    return t;
+  }
+
+  private activation(t: Tensor): WasmActivation {
+    if (!(t instanceof WasmActivation))
+      throw new BackendError(`${t.name} is not an activation tensor of this wasm backend`);
+    this.checkTensor(t);
+    return t;
+  }
+
+  /** An activation, or an F32 weight (norm weights, rope factors), read as f32 values. */
+  private f32Source(t: Tensor): F32Source {
+    if (t instanceof WasmWeight) {
+      this.checkTensor(t);
+      if (t.dtype !== 0)
+        throw new BackendError(`${t.name} must be an F32 weight here, not ${ggmlTypeInfo(t.dtype).name}`);
+      return t;
+    }
+    return this.activation(t);
+  }
+
+  private valuesOf(t: F32Source): number {
+    return t instanceof WasmActivation ? t.length : t.rows * t.cols;
+  }
+
+  private kv(cache: KvCache): WasmKvCache {
+    if (!(cache instanceof WasmKvCache)) throw new BackendError('Not a KV cache of this wasm backend');
+    if (cache.freed) throw new BackendError('The KV cache was freed');
+    this.checkLive();
+    return cache;
+  }
+
+  private kvLayer(c: WasmKvCache, layer: number): WasmKvLayer {
+    const L = c.layers[layer];
+    if (!L) throw new BackendError(`Layer ${layer} is outside the KV cache (${c.spec.nLayer} layers)`);
+    return L;
+  }
+}
+
+function sameRope(a: RopeParams, b: RopeParams): boolean {
+  return (
+    a.nDims === b.nDims &&
+    a.mode === b.mode &&
+    a.freqBase === b.freqBase &&
+    a.freqScale === b.freqScale &&
+    a.freqFactors === b.freqFactors
+  );
+}

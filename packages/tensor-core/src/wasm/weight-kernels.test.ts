@@ -1,0 +1,129 @@
+// Every weight type of the wasm kernels against the reference: row lookup (getRows) must equal the
+// reference dequantizer bit for bit; matrix products must agree with f64 math on the dequantized weights
+// within the documented bounds (8-bit activation quantization, as llama.cpp does, costs ~0.6% rel-RMS).
+import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../backend.js';
+import { dequantize, supportedWeightTypes } from '../quant/registry.js';
+import { randomRawBlocks, randomValues, randomWeightBytes } from './random-tensors.js';
+import { createWasmBackend } from './wasm-backend.js';
+import { wasmWeightTypes, weightKernels } from './weight-kernels.js';
+
+/** rel-RMS bound of a matrix product against f64 math on the dequantized weights (see README). */
+export function matmulBound(type: GgmlType): number {
+  const form = weightKernels(type)?.activations;
+  return form === 'f32' ? 2e-6 : form === 'q8_32' ? 1.2e-2 : 1.5e-2;
+}
+
+function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+function bits(a: Float32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+}
+
+/** Columns per row: several super-blocks, and a length that is not a multiple of 8 for plain floats. */
+function colsFor(type: GgmlType): number {
+  return ggmlTypeInfo(type).blockSize === 1 ? 1030 : 1024;
+}
+
+describe('wasm weight kernels', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await createWasmBackend({ threads: 1 });
+  });
+  afterAll(() => backend.dispose());
+
+  it('cover every type the reference dequantizers cover', () => {
+    expect(wasmWeightTypes()).toEqual(supportedWeightTypes());
+  });
+
+  for (const type of wasmWeightTypes()) {
+    const name = ggmlTypeInfo(type).name;
+    for (const [kind, make] of [
+      ['quantized values', randomWeightBytes],
+      ['raw random blocks', randomRawBlocks],
+    ] as const) {
+      it(`${name}: getRows equals the reference dequantizer bit for bit (${kind})`, async () => {
+        const rows = 12;
+        const cols = colsFor(type);
+        const bytes = make(type, rows, cols, 11 + type);
+        const expected = new Float32Array(rows * cols);
+        dequantize(type, bytes, expected, rows * cols);
+        const w = backend.createWeight({ name: `${name}.w`, type, shape: [cols, rows] });
+        backend.uploadWeight(w, 0, bytes);
+        const ids = Int32Array.from({ length: rows }, (_, i) => (i * 7) % rows);
+        const out = backend.createTensor('rows', [rows, cols]);
+        backend.getRows(out, w, ids);
+        const got = await backend.readTensor(out);
+        const want = new Float32Array(rows * cols);
+        ids.forEach((id, i) => {
+          want.set(expected.subarray(id * cols, (id + 1) * cols), i * cols);
+        });
+        const gb = bits(got);
+        const wb = bits(want);
+        let first = -1;
+        for (let i = 0; i < gb.length && first < 0; i++) if (gb[i] !== wb[i]) first = i;
+        expect(first === -1 ? 'bit exact' : `element ${first}: ${got[first]} vs ${want[first]}`).toBe('bit exact');
+        backend.free(w);
+        backend.free(out);
+      });
+    }
+
+    it(`${name}: matmul agrees with f64 math within ${matmulBound(type)} (1, 3 and 6 tokens)`, async () => {
+      const rows = 37;
+      const cols = colsFor(type);
+      const bytes = randomWeightBytes(type, rows, cols, 5 + type);
+      const W = new Float32Array(rows * cols);
+      dequantize(type, bytes, W, rows * cols);
+      const w = backend.createWeight({ name: `${name}.w`, type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, bytes);
+      const n = 6;
+      const xv = randomValues(n * cols, 3 + type);
+      const x = backend.createTensor('x', [n, cols]);
+      backend.writeTensor(x, xv);
+      const out = backend.createTensor('out', [n, rows]);
+      for (const m of [1, 3, n]) {
+        backend.matmul(out, w, x, m);
+        const got = await backend.readTensor(out, 0, m * rows);
+        const exact = new Float64Array(m * rows);
+        for (let t = 0; t < m; t++) {
+          for (let r = 0; r < rows; r++) {
+            let s = 0;
+            for (let c = 0; c < cols; c++) s += W[r * cols + c] * xv[t * cols + c];
+            exact[t * rows + r] = s;
+          }
+        }
+        expect(relRms(got, exact), `${m} tokens`).toBeLessThan(matmulBound(type));
+      }
+      // a token's result does not depend on the batch it is computed in (tiles of 4 and the tail agree)
+      backend.matmul(out, w, x, n);
+      const batched = await backend.readTensor(out, 0, n * rows);
+      for (let t = 0; t < n; t++) {
+        const one = backend.createTensor('x1', [1, cols]);
+        const o1 = backend.createTensor('o1', [1, rows]);
+        backend.writeTensor(one, xv.subarray(t * cols, (t + 1) * cols));
+        backend.matmul(o1, w, one, 1);
+        expect(Array.from(await backend.readTensor(o1))).toEqual(
+          Array.from(batched.subarray(t * rows, (t + 1) * rows)),
+        );
+        backend.free(one);
+        backend.free(o1);
+      }
+      for (const t of [w, x, out]) backend.free(t);
+    });
+  }
+
+  it('rejects weights of types without kernels, naming the tensor', () => {
+    expect(() => backend.createWeight({ name: 'odd', type: GgmlType.IQ2_XXS, shape: [256, 2] })).toThrow(/odd/);
+    expect(backend.supportsWeightType(GgmlType.IQ2_XXS)).toBe(false);
+    expect(backend.supportsWeightType(GgmlType.Q4_K)).toBe(true);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The wasm backend's one table over weight types: for each ggml type it computes with, the kernels that
+ * multiply and look up its rows, and the form its matrix products want the activations in. Everything
+ * else asks {@link weightKernels} instead of switching on types.
+ */
+import { GgmlType } from '@llamats/gguf-format';
+import type { KernelName } from './kernel-names.js';
+
+/**
+ * How a type's matrix product consumes activations (assembly/activations.ts):
+ * `f32` rows as they are; `q8_32`: 8-bit levels per 32 values (Q8_0/Q8_1-style, with block sums);
+ * `q8_K`: 8-bit levels per 256 values with 16-value sums (Q8_K-style).
+ */
+export type ActivationForm = 'f32' | 'q8_32' | 'q8_K';
+
+export interface WeightKernels {
+  readonly matmul: KernelName;
+  readonly getRows: KernelName;
+  readonly activations: ActivationForm;
+}
+
+const TABLE = new Map<GgmlType, WeightKernels>([
+  [GgmlType.F32, { matmul: 'matmul_f32', getRows: 'get_rows_f32', activations: 'f32' }],
+  [GgmlType.F16, { matmul: 'matmul_f16', getRows: 'get_rows_f16', activations: 'f32' }],
+  [GgmlType.BF16, { matmul: 'matmul_bf16', getRows: 'get_rows_bf16', activations: 'f32' }],
+  [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32' }],
+  [GgmlType.Q4_0, { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32' }],
+  [GgmlType.Q4_1, { matmul: 'matmul_q4_1', getRows: 'get_rows_q4_1', activations: 'q8_32' }],
+  [GgmlType.Q5_0, { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32' }],
+  [GgmlType.Q5_1, { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32' }],
+  [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32' }],
+  [GgmlType.Q2_K, { matmul: 'matmul_q2_k', getRows: 'get_rows_q2_k', activations: 'q8_K' }],
+  [GgmlType.Q3_K, { matmul: 'matmul_q3_k', getRows: 'get_rows_q3_k', activations: 'q8_K' }],
+  [GgmlType.Q4_K, { matmul: 'matmul_q4_k', getRows: 'get_rows_q4_k', activations: 'q8_K' }],
+  [GgmlType.Q5_K, { matmul: 'matmul_q5_k', getRows: 'get_rows_q5_k', activations: 'q8_K' }],
+  [GgmlType.Q6_K, { matmul: 'matmul_q6_k', getRows: 'get_rows_q6_k', activations: 'q8_K' }],
+  [GgmlType.IQ4_XS, { matmul: 'matmul_iq4_xs', getRows: 'get_rows_iq4_xs', activations: 'q8_K' }],
+]);
+
+/** The kernels of a weight type, or undefined when the wasm backend cannot compute with it. */
+export function weightKernels(type: GgmlType): WeightKernels | undefined {
+  return TABLE.get(type);
+}
+
+/** Every type the wasm kernels support, in id order. */
+export function wasmWeightTypes(): GgmlType[] {
+  return [...TABLE.keys()].sort((a, b) => a - b);
+}
+
+/** Bytes of one token's activation record (16-byte aligned), as assembly/activations.ts lays it out. */
+export function activationRecordBytes(form: ActivationForm, cols: number): number {
+  const bytes =
+    form === 'f32'
+      ? cols * 4
+      : form === 'q8_32'
+        ? cols * 2 + (cols / 32) * 8
+        : cols * 2 + (cols / 256) * 4 + (cols / 16) * 2;
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** Bytes of one unpacked weight row (assembly/unpacked.ts `unpackedRowBytes`). */
+export function unpackedRowBytes(form: ActivationForm, cols: number): number {
+  const bytes =
+    form === 'q8_K'
+      ? cols * 2 + (cols >> 8) * 8 + (cols >> 3)
+      : form === 'q8_32'
+        ? cols * 2 + (cols >> 5) * 8
+        : cols * 4;
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** Weight rows a thread unpacks at once in a matrix product (assembly/matmul.ts ROWS_PER_CHUNK_BATCH). */
+export const MATMUL_ROWS_PER_CHUNK = 16;
