@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { measureBandwidth } from '../src/bandwidth.js';
+import { parseBenchArgs, runBenchCli, USAGE } from '../src/cli.js';
+import { median } from '../src/stats.js';
+
+describe('bench command line', () => {
+  it('has a quick preset', () => {
+    const { options } = parseBenchArgs(['--quick']);
+    expect(options.models.map((m) => `${m.shape}:${m.type}`)).toEqual(['tinyllama-shape:Q4_0', 'tinyllama-shape:Q8_0']);
+    expect(options.pp).toEqual([128]);
+    expect(options.tg).toBe(32);
+    expect(options.repetitions).toBe(1);
+    expect(options.threads).toEqual([1, 2]);
+  });
+
+  it('defaults to the BENCH.md figures and takes picks', () => {
+    const d = parseBenchArgs([]).options;
+    expect(d.models).toHaveLength(3);
+    expect(d.pp).toEqual([128, 512]);
+    expect(d.tg).toBe(128);
+    expect(d.repetitions).toBe(3);
+    const o = parseBenchArgs([
+      '--models',
+      'tiny:Q8_0',
+      '--llama7b',
+      '--peers',
+      'llamats',
+      '-t',
+      '2',
+      '-p',
+      '64',
+      '-n',
+      '0',
+      '-r',
+      '5',
+    ]).options;
+    expect(o.models).toEqual([
+      { shape: 'tiny', type: 'Q8_0' },
+      { shape: 'llama7b-shape', type: 'Q4_K_M' },
+    ]);
+    expect([o.peers, o.threads, o.pp, o.tg, o.repetitions]).toEqual([['llamats'], [2], [64], 0, 5]);
+  });
+
+  it('rejects unknown peers and bad numbers', () => {
+    expect(() => parseBenchArgs(['--peers', 'ollama'])).toThrow(/Unknown peer "ollama"/);
+    expect(() => parseBenchArgs(['-t', '0'])).toThrow(/integers >= 1/);
+    expect(() => parseBenchArgs(['--llamats-backend', 'gpu'])).toThrow(/wasm or reference/);
+  });
+
+  it('prints help', async () => {
+    const out: string[] = [];
+    expect(await runBenchCli(['--help'], { out: (t) => out.push(t), log: () => {} })).toBeUndefined();
+    expect(out).toEqual([USAGE]);
+  });
+});
+
+describe('figures', () => {
+  it('takes medians', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('measures a plausible memory bandwidth', async () => {
+    const bw = await measureBandwidth(1, { bytes: 64 << 20, passes: 2 });
+    expect(bw).toBeGreaterThan(1e9);
+    expect(bw).toBeLessThan(1e12);
+  });
+});
