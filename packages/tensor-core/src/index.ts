@@ -13,3 +13,4 @@ export {
 } from './quant/registry.js';
 export { ReferenceBackend } from './reference-backend.js';
 export { createWasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
+export * from './webgpu/index.js';

@@ -3,7 +3,14 @@
 // typed errors (unsupported type, no adapter, device lost, limits).
 import { GgmlType, ggmlByteSize } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AttentionParams, type Backend, BackendError, type RopeParams, type Tensor, UnsupportedTypeError } from '../backend.js';
+import {
+  type AttentionParams,
+  type Backend,
+  BackendError,
+  type RopeParams,
+  type Tensor,
+  UnsupportedTypeError,
+} from '../backend.js';
 import { ReferenceBackend } from '../reference-backend.js';
 import { isWebGpuAvailable } from './acquire.js';
 import { GpuDeviceLostError, GpuLimitError, WebGpuUnavailableError } from './errors.js';
@@ -60,7 +67,9 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
 
   it('tensors larger than one binding are refused with a typed error', () => {
     expect(() => small.createTensor('big', [64, 1024])).toThrow(GpuLimitError);
-    expect(() => small.createKvCache({ nLayer: 1, nCtx: 1024, nHeadKv: 1, headDim: 64, type: 'f16' })).toThrow(GpuLimitError);
+    expect(() => small.createKvCache({ nLayer: 1, nCtx: 1024, nHeadKv: 1, headDim: 64, type: 'f16' })).toThrow(
+      GpuLimitError,
+    );
   });
 
   it.each([GgmlType.Q6_K, GgmlType.Q3_K, GgmlType.Q5_0, GgmlType.BF16])(
@@ -123,7 +132,10 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
     const wk = await weight('wk', embd, nHeadKv * hd, 4);
     const wv = await weight('wv', embd, nHeadKv * hd, 5);
     const wo = await weight('wo', nHead * hd, embd, 6);
-    const cache = (await get('cache', () => be.createKvCache({ nLayer: 1, nCtx: 16, nHeadKv, headDim: hd, type: 'f16' }) as never)) as never;
+    const cache = (await get(
+      'cache',
+      () => be.createKvCache({ nLayer: 1, nCtx: 16, nHeadKv, headDim: hd, type: 'f16' }) as never,
+    )) as never;
     const [x, xn, q, k, v, att, proj] = await Promise.all(
       (
         [
@@ -139,7 +151,14 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
     );
     const ids = Int32Array.from({ length: n }, (_, i) => (7 * (pos0 + i)) % 50);
     const positions = Int32Array.from({ length: n }, (_, i) => pos0 + i);
-    const rope = (heads: number): RopeParams => ({ nHead: heads, headDim: hd, nDims: hd, mode: 'normal', freqBase: 10000, freqScale: 1 });
+    const rope = (heads: number): RopeParams => ({
+      nHead: heads,
+      headDim: hd,
+      nDims: hd,
+      mode: 'normal',
+      freqBase: 10000,
+      freqScale: 1,
+    });
     const attn: AttentionParams = { nHead, nHeadKv, headDim: hd, pos0, scale: 1 / Math.sqrt(hd) };
     be.getRows(x, emb, ids);
     be.rmsNorm(xn, x, norm, 1e-5, n);
@@ -201,7 +220,9 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
 
   it('refuses types without a kernel and misuse with typed errors', () => {
     expect(gpu.supportsWeightType(GgmlType.IQ2_XXS)).toBe(false);
-    expect(() => gpu.createWeight({ name: 'x', type: GgmlType.IQ2_XXS, shape: [256, 2] })).toThrow(UnsupportedTypeError);
+    expect(() => gpu.createWeight({ name: 'x', type: GgmlType.IQ2_XXS, shape: [256, 2] })).toThrow(
+      UnsupportedTypeError,
+    );
     const w = gpu.createWeight({ name: 'w', type: GgmlType.Q8_0, shape: [64, 4] });
     const x = gpu.createTensor('x', [1, 32]);
     const o = gpu.createTensor('o', [1, 4]);

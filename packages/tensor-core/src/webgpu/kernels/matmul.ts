@@ -82,8 +82,8 @@ export function tiledMatmulKernel(f: GpuWeightFormat): KernelSpec {
   const code = /* wgsl */ `${paramsWgsl(PARAMS)}${BINDINGS}
 ${DEQUANT_HELPERS}
 ${f.wgsl}
-var<workgroup> ws: array<array<f32, 33>, ${TILE_ROWS}>;   // [row][k]
-var<workgroup> xs: array<array<f32, 33>, ${TILE_TOKENS}>; // [token][k]
+var<workgroup> ws: array<array<f32, 33>, ${TILE_ROWS}>;          // [row][k]
+var<workgroup> xs: array<array<vec4<f32>, ${TILE_TOKENS / 4}>, 32>; // [k][token / 4], 4 tokens per vec4
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r0 = wid.x * ${TILE_ROWS}u;
@@ -91,8 +91,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let tr = lid % 32u;          // rows tr and tr + 32 of the tile
   let tt = lid / 32u;          // tokens 4 tt .. 4 tt + 3 of the tile
   let xt = lid / 8u;           // activation tile loader: token xt, columns 4 (lid % 8) ..
-  let xk = lid % 8u;
-  var acc: array<vec2<f32>, 4>;
+  let xk = 4u * (lid % 8u);
+  var acc0 = vec4<f32>(0.0);   // row tr, 4 tokens
+  var acc1 = vec4<f32>(0.0);   // row tr + 32
   var v: array<vec4<f32>, 8>;
   for (var g = 0u; g < p.groups; g++) {
     if (lid < ${TILE_ROWS}u) {
@@ -109,15 +110,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
     var xv = vec4<f32>(0.0);
-    if (t0 + xt < p.n) { xv = x[((t0 + xt) * p.cols + g * 32u) / 4u + xk]; }
-    xs[xt][4u * xk] = xv.x;
-    xs[xt][4u * xk + 1u] = xv.y;
-    xs[xt][4u * xk + 2u] = xv.z;
-    xs[xt][4u * xk + 3u] = xv.w;
+    if (t0 + xt < p.n) { xv = x[((t0 + xt) * p.cols + g * 32u + xk) / 4u]; }
+    xs[xk][xt / 4u][xt % 4u] = xv.x;
+    xs[xk + 1u][xt / 4u][xt % 4u] = xv.y;
+    xs[xk + 2u][xt / 4u][xt % 4u] = xv.z;
+    xs[xk + 3u][xt / 4u][xt % 4u] = xv.w;
     workgroupBarrier();
     for (var k = 0u; k < 32u; k++) {
-      let wv = vec2<f32>(ws[tr][k], ws[tr + 32u][k]);
-      for (var j = 0u; j < 4u; j++) { acc[j] += wv * xs[4u * tt + j][k]; }
+      let xk4 = xs[k][tt];
+      acc0 += ws[tr][k] * xk4;
+      acc1 += ws[tr + 32u][k] * xk4;
     }
     workgroupBarrier();
   }
@@ -125,8 +127,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let t = t0 + 4u * tt + j;
     if (t < p.n) {
       let ob = t * p.out_stride + p.row0 + r0;
-      if (r0 + tr < p.rows) { o[ob + tr] = acc[j].x; }
-      if (r0 + tr + 32u < p.rows) { o[ob + tr + 32u] = acc[j].y; }
+      if (r0 + tr < p.rows) { o[ob + tr] = acc0[j]; }
+      if (r0 + tr + 32u < p.rows) { o[ob + tr + 32u] = acc1[j]; }
     }
   }
 }
