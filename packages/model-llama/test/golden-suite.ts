@@ -73,7 +73,7 @@ export function describeGoldenSuite(
           const g = golden.prompts[name];
           if (!g) return; // not every model has every prompt
           const nVocab = model.config.vocabSize;
-          const ctx = model.createContext({ nCtx: 512, nBatch: 64 });
+          const ctx = model.createContext({ nCtx: 1024, nBatch: 64 });
           try {
             const logits = await ctx.evaluate(g.tokens, { allLogits: true });
             // 1. full logits where llama.cpp's and exact files exist, else the 32 top logits at every position
@@ -101,10 +101,11 @@ export function describeGoldenSuite(
             // 3. greedy continuation identical up to the first low-margin step
             if (options.greedy !== false && g.greedy && g.greedy_margin) {
               let last = logits.subarray((g.tokens.length - 1) * nVocab, g.tokens.length * nVocab);
-              for (let step = 0; step < g.greedy.length; step++) {
+              // greedy_margin[step] is llama.cpp's top-1 minus top-2 when choosing greedy[step]: a low-margin
+              // step may legitimately differ, and everything after it then diverges.
+              for (let step = 0; step < g.greedy.length && g.greedy_margin[step] >= MARGIN; step++) {
                 const tok = argmax(last, 0, nVocab);
                 expect(tok, `greedy step ${step}`).toBe(g.greedy[step]);
-                if (g.greedy_margin[step] < MARGIN) break;
                 last = await ctx.evaluate([tok]);
               }
             }
