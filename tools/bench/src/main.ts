@@ -3,6 +3,10 @@
 import { runBenchCli, UsageError } from './cli.js';
 import { killChildren } from './peers/index.js';
 
+// `pnpm run x -- --flag` passes the `--` through: drop it.
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+
 const controller = new AbortController();
 const stop = () => {
   controller.abort();
@@ -13,7 +17,7 @@ process.once('SIGTERM', stop);
 process.once('exit', killChildren);
 
 runBenchCli(
-  process.argv.slice(2),
+  argv,
   { out: (text) => process.stdout.write(`${text}\n`), log: (line) => process.stderr.write(`${line}\n`) },
   controller.signal,
 ).then(

@@ -2,10 +2,14 @@
 /** Entry point of `make-model` (see {@link runCli} for the flags). */
 import { runCli, UsageError } from './cli.js';
 
+// `pnpm run x -- --flag` passes the `--` through: drop it.
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 runCli(
-  process.argv.slice(2),
+  argv,
   {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (text) => process.stderr.write(text),

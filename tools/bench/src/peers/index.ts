@@ -20,10 +20,13 @@ export function runPeerInProcess(peer: PeerName, job: BenchJob, log: (line: stri
 /** Marks the result line a child prints on stdout. */
 export const RESULT_MARK = '@@llamats-bench-result ';
 
-const RUNNER = fileURLToPath(new URL('../runner.js', import.meta.url));
+/** The child entry: `runner.mjs` beside the bundle (scripts/run.mjs), or `dist/runner.js` after tsc. */
+const RUNNER = [new URL('./runner.mjs', import.meta.url), new URL('../runner.js', import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(p));
 
-/** Whether child runs are possible (the compiled runner exists, i.e. we run from `dist/`). */
-export const canRunInChild = () => existsSync(RUNNER);
+/** Whether child runs are possible (a compiled runner exists: not when running from TypeScript sources). */
+export const canRunInChild = () => RUNNER !== undefined;
 
 /** Thrown when a child run fails; carries its stderr tail. */
 export class PeerRunError extends Error {
@@ -54,6 +57,7 @@ export function runPeerInChild(
   options: { timeoutMs: number; log: (line: string) => void; signal?: AbortSignal },
 ): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
+    if (!RUNNER) throw new PeerRunError('No compiled runner: run through scripts/run.mjs or after a build', peer, '');
     const child = spawn(process.execPath, [RUNNER, peer], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
