@@ -53,3 +53,9 @@ export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
   process.on('SIGINT', onSigint);
   return { signal: ac.signal, dispose: () => void process.off('SIGINT', onSigint) };
 }
+
+/**
+ * Lets the event loop run (signals, keypresses). The engine's compute path never leaves the microtask queue,
+ * so a loop over generated pieces awaits this between pieces to stay responsive to Ctrl-C.
+ */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

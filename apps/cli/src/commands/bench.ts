@@ -102,6 +102,9 @@ async function bench(ctx: CommandContext, models: string[], opts: BenchOptions):
   for (const ref of models) {
     for (const threads of threadList) {
       const { model, path } = await loadModelFor(ctx, ref, { backend: opts.backend, threads });
+      // The compute loop never yields to the event loop, so a SIGINT handler would not run before the end:
+      // leave Ctrl-C its default action (the process ends at once).
+      ctx.takeOverInterrupts();
       try {
         const bytes = model.llama.weights.bytes;
         const params = model.gguf.tensors.reduce((a, t) => a + t.elements, 0);

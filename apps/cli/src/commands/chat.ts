@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Chat, GenerateOptions } from '@llamats/engine';
 import type { Command } from 'commander';
 import { decodeChatFile, encodeChatFile } from '../chat-file.js';
-import type { CommandContext } from '../context.js';
+import { type CommandContext, nextTurn } from '../context.js';
 import { errorMessage } from '../errors.js';
 import {
   addModelFlags,
@@ -110,7 +110,10 @@ async function sendTurn(ctx: CommandContext, chat: Chat, text: string, options: 
   const before = chat.messages.length;
   try {
     const gen = chat.send(text, options);
-    for await (const piece of gen) ctx.stdout.write(piece.text);
+    for await (const piece of gen) {
+      ctx.stdout.write(piece.text);
+      await nextTurn();
+    }
     const r = await gen.result;
     ctx.stdout.write('\n');
     if (r.finishReason === 'abort') ctx.note('(stopped)');

@@ -35,6 +35,9 @@ export function registerPerplexity(
           );
         }
         const { model: m } = await loadModelFor(ctx, model, opts);
+        // The compute loop never yields to the event loop, so a SIGINT handler would not run before the end:
+        // leave Ctrl-C its default action (the process ends at once).
+        ctx.takeOverInterrupts();
         try {
           const nCtx = opts.ctxSize ?? 512;
           if (nCtx < 4) throw new UsageError('--ctx-size must be at least 4 for perplexity');

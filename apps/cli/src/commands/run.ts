@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Generation } from '@llamats/engine';
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import { type CommandContext, nextTurn } from '../context.js';
 import { CliError, InterruptedError, UsageError } from '../errors.js';
 import {
   addModelFlags,
@@ -86,7 +86,10 @@ async function runCommand(ctx: CommandContext, modelRef: string | undefined, opt
     }
     const streaming = !opts.json;
     if (streaming && opts.echo !== false && !asChat) ctx.stdout.write(ctx.out.dim(prompt));
-    for await (const piece of gen) if (streaming) ctx.stdout.write(piece.text);
+    for await (const piece of gen) {
+      if (streaming) ctx.stdout.write(piece.text);
+      await nextTurn();
+    }
     const r = await gen.result;
     if (opts.json) {
       ctx.print(
