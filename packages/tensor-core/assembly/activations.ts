@@ -1,6 +1,7 @@
 // Quantization of f32 activation rows to 8-bit levels, once per matrix product, so that quantized
 // weights can be multiplied with integer dot products (as llama.cpp does with Q8_0 / Q8_1 / Q8_K).
-// Levels are stored widened to i16: `i32x4.dot_i16x8_s` then multiplies them with unpacked weights.
+// Levels are stored widened to i16 (`i32x4.dot_i16x8_s` multiplies them with widened weights), or as i8
+// in the relaxed-SIMD build (simd-dot.ts); the record layout keeps room for i16 either way.
 //
 // Record of one token (`cols` values), for weights in 32-value blocks (Q4_0 .. Q8_0, IQ4_NL):
 //   [qs: i16 x cols] [d: f32 x cols/32] [s: f32 x cols/32]      x ~ d * q;  s = d * sum(q) of the block
@@ -9,6 +10,7 @@
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
 import { hmax, shareEnd, shareStart } from './common';
+import { actOffset } from './simd-dot';
 
 /** Levels of 4 f32 lanes scaled by `inv`, rounded to nearest, as i32x4. */
 @inline
@@ -25,8 +27,12 @@ function quantizeSpan(x: usize, count: i32, d: f32, q: usize, bsums: usize): i32
     const p = x + (<usize>j << 2);
     const a = i16x8.narrow_i32x4_s(levels(v128.load(p), inv), levels(v128.load(p, 16), inv));
     const b = i16x8.narrow_i32x4_s(levels(v128.load(p, 32), inv), levels(v128.load(p, 48), inv));
-    v128.store(q + (<usize>j << 1), a);
-    v128.store(q + (<usize>j << 1), b, 16);
+    if (RELAXED) {
+      v128.store(q + <usize>j, i8x16.narrow_i16x8_s(a, b));
+    } else {
+      v128.store(q + (<usize>j << 1), a);
+      v128.store(q + (<usize>j << 1), b, 16);
+    }
     const s4 = i32x4.add(i32x4.extadd_pairwise_i16x8_s(a), i32x4.extadd_pairwise_i16x8_s(b));
     const s2 = i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
     const sum16 = i32x4.extract_lane(s2, 0) + i32x4.extract_lane(s2, 1);
@@ -63,7 +69,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
-      const sum = quantizeSpan(xb, 32, d, rec + (<usize>b << 6), 0);
+      const sum = quantizeSpan(xb, 32, d, rec + actOffset(b << 5), 0);
       store<f32>(dp + (<usize>b << 2), d);
       store<f32>(sp + (<usize>b << 2), d * <f32>sum);
     }
@@ -81,7 +87,7 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 10);
       const d = absMax(xb, 256) / 127;
-      quantizeSpan(xb, 256, d, rec + (<usize>b << 9), bp + (<usize>b << 5));
+      quantizeSpan(xb, 256, d, rec + actOffset(b << 8), bp + (<usize>b << 5));
       store<f32>(dp + (<usize>b << 2), d);
     }
   }

@@ -21,10 +21,10 @@ import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dotF32x1, dotF32x4, dotK1, dotK4, unpackedRowBytes } from './unpacked';
 
-/** Weight rows unpacked together when there are enough tokens to reuse them (fits in L2 with the tokens). */
-const ROWS_PER_CHUNK_BATCH: i32 = 16;
-/** Rows per claimed chunk for one to three tokens. */
-const ROWS_PER_CHUNK_VECTOR: i32 = 16;
+/** Weight rows a thread takes at a time (unpacked together when there are enough tokens to reuse them). */
+const ROWS_PER_CHUNK: i32 = 16;
+/** Tokens per tile in the fused path: their activation records stay in L2 while a chunk's rows pass. */
+const TOKEN_TILE: i32 = 32;
 
 /** One unpacked row times one token. */
 @inline
@@ -45,8 +45,12 @@ function dot4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize,
 /**
  * The matrix product driver. `w`: weight rows (`rows` x `cols`, ggml bytes); `acts`: n activation rows
  * or records, `actStride` bytes apart; `out`: [n, outStride] f32; `scratch`: this thread's scratch
- * (room for {@link ROWS_PER_CHUNK_BATCH} unpacked rows; the exports get a base and a per-thread stride);
+ * (room for {@link ROWS_PER_CHUNK} unpacked rows; the exports get a base and a per-thread stride);
  * `counter`: shared chunk counter (0 = none).
+ *
+ * Quantized weights take the fused per-format product (format.dot1, no unpacking pass) for a few tokens,
+ * and always in the relaxed-SIMD build, where it is the cheapest per token. Otherwise (i16 build, 4 or
+ * more tokens, or float weights) a chunk of rows is unpacked once and multiplied with 4 tokens at a time.
  */
 @inline
 function matmulRows<F>(
@@ -57,15 +61,27 @@ function matmulRows<F>(
   const ub = unpackedRowBytes(f.actKind, cols);
   const aStride = <usize>actStride;
   const oStride = <usize>outStride << 2;
-  const batched = n >= 4;
-  const chunkRows = batched ? ROWS_PER_CHUNK_BATCH : ROWS_PER_CHUNK_VECTOR;
+  const fused = f.actKind != ACT_F32 && (RELAXED || n < 4);
   let chunk = -1;
   while (true) {
     chunk = claimChunk(counter, chunk, ith, nth);
-    const r0 = chunk * chunkRows;
+    const r0 = chunk * ROWS_PER_CHUNK;
     if (r0 >= rows) break;
-    const r1 = min(r0 + chunkRows, rows);
-    if (!batched) {
+    const r1 = min(r0 + ROWS_PER_CHUNK, rows);
+    if (fused) {
+      for (let t0 = 0; t0 < n; t0 += TOKEN_TILE) {
+        const t1 = min(t0 + TOKEN_TILE, n);
+        for (let r = r0; r < r1; r++) {
+          const wr = w + <usize>r * rowBytes;
+          for (let t = t0; t < t1; t++) {
+            store<f32>(out + <usize>t * oStride + (<usize>r << 2), f.dot1(wr, acts + <usize>t * aStride, cols));
+          }
+        }
+      }
+      continue;
+    }
+    if (n < 4) {
+      // float weights, one to three tokens
       for (let r = r0; r < r1; r++) {
         const wr = w + <usize>r * rowBytes;
         let u = scratch;

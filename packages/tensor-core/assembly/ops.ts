@@ -159,3 +159,24 @@ export function f16_to_f32(ith: i32, nth: i32, src: usize, dst: usize, count: i3
     store<f32>(dst + (<usize>i << 2), halfToF32(load<u16>(src + (<usize>i << 1))));
   }
 }
+
+/**
+ * Reads `bytes` (a multiple of 64) at `src` as fast as possible and stores a checksum per thread at
+ * `out + 16 * ith`: the memory read bandwidth probe of the benchmark.
+ */
+export function read_memory(ith: i32, nth: i32, src: usize, bytes: usize, out: usize): void {
+  const blocks = <i32>(bytes >> 6);
+  const start = <usize>shareStart(blocks, ith, nth) << 6;
+  const end = <usize>shareEnd(blocks, ith, nth) << 6;
+  let a = i32x4.splat(0);
+  let b = i32x4.splat(0);
+  let c = i32x4.splat(0);
+  let d = i32x4.splat(0);
+  for (let p = src + start; p < src + end; p += 64) {
+    a = i32x4.add(a, v128.load(p));
+    b = i32x4.add(b, v128.load(p, 16));
+    c = i32x4.add(c, v128.load(p, 32));
+    d = i32x4.add(d, v128.load(p, 48));
+  }
+  v128.store(out + (<usize>ith << 4), i32x4.add(i32x4.add(a, b), i32x4.add(c, d)));
+}

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const targets = ['shared', 'single'];
+const targets = ['shared', 'single', 'shared-relaxed', 'single-relaxed'];
 const generated = join(root, 'src/wasm/generated/kernels.ts');
 
 await mkdir(join(root, 'wasm'), { recursive: true });
@@ -29,7 +29,7 @@ for (const target of targets) {
     process.exit(1);
   }
   const bytes = await readFile(join(root, `wasm/kernels-${target}.wasm`));
-  const name = `KERNELS_${target.toUpperCase()}_BASE64`;
+  const name = `KERNELS_${target.toUpperCase().replace('-', '_')}_BASE64`;
   lines.push(`export const ${name} =\n  '${bytes.toString('base64')}';`);
   console.log(`build-wasm: ${target} ${bytes.byteLength} bytes in ${Math.round(performance.now() - started)} ms`);
 }

@@ -4,6 +4,8 @@
 import { halfToF32, halfToF32x4 } from '../common';
 import { ACT_F32 } from '../unpacked';
 
+// Plain float formats have no fused product: matmul.ts widens their rows and uses unpacked.ts dotF32x*.
+
 /** F32: 4 bytes per value; rows are used where they lie. */
 @final @unmanaged
 export class F32Format {
@@ -14,6 +16,9 @@ export class F32Format {
   @inline get direct(): bool { return true; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     memory.copy(u, w, <usize>cols << 2);
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    return unreachable();
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     memory.copy(dst, w, <usize>cols << 2);
@@ -44,6 +49,9 @@ export class F16Format {
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     widenHalves(w, cols, u);
   }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    return unreachable();
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     widenHalves(w, cols, dst);
   }
@@ -72,6 +80,9 @@ export class Bf16Format {
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     widenBf16(w, cols, u);
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    return unreachable();
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     widenBf16(w, cols, dst);

@@ -2,11 +2,12 @@
 // scale s); u8 scales_l[4] (nibble s % 2 of byte s / 2 = low bits of scale s); u8 qs[128] (sub-block s:
 // qs[16s ..] as IQ4_NL).  x = (d * (scale[s] - 32)) * KVALUES[q]
 
-import { storeI8asI16Scaled } from '../common';
+import { hsum, storeI8asI16Scaled } from '../common';
+import { actOffset, dotS16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { halfAt, highNibbles, lowNibbles } from './block32';
 import { iq4Levels } from './iq4_nl';
-import { scalesAt, storeScaledLevels } from './superblock';
+import { actLevels, actScale, scalesAt, storeScaledLevels, superResult } from './superblock';
 
 /** Signed scale of sub-block s (0..7). */
 @inline
@@ -38,6 +39,24 @@ export class Iq4XsFormat {
         storeI8asI16Scaled(ub + (<usize>s << 6) + 32, i8x16.swizzle(kv, highNibbles(v)), sc);
       }
     }
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nbs = cols >> 8;
+    const kv = iq4Levels();
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 136;
+      const ab = actLevels(a, b);
+      let isum = i32x4.splat(0);
+      for (let s = 0; s < 8; s++) {
+        const v = v128.load(wb + 8 + (<usize>s << 4));
+        const e = ab + actOffset(s << 5);
+        const part = dotS16(i8x16.swizzle(kv, highNibbles(v)), e + actOffset(16), dotS16(i8x16.swizzle(kv, lowNibbles(v)), e, i32x4.splat(0)));
+        isum = scaled(isum, part, scaleXs(wb, s));
+      }
+      acc = superResult(acc, isum, halfAt(wb), actScale(a, cols, b));
+    }
+    return hsum(acc);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

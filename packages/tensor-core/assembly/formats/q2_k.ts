@@ -2,10 +2,32 @@
 // values); u8 qs[64] (value 128h + 32k + l = bits 2k..2k+1 of qs[32h + l]); half d; half dmin.
 // x = (d * scale[s]) * q - (dmin * min[s])
 
-import { storeI8asI16Scaled } from '../common';
+import { hsum, storeI8asI16Scaled } from '../common';
+import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { halfAt } from './block32';
-import { crumbOf, dminsAt, minsAt, scalesAt, storeScaledLevelsMinus } from './superblock';
+import {
+  actLevels,
+  actScale,
+  actSums,
+  crumbOf,
+  dminsAt,
+  minsAt,
+  scalesAt,
+  storeScaledLevelsMinus,
+  superMins,
+  superResult,
+} from './superblock';
+
+/** The 16 mins (high nibbles of the scale bytes) as i16: groups 0..7 and 8..15. */
+@inline
+function minsLow(sm: v128): v128 {
+  return i16x8.extend_low_i8x16_u(v128.and(i16x8.shr_u(sm, 4), i8x16.splat(0x0f)));
+}
+@inline
+function minsHigh(sm: v128): v128 {
+  return i16x8.extend_high_i8x16_u(v128.and(i16x8.shr_u(sm, 4), i8x16.splat(0x0f)));
+}
 
 @final @unmanaged
 export class Q2_KFormat {
@@ -24,9 +46,8 @@ export class Q2_KFormat {
       store<f32>(ud + (<usize>b << 2), halfAt(wb + 80));
       store<f32>(udmin + (<usize>b << 2), halfAt(wb + 82));
       const sm = v128.load(wb);
-      const mins = v128.and(i16x8.shr_u(sm, 4), i8x16.splat(0x0f));
-      v128.store(um + (<usize>b << 5), i16x8.extend_low_i8x16_u(mins));
-      v128.store(um + (<usize>b << 5), i16x8.extend_high_i8x16_u(mins), 16);
+      v128.store(um + (<usize>b << 5), minsLow(sm));
+      v128.store(um + (<usize>b << 5), minsHigh(sm), 16);
       const ub = u + (<usize>b << 9);
       for (let h = 0; h < 2; h++) {
         for (let r = 0; r < 2; r++) {
@@ -38,6 +59,29 @@ export class Q2_KFormat {
         }
       }
     }
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nbs = cols >> 8;
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 84;
+      const ab = actLevels(a, b);
+      let isum = i32x4.splat(0);
+      for (let h = 0; h < 2; h++) {
+        for (let r = 0; r < 2; r++) {
+          const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
+          for (let k = 0; k < 4; k++) {
+            const g = (h << 3) + (k << 1) + r;
+            isum = scaled(isum, dotU16(crumbOf(q, k), ab + actOffset(g << 4), i32x4.splat(0)), load<u8>(wb + g) & 0x0f);
+          }
+        }
+      }
+      const da = actScale(a, cols, b);
+      const sm = v128.load(wb);
+      acc = superResult(acc, isum, halfAt(wb + 80), da);
+      acc = superMins(acc, minDot16(minsLow(sm), minsHigh(sm), actSums(a, cols, b)), halfAt(wb + 82), da);
+    }
+    return hsum(acc);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

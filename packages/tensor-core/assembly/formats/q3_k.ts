@@ -1,41 +1,67 @@
 // Q3_K: super-blocks of 256 values in 110 bytes: u8 hmask[32]; u8 qs[64] (low 2 bits, laid out as Q2_K);
 // u8 scales[12] (16 signed 6-bit scales stored +32); half d.
 //   value 128h + 32k + l: q2 = (qs[32h + l] >> 2k) & 3, high bit = (hmask[l] >> (4h + k)) & 1
-// x = (d * (scale[s] - 32)) * (q2 - (high bit ? 0 : 4))
+// x = (d * (scale[s] - 32)) * (q2 - (high bit ? 0 : 4)), computed as d * (scale * q) - d * (4 * scale)
+// with unsigned levels q = q2 + 4 * high (0..7) and the offset as a "min" of each 16-value group.
 
-import { storeI8asI16Scaled } from '../common';
+import { hsum, storeI8asI16Scaled } from '../common';
+import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { halfAt } from './block32';
-import { bitOf, byteOf, crumbOf, scalesAt, storeScaledLevels } from './superblock';
+import {
+  actLevels,
+  actScale,
+  actSums,
+  bitOf,
+  byteOf,
+  crumbOf,
+  dminsAt,
+  minsAt,
+  scalesAt,
+  storeScaledLevels,
+  superMins,
+  superResult,
+} from './superblock';
 
 /**
- * The 16 scales (stored +32) as four words of four bytes (scales 0..3, 4..7, 8..11, 12..15):
- * low 4 bits from bytes 0..7 (nibble by nibble), high 2 bits from bytes 8..11.
+ * The 16 signed scales (-32..31) as bytes: low 4 bits from bytes 0..7 (nibble by nibble), high 2 bits
+ * from bytes 8..11, minus 32.
  */
 @inline
 function scalesQ3(p: usize): v128 {
   const a = load<u32>(p);
   const b = load<u32>(p, 4);
   const c = load<u32>(p, 8);
-  return i32x4(
+  const stored = i32x4(
     <i32>((a & 0x0f0f0f0f) | ((c & 0x03030303) << 4)),
     <i32>((b & 0x0f0f0f0f) | ((c & 0x0c0c0c0c) << 2)),
     <i32>(((a >> 4) & 0x0f0f0f0f) | (c & 0x30303030)),
     <i32>(((b >> 4) & 0x0f0f0f0f) | ((c >> 2) & 0x30303030)),
   );
+  return i8x16.sub(stored, i8x16.splat(32));
 }
 
-/** Signed scale of group g (0..15). */
+/** Signed scale of group g (0..15) from {@link scalesQ3}. */
 @inline
 function scaleOf(s: v128, g: i32): i32 {
   const word = <u32>(g < 4 ? i32x4.extract_lane(s, 0) : g < 8 ? i32x4.extract_lane(s, 1) : g < 12 ? i32x4.extract_lane(s, 2) : i32x4.extract_lane(s, 3));
-  return byteOf(word, g & 3) - 32;
+  return <i32>(<i8>byteOf(word, g & 3));
 }
 
-/** Levels q2 + 4 * high - 4 (-4 .. 3) of 16 values. */
+/** Unsigned levels q2 + 4 * high (0..7) of 16 values. */
 @inline
 function level3(q: v128, hm: v128, k: i32, bit: i32): v128 {
-  return i8x16.sub(v128.or(crumbOf(q, k), i16x8.shl(bitOf(hm, bit), 2)), i8x16.splat(4));
+  return v128.or(crumbOf(q, k), i16x8.shl(bitOf(hm, bit), 2));
+}
+
+/** 4 * scale of the 16 groups as i16: groups 0..7 and 8..15. */
+@inline
+function offsetsLow(s: v128): v128 {
+  return i16x8.shl(i16x8.extend_low_i8x16_s(s), 2);
+}
+@inline
+function offsetsHigh(s: v128): v128 {
+  return i16x8.shl(i16x8.extend_high_i8x16_s(s), 2);
 }
 
 @final @unmanaged
@@ -43,15 +69,21 @@ export class Q3_KFormat {
   @inline get blockSize(): i32 { return 256; }
   @inline get blockBytes(): i32 { return 110; }
   @inline get actKind(): i32 { return ACT_Q8_K; }
-  @inline get hasMin(): bool { return false; }
+  @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const ud = scalesAt(u, cols);
+    const udmin = dminsAt(u, cols);
+    const um = minsAt(u, cols);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 110;
-      store<f32>(ud + (<usize>b << 2), halfAt(wb + 108));
+      const d = halfAt(wb + 108);
+      store<f32>(ud + (<usize>b << 2), d);
+      store<f32>(udmin + (<usize>b << 2), d);
       const s = scalesQ3(wb + 96);
+      v128.store(um + (<usize>b << 5), offsetsLow(s));
+      v128.store(um + (<usize>b << 5), offsetsHigh(s), 16);
       const ub = u + (<usize>b << 9);
       for (let r = 0; r < 2; r++) {
         const hm = v128.load(wb + (<usize>r << 4));
@@ -65,8 +97,34 @@ export class Q3_KFormat {
       }
     }
   }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nbs = cols >> 8;
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 110;
+      const ab = actLevels(a, b);
+      const s = scalesQ3(wb + 96);
+      let isum = i32x4.splat(0);
+      for (let r = 0; r < 2; r++) {
+        const hm = v128.load(wb + (<usize>r << 4));
+        for (let h = 0; h < 2; h++) {
+          const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
+          for (let k = 0; k < 4; k++) {
+            const g = (h << 3) + (k << 1) + r;
+            isum = scaled(isum, dotU16(level3(q, hm, k, (h << 2) + k), ab + actOffset(g << 4), i32x4.splat(0)), scaleOf(s, g));
+          }
+        }
+      }
+      const d = halfAt(wb + 108);
+      const da = actScale(a, cols, b);
+      acc = superResult(acc, isum, d, da);
+      acc = superMins(acc, minDot16(offsetsLow(s), offsetsHigh(s), actSums(a, cols, b)), d, da);
+    }
+    return hsum(acc);
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;
+    const four = i8x16.splat(4);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 110;
       const d = halfAt(wb + 108);
@@ -78,7 +136,7 @@ export class Q3_KFormat {
           const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
           for (let k = 0; k < 4; k++) {
             const g = (h << 3) + (k << 1) + r;
-            storeScaledLevels(y + (<usize>g << 6), level3(q, hm, k, (h << 2) + k), d * <f32>scaleOf(s, g));
+            storeScaledLevels(y + (<usize>g << 6), i8x16.sub(level3(q, hm, k, (h << 2) + k), four), d * <f32>scaleOf(s, g));
           }
         }
       }

@@ -1,6 +1,8 @@
 // Q4_0: blocks of 32 values in 18 bytes: half d; u8 qs[16] (byte j: low nibble = value j, high = j + 16).
-// x[j] = (q[j] - 8) * d
+// x[j] = (q[j] - 8) * d, computed as d * q + m with m = -8 d (unsigned levels suit the relaxed dot).
 
+import { hsum } from '../common';
+import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import { halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
 
@@ -9,18 +11,38 @@ export class Q4_0Format {
   @inline get blockSize(): i32 { return 32; }
   @inline get blockBytes(): i32 { return 18; }
   @inline get actKind(): i32 { return ACT_Q8_32; }
-  @inline get hasMin(): bool { return false; }
+  @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const ud = u + (<usize>cols << 1);
-    const eight = i8x16.splat(8);
+    const um = ud + (<usize>nb << 2);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 18;
       const v = v128.load(wb, 2);
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
-      storeBlockLevels(u + (<usize>b << 6), i8x16.sub(lowNibbles(v), eight), i8x16.sub(highNibbles(v), eight));
+      const d = halfAt(wb);
+      store<f32>(ud + (<usize>b << 2), d);
+      store<f32>(um + (<usize>b << 2), d * -8);
+      storeBlockLevels(u + (<usize>b << 6), lowNibbles(v), highNibbles(v));
     }
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nb = cols >> 5;
+    const ad = a + (<usize>cols << 1);
+    const as = ad + (<usize>nb << 2);
+    let acc = f32x4.splat(0);
+    let mins: f32 = 0;
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 18;
+      const ab = a + actOffset(b << 5);
+      const v = v128.load(wb, 2);
+      const s = dotU16(highNibbles(v), ab + actOffset(16), dotU16(lowNibbles(v), ab, i32x4.splat(0)));
+      const d = halfAt(wb);
+      const bo = <usize>b << 2;
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(d * load<f32>(ad + bo))));
+      mins += d * -8 * load<f32>(as + bo);
+    }
+    return hsum(acc) + mins;
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -1,5 +1,7 @@
 // Q4_1: blocks of 32 values in 20 bytes: half d; half m; u8 qs[16] (nibbles as Q4_0).  x[j] = q[j] * d + m
 
+import { hsum } from '../common';
+import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import { halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaledMin16 } from './block32';
 
@@ -21,6 +23,23 @@ export class Q4_1Format {
       store<f32>(um + (<usize>b << 2), halfAt(wb + 2));
       storeBlockLevels(u + (<usize>b << 6), lowNibbles(v), highNibbles(v));
     }
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nb = cols >> 5;
+    const ad = a + (<usize>cols << 1);
+    const as = ad + (<usize>nb << 2);
+    let acc = f32x4.splat(0);
+    let mins: f32 = 0;
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 20;
+      const ab = a + actOffset(b << 5);
+      const v = v128.load(wb, 4);
+      const s = dotU16(highNibbles(v), ab + actOffset(16), dotU16(lowNibbles(v), ab, i32x4.splat(0)));
+      const bo = <usize>b << 2;
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(halfAt(wb) * load<f32>(ad + bo))));
+      mins += halfAt(wb + 2) * load<f32>(as + bo);
+    }
+    return hsum(acc) + mins;
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -2,10 +2,26 @@
 // per 32-value sub-block); u8 qs[128] (chunk c = qs[32c ..]: low nibbles -> values 64c + l, high -> 64c + 32 + l).
 // x = (d * scale[s]) * q - (dmin * min[s])
 
-import { storeI8asI16Scaled } from '../common';
+import { hsum, storeI8asI16Scaled } from '../common';
+import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { halfAt, highNibbles, lowNibbles } from './block32';
-import { byteOf, dminsAt, minsAt, scalesAt, scalesK4, storeMinsK4, storeScaledLevelsMinus } from './superblock';
+import {
+  actLevels,
+  actScale,
+  actSums,
+  byteOf,
+  dminsAt,
+  minsAt,
+  minsK4High,
+  minsK4Low,
+  scalesAt,
+  scalesK4,
+  storeMinsK4,
+  storeScaledLevelsMinus,
+  superMins,
+  superResult,
+} from './superblock';
 
 @final @unmanaged
 export class Q4_KFormat {
@@ -42,6 +58,34 @@ export class Q4_KFormat {
         storeI8asI16Scaled(o + 96, highNibbles(v1), s1);
       }
     }
+  }
+  /** One row times one Q8_K record: unpacked.ts dotK1 on the unpacked row, fused (no unpacking pass). */
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nbs = cols >> 8;
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 144;
+      const ab = actLevels(a, b);
+      const sm = scalesK4(wb + 4);
+      const scLo = <u32>i32x4.extract_lane(sm, 0);
+      const scHi = <u32>i32x4.extract_lane(sm, 1);
+      let isum = i32x4.splat(0);
+      for (let c = 0; c < 4; c++) {
+        const word = c < 2 ? scLo : scHi;
+        const j = (c & 1) << 1;
+        const q = wb + 16 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const e = ab + actOffset(c << 6);
+        const zero = i32x4.splat(0);
+        isum = scaled(isum, dotU16(lowNibbles(v1), e + actOffset(16), dotU16(lowNibbles(v0), e, zero)), byteOf(word, j));
+        isum = scaled(isum, dotU16(highNibbles(v1), e + actOffset(48), dotU16(highNibbles(v0), e + actOffset(32), zero)), byteOf(word, j + 1));
+      }
+      const da = actScale(a, cols, b);
+      acc = superResult(acc, isum, halfAt(wb), da);
+      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), halfAt(wb + 2), da);
+    }
+    return hsum(acc);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

@@ -1,13 +1,21 @@
 // Q5_0: blocks of 32 values in 22 bytes: half d; u32 qh (bit j = 5th bit of value j); u8 qs[16]
-// (low 4 bits, nibbles as Q4_0).  x[j] = (q[j] - 16) * d
+// (low 4 bits, nibbles as Q4_0).  x[j] = (q[j] - 16) * d, computed as d * q + m with m = -16 d.
 
+import { hsum } from '../common';
+import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import { bitMask16, halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
 
-/** Levels q - 16 of values 0..15 (`lo`) or 16..31: nibble minus 16 where the high bit is clear. */
+/** Levels 0..31 of values 0..15 or 16..31: nibble plus 16 where the high bit (of the 16 `bits`) is set. */
 @inline
 function level5(nibbles: v128, bits: u32): v128 {
-  return i8x16.sub(nibbles, v128.andnot(i8x16.splat(16), bitMask16(bits)));
+  return v128.or(nibbles, v128.and(i8x16.splat(16), bitMask16(bits)));
+}
+
+/** Levels minus 16 (-16 .. 15), as dequantization uses them. */
+@inline
+function signedLevel5(nibbles: v128, bits: u32): v128 {
+  return i8x16.sub(level5(nibbles, bits), i8x16.splat(16));
 }
 
 @final @unmanaged
@@ -15,18 +23,42 @@ export class Q5_0Format {
   @inline get blockSize(): i32 { return 32; }
   @inline get blockBytes(): i32 { return 22; }
   @inline get actKind(): i32 { return ACT_Q8_32; }
-  @inline get hasMin(): bool { return false; }
+  @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const ud = u + (<usize>cols << 1);
+    const um = ud + (<usize>nb << 2);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 22;
       const qh = load<u32>(wb, 2);
       const v = v128.load(wb, 6);
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      const d = halfAt(wb);
+      store<f32>(ud + (<usize>b << 2), d);
+      store<f32>(um + (<usize>b << 2), d * -16);
       storeBlockLevels(u + (<usize>b << 6), level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
     }
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nb = cols >> 5;
+    const ad = a + (<usize>cols << 1);
+    const as = ad + (<usize>nb << 2);
+    let acc = f32x4.splat(0);
+    let mins: f32 = 0;
+    for (let b = 0; b < nb; b++) {
+      const wb = w + <usize>b * 22;
+      const ab = a + actOffset(b << 5);
+      const qh = load<u32>(wb, 2);
+      const v = v128.load(wb, 6);
+      const lo = level5(lowNibbles(v), qh & 0xffff);
+      const hi = level5(highNibbles(v), qh >> 16);
+      const s = dotU16(hi, ab + actOffset(16), dotU16(lo, ab, i32x4.splat(0)));
+      const d = halfAt(wb);
+      const bo = <usize>b << 2;
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(d * load<f32>(ad + bo))));
+      mins += d * -16 * load<f32>(as + bo);
+    }
+    return hsum(acc) + mins;
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
@@ -36,8 +68,8 @@ export class Q5_0Format {
       const v = v128.load(wb, 6);
       const d = halfAt(wb);
       const o = dst + (<usize>b << 7);
-      storeScaled16(o, level5(lowNibbles(v), qh & 0xffff), d);
-      storeScaled16(o + 64, level5(highNibbles(v), qh >> 16), d);
+      storeScaled16(o, signedLevel5(lowNibbles(v), qh & 0xffff), d);
+      storeScaled16(o + 64, signedLevel5(highNibbles(v), qh >> 16), d);
     }
   }
 }

@@ -2,10 +2,27 @@
 // (bit 2c of qh[l] -> value 64c + l, bit 2c + 1 -> 64c + 32 + l); u8 qs[128] (low 4 bits, as Q4_K).
 // x = (d * scale[s]) * q - (dmin * min[s])
 
-import { storeI8asI16Scaled } from '../common';
+import { hsum, storeI8asI16Scaled } from '../common';
+import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { halfAt, highNibbles, lowNibbles } from './block32';
-import { bitOf, byteOf, dminsAt, minsAt, scalesAt, scalesK4, storeMinsK4, storeScaledLevelsMinus } from './superblock';
+import {
+  actLevels,
+  actScale,
+  actSums,
+  bitOf,
+  byteOf,
+  dminsAt,
+  minsAt,
+  minsK4High,
+  minsK4Low,
+  scalesAt,
+  scalesK4,
+  storeMinsK4,
+  storeScaledLevelsMinus,
+  superMins,
+  superResult,
+} from './superblock';
 
 /** Nibbles plus 16 times bit `k` of `h`. */
 @inline
@@ -50,6 +67,39 @@ export class Q5_KFormat {
         storeI8asI16Scaled(o + 96, level5(highNibbles(v1), h1, 2 * c + 1), s1);
       }
     }
+  }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nbs = cols >> 8;
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 176;
+      const ab = actLevels(a, b);
+      const sm = scalesK4(wb + 4);
+      const scLo = <u32>i32x4.extract_lane(sm, 0);
+      const scHi = <u32>i32x4.extract_lane(sm, 1);
+      const h0 = v128.load(wb, 16);
+      const h1 = v128.load(wb, 32);
+      let isum = i32x4.splat(0);
+      for (let c = 0; c < 4; c++) {
+        const word = c < 2 ? scLo : scHi;
+        const j = (c & 1) << 1;
+        const q = wb + 48 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const e = ab + actOffset(c << 6);
+        const zero = i32x4.splat(0);
+        const l0 = level5(lowNibbles(v0), h0, 2 * c);
+        const l1 = level5(lowNibbles(v1), h1, 2 * c);
+        const u0 = level5(highNibbles(v0), h0, 2 * c + 1);
+        const u1 = level5(highNibbles(v1), h1, 2 * c + 1);
+        isum = scaled(isum, dotU16(l1, e + actOffset(16), dotU16(l0, e, zero)), byteOf(word, j));
+        isum = scaled(isum, dotU16(u1, e + actOffset(48), dotU16(u0, e + actOffset(32), zero)), byteOf(word, j + 1));
+      }
+      const da = actScale(a, cols, b);
+      acc = superResult(acc, isum, halfAt(wb), da);
+      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), halfAt(wb + 2), da);
+    }
+    return hsum(acc);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

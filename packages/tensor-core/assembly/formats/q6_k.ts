@@ -4,18 +4,40 @@
 //   value 128h + l + 32 = ql[l+32] low | qh[l] bits 2-3
 //   value 128h + l + 64 = ql[l] high   | qh[l] bits 4-5
 //   value 128h + l + 96 = ql[l+32] high| qh[l] bits 6-7
-// x = (d * scale[s]) * (q - 32)
+// x = (d * scale[s]) * (q - 32), computed as d * (scale * q) - d * (32 * scale): unsigned 6-bit levels
+// (for the relaxed dot) and the offset as a "min" of each 16-value group.
 
-import { storeI8asI16Scaled } from '../common';
+import { hsum, storeI8asI16Scaled } from '../common';
+import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { halfAt, highNibbles, lowNibbles } from './block32';
-import { scalesAt, storeScaledLevels } from './superblock';
+import {
+  actLevels,
+  actScale,
+  actSums,
+  dminsAt,
+  minsAt,
+  scalesAt,
+  storeScaledLevels,
+  superMins,
+  superResult,
+} from './superblock';
 
-/** The four 6-bit levels (minus 32) of values l .. l + 15 (+0, +32, +64, +96) from ql, ql + 32 and qh. */
+/** The 6-bit level (0..63) of values l .. l + 15 (+0, +32, +64, +96 for k = 0..3) from nibbles and qh. */
 @inline
 function level6(nibbles: v128, top: v128, k: i32): v128 {
   const high = v128.and(k < 2 ? i16x8.shl(top, 4 - (k << 1)) : i16x8.shr_u(top, (k << 1) - 4), i8x16.splat(0x30));
-  return i8x16.sub(v128.or(nibbles, high), i8x16.splat(32));
+  return v128.or(nibbles, high);
+}
+
+/** 32 * scale of the 16 groups as i16: groups 0..7 and 8..15. */
+@inline
+function offsetsLow(sc: v128): v128 {
+  return i16x8.shl(i16x8.extend_low_i8x16_s(sc), 5);
+}
+@inline
+function offsetsHigh(sc: v128): v128 {
+  return i16x8.shl(i16x8.extend_high_i8x16_s(sc), 5);
 }
 
 @final @unmanaged
@@ -23,15 +45,22 @@ export class Q6_KFormat {
   @inline get blockSize(): i32 { return 256; }
   @inline get blockBytes(): i32 { return 210; }
   @inline get actKind(): i32 { return ACT_Q8_K; }
-  @inline get hasMin(): bool { return false; }
+  @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const ud = scalesAt(u, cols);
+    const udmin = dminsAt(u, cols);
+    const um = minsAt(u, cols);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 210;
-      store<f32>(ud + (<usize>b << 2), halfAt(wb + 208));
+      const d = halfAt(wb + 208);
+      store<f32>(ud + (<usize>b << 2), d);
+      store<f32>(udmin + (<usize>b << 2), d);
       const sc = wb + 192;
+      const scv = v128.load(sc);
+      v128.store(um + (<usize>b << 5), offsetsLow(scv));
+      v128.store(um + (<usize>b << 5), offsetsHigh(scv), 16);
       const ub = u + (<usize>b << 9);
       for (let h = 0; h < 2; h++) {
         for (let r = 0; r < 2; r++) {
@@ -49,8 +78,40 @@ export class Q6_KFormat {
       }
     }
   }
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    const nbs = cols >> 8;
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 210;
+      const ab = actLevels(a, b);
+      const sc = wb + 192;
+      let isum = i32x4.splat(0);
+      for (let h = 0; h < 2; h++) {
+        for (let r = 0; r < 2; r++) {
+          const ql = wb + (<usize>h << 6) + (<usize>r << 4);
+          const x = v128.load(ql);
+          const y = v128.load(ql, 32);
+          const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
+          const g = (h << 3) + r;
+          const e = ab + actOffset((h << 7) + (r << 4));
+          const zero = i32x4.splat(0);
+          isum = scaled(isum, dotU16(level6(lowNibbles(x), top, 0), e, zero), load<i8>(sc + g));
+          isum = scaled(isum, dotU16(level6(lowNibbles(y), top, 1), e + actOffset(32), zero), load<i8>(sc + g + 2));
+          isum = scaled(isum, dotU16(level6(highNibbles(x), top, 2), e + actOffset(64), zero), load<i8>(sc + g + 4));
+          isum = scaled(isum, dotU16(level6(highNibbles(y), top, 3), e + actOffset(96), zero), load<i8>(sc + g + 6));
+        }
+      }
+      const d = halfAt(wb + 208);
+      const da = actScale(a, cols, b);
+      const scv = v128.load(sc);
+      acc = superResult(acc, isum, d, da);
+      acc = superMins(acc, minDot16(offsetsLow(scv), offsetsHigh(scv), actSums(a, cols, b)), d, da);
+    }
+    return hsum(acc);
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;
+    const m32 = i8x16.splat(32);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 210;
       const d = halfAt(wb + 208);
@@ -64,10 +125,10 @@ export class Q6_KFormat {
           const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
           const g = (h << 3) + r;
           const o = y + (<usize>h << 9) + (<usize>r << 6);
-          storeScaledLevels(o, level6(lowNibbles(a), top, 0), d * <f32>load<i8>(sc + g));
-          storeScaledLevels(o + 128, level6(lowNibbles(c), top, 1), d * <f32>load<i8>(sc + g + 2));
-          storeScaledLevels(o + 256, level6(highNibbles(a), top, 2), d * <f32>load<i8>(sc + g + 4));
-          storeScaledLevels(o + 384, level6(highNibbles(c), top, 3), d * <f32>load<i8>(sc + g + 6));
+          storeScaledLevels(o, i8x16.sub(level6(lowNibbles(a), top, 0), m32), d * <f32>load<i8>(sc + g));
+          storeScaledLevels(o + 128, i8x16.sub(level6(lowNibbles(c), top, 1), m32), d * <f32>load<i8>(sc + g + 2));
+          storeScaledLevels(o + 256, i8x16.sub(level6(highNibbles(a), top, 2), m32), d * <f32>load<i8>(sc + g + 4));
+          storeScaledLevels(o + 384, i8x16.sub(level6(highNibbles(c), top, 3), m32), d * <f32>load<i8>(sc + g + 6));
         }
       }
     }

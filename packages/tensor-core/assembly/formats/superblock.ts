@@ -1,5 +1,7 @@
 // Shared pieces of the 256-value super-block formats (Q2_K .. Q6_K, IQ4_XS).
 
+import { actOffset } from '../simd-dot';
+
 /** Bit `k` (0..7) of every byte, as 0 or 1. */
 @inline
 export function bitOf(v: v128, k: i32): v128 {
@@ -76,6 +78,43 @@ export function scalesK4(p: usize): v128 {
 /** Stores the eight mins (bytes 8..15 of {@link scalesK4}) as 16 i16, each twice (one per 16-value group). */
 @inline
 export function storeMinsK4(dst: usize, sm: v128): void {
-  v128.store(dst, i8x16.swizzle(sm, i8x16(8, -128, 8, -128, 9, -128, 9, -128, 10, -128, 10, -128, 11, -128, 11, -128)));
-  v128.store(dst, i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128)), 16);
+  v128.store(dst, minsK4Low(sm));
+  v128.store(dst, minsK4High(sm), 16);
+}
+
+/** Where the parts of super-block `b` of a Q8_K activation record are (activations.ts). */
+@inline
+export function actLevels(a: usize, b: i32): usize {
+  return a + actOffset(b << 8);
+}
+@inline
+export function actScale(a: usize, cols: i32, b: i32): f32 {
+  return load<f32>(a + (<usize>cols << 1) + (<usize>b << 2));
+}
+@inline
+export function actSums(a: usize, cols: i32, b: i32): usize {
+  return a + (<usize>cols << 1) + (<usize>(cols >> 8) << 2) + (<usize>b << 5);
+}
+
+/**
+ * acc + isum * (d * da) [- msum * (dmin * da)]: one super-block's contribution, in the order of
+ * unpacked.ts dotK1 (so fused and unpacked products agree bit for bit).
+ */
+@inline
+export function superResult(acc: v128, isum: v128, d: f32, da: f32): v128 {
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(d * da)));
+}
+@inline
+export function superMins(acc: v128, msum: v128, dmin: f32, da: f32): v128 {
+  return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dmin * da)));
+}
+
+/** The eight mins of {@link scalesK4} as i16, each twice: groups 0..7 and 8..15. */
+@inline
+export function minsK4Low(sm: v128): v128 {
+  return i8x16.swizzle(sm, i8x16(8, -128, 8, -128, 9, -128, 9, -128, 10, -128, 10, -128, 11, -128, 11, -128));
+}
+@inline
+export function minsK4High(sm: v128): v128 {
+  return i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128));
 }

@@ -5,8 +5,14 @@
  */
 import { BackendError } from '../backend.js';
 
-/** `shared`: imports a shared memory (threads); `single`: an ordinary memory. */
-export type KernelVariant = 'shared' | 'single';
+/**
+ * A build of the kernels: `memory` `shared` imports a shared memory (threads), `single` an ordinary one;
+ * `relaxed` uses relaxed-SIMD integer dot products (assembly/simd-dot.ts) and needs an engine with them.
+ */
+export interface KernelVariant {
+  readonly memory: 'shared' | 'single';
+  readonly relaxed: boolean;
+}
 
 /** The generated kernel module is missing: the package was not built. */
 export class WasmKernelsMissingError extends BackendError {
@@ -18,7 +24,7 @@ export class WasmKernelsMissingError extends BackendError {
   }
 }
 
-const compiled = new Map<KernelVariant, Promise<WebAssembly.Module>>();
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
@@ -31,21 +37,28 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel module of a variant (compiled on first use, then shared: modules are immutable). */
 export function kernelModule(variant: KernelVariant): Promise<WebAssembly.Module> {
-  let m = compiled.get(variant);
+  const key = `${variant.memory}${variant.relaxed ? '-relaxed' : ''}`;
+  let m = compiled.get(key);
   if (!m) {
     m = (async () => {
       let encoded: string;
       try {
         const gen = await import('./generated/kernels.js');
-        encoded = variant === 'shared' ? gen.KERNELS_SHARED_BASE64 : gen.KERNELS_SINGLE_BASE64;
+        const byKey: Record<string, string> = {
+          shared: gen.KERNELS_SHARED_BASE64,
+          single: gen.KERNELS_SINGLE_BASE64,
+          'shared-relaxed': gen.KERNELS_SHARED_RELAXED_BASE64,
+          'single-relaxed': gen.KERNELS_SINGLE_RELAXED_BASE64,
+        };
+        encoded = byKey[key];
       } catch (e) {
         throw new WasmKernelsMissingError(e);
       }
       if (typeof encoded !== 'string') throw new WasmKernelsMissingError(new Error('generated module is empty'));
       return WebAssembly.compile(decodeBase64(encoded));
     })();
-    m.catch(() => compiled.delete(variant));
-    compiled.set(variant, m);
+    m.catch(() => compiled.delete(key));
+    compiled.set(key, m);
   }
   return m;
 }

@@ -1,50 +1,63 @@
 /**
- * The names of the kernels the wasm module exports, in a fixed order: threads refer to a kernel by its
- * index in this list. Every kernel is called as `kernel(ith, nth, ...args)` (assembly/common.ts).
+ * The kernels the wasm module exports, with the number of arguments each takes after `(ith, nth)`, in a
+ * fixed order: threads refer to a kernel by its index in this list. Every kernel is called as
+ * `kernel(ith, nth, ...args)` (assembly/common.ts). The argument counts are checked against the module's
+ * exports when it is instantiated and on every call, so a stale build fails loudly instead of reading
+ * the wrong memory.
  */
-export const KERNEL_NAMES = [
-  'quantize_q8_32',
-  'quantize_q8_K',
-  'attention',
-  'add',
-  'swiglu',
-  'rms_norm',
-  'rope',
-  'f32_to_f16',
-  'f16_to_f32',
-  'matmul_f32',
-  'matmul_f16',
-  'matmul_bf16',
-  'matmul_q8_0',
-  'matmul_q4_0',
-  'matmul_q4_1',
-  'matmul_q5_0',
-  'matmul_q5_1',
-  'matmul_iq4_nl',
-  'matmul_q2_k',
-  'matmul_q3_k',
-  'matmul_q4_k',
-  'matmul_q5_k',
-  'matmul_q6_k',
-  'matmul_iq4_xs',
-  'get_rows_f32',
-  'get_rows_f16',
-  'get_rows_bf16',
-  'get_rows_q8_0',
-  'get_rows_q4_0',
-  'get_rows_q4_1',
-  'get_rows_q5_0',
-  'get_rows_q5_1',
-  'get_rows_iq4_nl',
-  'get_rows_q2_k',
-  'get_rows_q3_k',
-  'get_rows_q4_k',
-  'get_rows_q5_k',
-  'get_rows_q6_k',
-  'get_rows_iq4_xs',
-] as const;
+const KERNELS = {
+  quantize_q8_32: 6,
+  quantize_q8_K: 6,
+  attention: 15,
+  add: 4,
+  swiglu: 4,
+  rms_norm: 6,
+  rope: 12,
+  f32_to_f16: 3,
+  f16_to_f32: 3,
+  read_memory: 3,
+  matmul_f32: 11,
+  matmul_f16: 11,
+  matmul_bf16: 11,
+  matmul_q8_0: 11,
+  matmul_q4_0: 11,
+  matmul_q4_1: 11,
+  matmul_q5_0: 11,
+  matmul_q5_1: 11,
+  matmul_iq4_nl: 11,
+  matmul_q2_k: 11,
+  matmul_q3_k: 11,
+  matmul_q4_k: 11,
+  matmul_q5_k: 11,
+  matmul_q6_k: 11,
+  matmul_iq4_xs: 11,
+  get_rows_f32: 6,
+  get_rows_f16: 6,
+  get_rows_bf16: 6,
+  get_rows_q8_0: 6,
+  get_rows_q4_0: 6,
+  get_rows_q4_1: 6,
+  get_rows_q5_0: 6,
+  get_rows_q5_1: 6,
+  get_rows_iq4_nl: 6,
+  get_rows_q2_k: 6,
+  get_rows_q3_k: 6,
+  get_rows_q4_k: 6,
+  get_rows_q5_k: 6,
+  get_rows_q6_k: 6,
+  get_rows_iq4_xs: 6,
+} as const;
 
-export type KernelName = (typeof KERNEL_NAMES)[number];
+export type KernelName = keyof typeof KERNELS;
+
+export const KERNEL_NAMES = Object.keys(KERNELS) as KernelName[];
+
+/** Arguments of each kernel after `(ith, nth)`. */
+export function kernelArity(name: KernelName): number {
+  return KERNELS[name];
+}
+
+
 
 /** A kernel as JavaScript sees it: numbers in (pointers as unsigned offsets), nothing or a number out. */
 export type KernelFunction = (ith: number, nth: number, ...args: number[]) => number | undefined;

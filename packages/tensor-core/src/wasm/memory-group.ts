@@ -6,7 +6,7 @@
  */
 import { BackendError } from '../backend.js';
 import { RangeAllocator, roundUp } from './allocator.js';
-import { KERNEL_INDEX, KERNEL_NAMES, type KernelFunction, type KernelName } from './kernel-names.js';
+import { KERNEL_INDEX, KERNEL_NAMES, type KernelFunction, type KernelName, kernelArity } from './kernel-names.js';
 
 const PAGE = 65536;
 /** Grow the memory in steps of at least this much (fewer grow calls while loading). */
@@ -54,7 +54,15 @@ export class MemoryGroup {
     } as WebAssembly.MemoryDescriptor);
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     const exports = instance.exports as Record<string, unknown>;
-    this.kernels = KERNEL_NAMES.map((n) => exports[n] as KernelFunction);
+    this.kernels = KERNEL_NAMES.map((n) => {
+      const f = exports[n] as KernelFunction | undefined;
+      if (typeof f !== 'function' || f.length !== kernelArity(n) + 2) {
+        throw new BackendError(
+          `The wasm kernel ${n} is missing or takes other arguments than this code passes: the compiled kernels are stale; run \`pnpm build\` in packages/tensor-core`,
+        );
+      }
+      return f;
+    });
     const heapBase = (exports.heap_base as () => number)() >>> 0;
     this.allocator = new RangeAllocator(heapBase, options.capacity);
     this.tensorLimit = options.capacity - options.scratchReserve;

@@ -2,3 +2,5 @@
 // this declaration lets the package typecheck before the kernels are built.
 export declare const KERNELS_SHARED_BASE64: string;
 export declare const KERNELS_SINGLE_BASE64: string;
+export declare const KERNELS_SHARED_RELAXED_BASE64: string;
+export declare const KERNELS_SINGLE_RELAXED_BASE64: string;
