@@ -14,6 +14,14 @@ import { type BackendName, backendArg, floatArg, intArg, intListArg } from '../o
 import { meanStd } from '../stats.js';
 import { formatBytes, formatCount, formatTable } from '../style.js';
 
+/** Bytes scanned to measure bandwidth: far beyond any cache. */
+const PROBE_BYTES = 256 << 20;
+
+/** Backends that can measure memory read bandwidth themselves (the wasm backend). */
+interface BandwidthProbe {
+  measureReadBandwidth(bytes: number, repeats?: number): number;
+}
+
 interface BenchOptions {
   nPrompt: number[];
   nGen: number[];
@@ -92,11 +100,20 @@ async function bench(ctx: CommandContext, models: string[], opts: BenchOptions):
     ...opts.nGen.filter((n) => n > 0).map((n) => ({ kind: 'tg' as const, n })),
   ];
   if (tests.length === 0) throw new UsageError('Nothing to measure: give -p or -n a length above 0');
-  const bandwidths = new Map<number, number>();
-  const bandwidthFor = async (threads: number) => {
+  const bandwidths = new Map<string, number>();
+  // The wasm backend measures with its own SIMD kernels on its own threads (what decoding can reach);
+  // other backends get a native scan on as many threads.
+  const bandwidthFor = async (backend: object, kind: string, threads: number) => {
     if (opts.bandwidth !== undefined) return opts.bandwidth * 1e9;
-    if (!bandwidths.has(threads)) bandwidths.set(threads, await measureBandwidth(threads));
-    return bandwidths.get(threads)!;
+    const key = `${kind}/${threads}`;
+    if (!bandwidths.has(key)) {
+      const probe = (backend as Partial<BandwidthProbe>).measureReadBandwidth;
+      bandwidths.set(
+        key,
+        probe ? probe.call(backend, PROBE_BYTES) : await measureBandwidth(threads, { bytes: PROBE_BYTES }),
+      );
+    }
+    return bandwidths.get(key)!;
   };
   const rows: BenchRow[] = [];
   for (const ref of models) {
@@ -141,7 +158,7 @@ async function bench(ctx: CommandContext, models: string[], opts: BenchOptions):
             stddev_ts: std,
           };
           if (test.kind === 'tg') {
-            const bw = await bandwidthFor(threads);
+            const bw = await bandwidthFor(model.backend, row.backend, row.threads);
             row.bandwidth_gbs = bw / 1e9;
             row.limit_ts = bw / bytes;
             row.percent_of_limit = (100 * mean) / row.limit_ts;
