@@ -160,7 +160,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
                   log,
                   signal: options.signal,
                 })
-              : await runPeerInProcess(peer, job, log);
+              : await runPeerInProcess(peer, job, log, options.signal);
           fillRow(row, result, options);
           log(
             `${row.model} ${peer} t=${threads}: ${options.pp.map((n) => `pp${n} ${row.pp[n]?.toFixed(1)}`).join(', ')}` +

@@ -11,10 +11,15 @@ export const PEERS = ['llamats', 'node-llama-cpp', 'wllama'] as const;
 export type PeerName = (typeof PEERS)[number];
 
 /** Runs a job in this process. */
-export function runPeerInProcess(peer: PeerName, job: BenchJob, log: (line: string) => void): Promise<PeerResult> {
+export function runPeerInProcess(
+  peer: PeerName,
+  job: BenchJob,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<PeerResult> {
   if (peer === 'llamats') return runLlamats(job);
   if (peer === 'node-llama-cpp') return runNodeLlamaCpp(job);
-  return runWllama(job, log);
+  return runWllama(job, log, signal);
 }
 
 /** Marks the result line a child prints on stdout. */

@@ -17,14 +17,21 @@ interface PageResult {
   notes: Record<string, unknown>;
 }
 
-/** Runs one job in a fresh Chromium; `log` gets the page's errors. */
-export async function runWllama(job: BenchJob, log: (line: string) => void = () => {}): Promise<PeerResult> {
+/** Runs one job in a fresh Chromium; `log` gets the page's errors; aborting closes the browser at once. */
+export async function runWllama(
+  job: BenchJob,
+  log: (line: string) => void = () => {},
+  signal?: AbortSignal,
+): Promise<PeerResult> {
+  signal?.throwIfAborted();
   const server = await serveStatic({
     '/wllama/': join(peersModules, '@wllama', 'wllama'),
     '/models/': dirname(job.modelPath),
     '/': pageDir,
   });
   const browser = await launchChromium();
+  const onAbort = () => void browser.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`wllama page error: ${e.message}`));
@@ -56,6 +63,7 @@ export async function runWllama(job: BenchJob, log: (line: string) => void = () 
       notes: r.notes,
     };
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await browser.close();
     await server.close();
   }
