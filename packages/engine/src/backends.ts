@@ -1,6 +1,7 @@
 /** Backend selection: `'auto'` takes WebGPU when an adapter exists, else the wasm CPU backend. */
-import * as tensorCore from '@llamats/tensor-core';
+
 import type { Backend } from '@llamats/tensor-core';
+import * as tensorCore from '@llamats/tensor-core';
 import { BackendUnavailableError } from './errors.js';
 
 export type BackendChoice = 'auto' | 'wasm' | 'webgpu' | 'reference';
@@ -19,11 +20,15 @@ const factories = tensorCore as unknown as {
   isWebGpuAvailable?: () => Promise<boolean>;
 };
 
-export async function createBackend(choice: BackendChoice | Backend = 'auto', options: BackendOptions = {}): Promise<Backend> {
+export async function createBackend(
+  choice: BackendChoice | Backend = 'auto',
+  options: BackendOptions = {},
+): Promise<Backend> {
   if (typeof choice === 'object') return choice;
   if (choice === 'reference') return new tensorCore.ReferenceBackend();
   if (choice === 'webgpu') {
-    if (!factories.createWebGpuBackend) throw new BackendUnavailableError('This build of llamats has no WebGPU backend');
+    if (!factories.createWebGpuBackend)
+      throw new BackendUnavailableError('This build of llamats has no WebGPU backend');
     return factories.createWebGpuBackend();
   }
   if (choice === 'wasm') {
@@ -31,7 +36,11 @@ export async function createBackend(choice: BackendChoice | Backend = 'auto', op
     return factories.createWasmBackend(options);
   }
   // auto
-  if (factories.isWebGpuAvailable && factories.createWebGpuBackend && (await factories.isWebGpuAvailable().catch(() => false))) {
+  if (
+    factories.isWebGpuAvailable &&
+    factories.createWebGpuBackend &&
+    (await factories.isWebGpuAvailable().catch(() => false))
+  ) {
     try {
       return await factories.createWebGpuBackend();
     } catch {

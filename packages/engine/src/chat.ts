@@ -2,7 +2,7 @@
  * A conversation: message history rendered with the model's chat template, generated through one session
  * so that each turn reuses the cached prefix of the conversation.
  */
-import { ChatTemplate, type ChatMessage } from '@llamats/chat-templates';
+import { type ChatMessage, ChatTemplate } from '@llamats/chat-templates';
 import type { Generation } from './generation.js';
 import type { GenerateOptions, Model, Session, SessionOptions } from './model.js';
 

@@ -113,7 +113,8 @@ export class Generation implements AsyncIterable<GeneratedPiece> {
     });
     const promptEvaluated = this.prompt.length - Math.min(cachedBefore, this.prompt.length - 1);
     const t1 = now();
-    const decoder = tokenizer.createStreamDecoder();
+    // Generated text continues the prompt: keep its leading space (only a whole-text decode strips it).
+    const decoder = tokenizer.createStreamDecoder({ stripLeadingSpace: false });
     const stops = new StopStringMatcher(options.stop);
     const tokens: number[] = [];
     let text = '';
@@ -124,7 +125,9 @@ export class Generation implements AsyncIterable<GeneratedPiece> {
         break;
       }
       const wantLogprobs = options.logprobs || (options.topLogprobs ?? 0) > 0;
-      const detailed = wantLogprobs ? sampler.sampleDetailed(logits, { topLogprobs: options.topLogprobs ?? 0 }) : undefined;
+      const detailed = wantLogprobs
+        ? sampler.sampleDetailed(logits, { topLogprobs: options.topLogprobs ?? 0 })
+        : undefined;
       const token = detailed ? detailed.token : sampler.sample(logits);
       sampler.accept(token);
       if (options.stopAtEog !== false && tokenizer.isEog(token)) {
@@ -138,7 +141,11 @@ export class Generation implements AsyncIterable<GeneratedPiece> {
         token,
         text: emit,
         logprob: detailed?.logprob,
-        topLogprobs: detailed?.topLogprobs?.map((t) => ({ token: t.token, text: tokenizer.tokenToPiece(t.token), logprob: t.logprob })),
+        topLogprobs: detailed?.topLogprobs?.map((t) => ({
+          token: t.token,
+          text: tokenizer.tokenToPiece(t.token),
+          logprob: t.logprob,
+        })),
       };
       if (stopped) {
         finishReason = 'stop';

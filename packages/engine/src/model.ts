@@ -4,7 +4,7 @@
  */
 import { type GgufFile, parseGguf } from '@llamats/gguf-format';
 import { type ContextOptions, type LlamaConfig, LlamaModel, perplexity } from '@llamats/model-llama';
-import { createSampler, type SamplerOptions } from '@llamats/sampler';
+import { createSampler, type SamplerOptions, type SamplerVocab } from '@llamats/sampler';
 import type { Backend } from '@llamats/tensor-core';
 import { Tokenizer } from '@llamats/tokenizer';
 import { type BackendChoice, createBackend } from './backends.js';
@@ -31,6 +31,10 @@ export interface LoadOptions {
 }
 
 export interface GenerateOptions extends SamplerOptions {
+  /** A GBNF grammar the output must match. */
+  grammar?: string;
+  /** A JSON schema the output must match. */
+  jsonSchema?: unknown;
   /** Most tokens to generate (default 256; -1 means until the context is full). */
   maxTokens?: number;
   /** Stop strings: generation ends before the first one, which is not emitted. */
@@ -60,12 +64,26 @@ export class Session {
     if (this.busy) throw new Error('This session is already generating; create another session or wait');
     const tokens =
       typeof prompt === 'string'
-        ? this.model.tokenize(prompt, { addSpecial: options.addSpecial ?? true, parseSpecial: options.parseSpecial ?? false })
+        ? this.model.tokenize(prompt, {
+            addSpecial: options.addSpecial ?? true,
+            parseSpecial: options.parseSpecial ?? false,
+          })
         : [...prompt];
     if (tokens.length === 0) tokens.push(this.model.tokenizer.bos ?? 0);
     if (tokens.length >= this.context.nCtx) throw new PromptTooLongError(tokens.length, this.context.nCtx);
-    const sampler = createSampler(options);
-    const maxTokens = options.maxTokens === undefined ? 256 : options.maxTokens < 0 ? Number.POSITIVE_INFINITY : options.maxTokens;
+    const needsVocab =
+      options.grammar !== undefined ||
+      options.jsonSchema !== undefined ||
+      (options.dryMultiplier ?? 0) > 0 ||
+      options.ignoreEos;
+    const sampler = createSampler({
+      ...options,
+      contextSize: this.context.nCtx,
+      vocab: needsVocab ? this.model.samplerVocab() : undefined,
+    });
+    sampler.acceptPrompt(tokens);
+    const maxTokens =
+      options.maxTokens === undefined ? 256 : options.maxTokens < 0 ? Number.POSITIVE_INFINITY : options.maxTokens;
     this.busy = true;
     return new Generation(
       this.context,
@@ -142,8 +160,26 @@ export class Model {
     return this.llama.backend;
   }
 
+  private vocabForSampler: SamplerVocab | undefined;
+
+  /** Token pieces and end-of-generation ids, for grammars and DRY (built once). */
+  samplerVocab(): SamplerVocab {
+    const t = this.tokenizer;
+    this.vocabForSampler ??= {
+      pieces: Array.from({ length: t.vocabSize }, (_, id) => (t.isControl(id) ? new Uint8Array(0) : t.tokenBytes(id))),
+      eog: t.eogTokens,
+      tokenize: (text: string) => this.tokenize(text, { addSpecial: false }),
+    };
+    return this.vocabForSampler;
+  }
+
   tokenize(text: string, options: { addSpecial?: boolean; parseSpecial?: boolean } = {}): number[] {
-    return Array.from(this.tokenizer.encode(text, { addSpecial: options.addSpecial ?? true, parseSpecial: options.parseSpecial ?? false }));
+    return Array.from(
+      this.tokenizer.encode(text, {
+        addSpecial: options.addSpecial ?? true,
+        parseSpecial: options.parseSpecial ?? false,
+      }),
+    );
   }
 
   detokenize(tokens: readonly number[]): string {
@@ -171,7 +207,10 @@ export class Model {
     options: { nCtx: number; onChunk?: (chunk: number, n: number, ppl: number) => void; signal?: AbortSignal },
   ) {
     const tokens = this.tokenize(text, { addSpecial: true });
-    return perplexity(this.llama, tokens, { ...options, bos: this.tokenizer.addBos ? (this.tokenizer.bos ?? undefined) : undefined });
+    return perplexity(this.llama, tokens, {
+      ...options,
+      bos: this.tokenizer.addBos ? (this.tokenizer.bos ?? undefined) : undefined,
+    });
   }
 
   /** Frees backend memory and closes the file. */
