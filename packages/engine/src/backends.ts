@@ -1,4 +1,7 @@
-/** Backend selection: `'auto'` takes WebGPU when an adapter exists, else the wasm CPU backend. */
+/**
+ * Backend selection: `'auto'` takes WebGPU in a browser that has an adapter, else the wasm CPU backend
+ * (in Node, WebGPU is used only when asked for by name).
+ */
 
 import type { Backend } from '@llamats/tensor-core';
 import * as tensorCore from '@llamats/tensor-core';
