@@ -14,6 +14,7 @@
 // Unpacked row of plain float formats: [f32 x cols].
 
 import { dot16, hsum } from './common';
+import { laneMask, reduce4 } from './formats/block32';
 
 /** Activation kinds: which record layout a format's matrix product consumes. */
 export const ACT_F32: i32 = 0;
@@ -134,23 +135,42 @@ export function dotK4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool
 
 // ---- 32-value blocks ---------------------------------------------------------------------------------
 
-/** One unpacked 32-block row `u` times the Q8 (32-block) record `a`. */
+/** Integer partial sums of one unpacked 32-value block with one record's block (both at block start). */
+@inline
+function blockSum(u: usize, a: usize): v128 {
+  return i32x4.add(dot16(u, a), dot16(u + 32, a + 32));
+}
+
+/**
+ * One unpacked 32-block row `u` times the Q8 (32-block) record `a`: blocks four at a time, in the order
+ * of formats/block32.ts fusedDot32 (bit for bit).
+ */
 export function dot32x1(u: usize, a: usize, cols: i32, hasMin: bool): f32 {
   const nb = cols >> 5;
   const ud = u + (<usize>cols << 1);
   const um = ud + (<usize>nb << 2);
   const ad = a + (<usize>cols << 1);
   const as = ad + (<usize>nb << 2);
+  const zero = i32x4.splat(0);
   let acc = f32x4.splat(0);
-  let mins: f32 = 0;
-  for (let b = 0; b < nb; b++) {
+  let accm = f32x4.splat(0);
+  for (let b = 0; b < nb; b += 4) {
+    const count = min(4, nb - b);
     const off = <usize>b << 6;
-    const isum = i32x4.add(dot16(u + off, a + off), dot16(u + off + 32, a + off + 32));
+    const i0 = blockSum(u + off, a + off);
+    const i1 = count > 1 ? blockSum(u + off + 64, a + off + 64) : zero;
+    const i2 = count > 2 ? blockSum(u + off + 128, a + off + 128) : zero;
+    const i3 = count > 3 ? blockSum(u + off + 192, a + off + 192) : zero;
+    const mask = laneMask(count);
     const bo = <usize>b << 2;
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(load<f32>(ud + bo) * load<f32>(ad + bo))));
-    if (hasMin) mins += load<f32>(um + bo) * load<f32>(as + bo);
+    const dw = v128.and(v128.load(ud + bo), mask);
+    const da = v128.and(v128.load(ad + bo), mask);
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(reduce4(i0, i1, i2, i3)), f32x4.mul(dw, da)));
+    if (hasMin) {
+      accm = f32x4.add(accm, f32x4.mul(v128.and(v128.load(um + bo), mask), v128.and(v128.load(as + bo), mask)));
+    }
   }
-  return hsum(acc) + mins;
+  return hsum(acc) + hsum(accm);
 }
 
 /** One unpacked 32-block row times four records (strides in bytes; see {@link dotK4}). */
@@ -158,65 +178,52 @@ export function dot32x4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bo
   const nb = cols >> 5;
   const ud = u + (<usize>cols << 1);
   const um = ud + (<usize>nb << 2);
-  const a0 = a;
-  const a1 = a + stride;
-  const a2 = a1 + stride;
-  const a3 = a2 + stride;
   const adOff = <usize>cols << 1;
   const asOff = adOff + (<usize>nb << 2);
+  const zero = i32x4.splat(0);
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
   let acc3 = f32x4.splat(0);
-  let m0: f32 = 0;
-  let m1: f32 = 0;
-  let m2: f32 = 0;
-  let m3: f32 = 0;
-  for (let b = 0; b < nb; b++) {
+  let accm0 = f32x4.splat(0);
+  let accm1 = f32x4.splat(0);
+  let accm2 = f32x4.splat(0);
+  let accm3 = f32x4.splat(0);
+  for (let b = 0; b < nb; b += 4) {
+    const count = min(4, nb - b);
     const off = <usize>b << 6;
-    const w = u + off;
-    const w0 = v128.load(w);
-    const w1 = v128.load(w, 16);
-    const w2 = v128.load(w, 32);
-    const w3 = v128.load(w, 48);
     const bo = <usize>b << 2;
-    const dw = load<f32>(ud + bo);
-    let p = a0 + off;
-    let s = i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
-      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
-    );
-    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a0 + adOff + bo))));
-    p = a1 + off;
-    s = i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
-      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
-    );
-    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a1 + adOff + bo))));
-    p = a2 + off;
-    s = i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
-      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
-    );
-    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a2 + adOff + bo))));
-    p = a3 + off;
-    s = i32x4.add(
-      i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p)), i32x4.dot_i16x8_s(w1, v128.load(p, 16))),
-      i32x4.add(i32x4.dot_i16x8_s(w2, v128.load(p, 32)), i32x4.dot_i16x8_s(w3, v128.load(p, 48))),
-    );
-    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(dw * load<f32>(a3 + adOff + bo))));
-    if (hasMin) {
-      const m = load<f32>(um + bo);
-      m0 += m * load<f32>(a0 + asOff + bo);
-      m1 += m * load<f32>(a1 + asOff + bo);
-      m2 += m * load<f32>(a2 + asOff + bo);
-      m3 += m * load<f32>(a3 + asOff + bo);
+    const mask = laneMask(count);
+    const dw = v128.and(v128.load(ud + bo), mask);
+    const m = v128.and(v128.load(um + bo), mask);
+    for (let t = 0; t < 4; t++) {
+      const at = a + <usize>t * stride;
+      const i0 = blockSum(u + off, at + off);
+      const i1 = count > 1 ? blockSum(u + off + 64, at + off + 64) : zero;
+      const i2 = count > 2 ? blockSum(u + off + 128, at + off + 128) : zero;
+      const i3 = count > 3 ? blockSum(u + off + 192, at + off + 192) : zero;
+      const da = v128.and(v128.load(at + adOff + bo), mask);
+      const part = f32x4.mul(f32x4.convert_i32x4_s(reduce4(i0, i1, i2, i3)), f32x4.mul(dw, da));
+      const mpart = hasMin ? f32x4.mul(m, v128.and(v128.load(at + asOff + bo), mask)) : f32x4.splat(0);
+      if (t == 0) {
+        acc0 = f32x4.add(acc0, part);
+        accm0 = f32x4.add(accm0, mpart);
+      } else if (t == 1) {
+        acc1 = f32x4.add(acc1, part);
+        accm1 = f32x4.add(accm1, mpart);
+      } else if (t == 2) {
+        acc2 = f32x4.add(acc2, part);
+        accm2 = f32x4.add(accm2, mpart);
+      } else {
+        acc3 = f32x4.add(acc3, part);
+        accm3 = f32x4.add(accm3, mpart);
+      }
     }
   }
-  store<f32>(out, hsum(acc0) + m0);
-  store<f32>(out + outStride, hsum(acc1) + m1);
-  store<f32>(out + 2 * outStride, hsum(acc2) + m2);
-  store<f32>(out + 3 * outStride, hsum(acc3) + m3);
+  store<f32>(out, hsum(acc0) + hsum(accm0));
+  store<f32>(out + outStride, hsum(acc1) + hsum(accm1));
+  store<f32>(out + 2 * outStride, hsum(acc2) + hsum(accm2));
+  store<f32>(out + 3 * outStride, hsum(acc3) + hsum(accm3));
 }
 
 // ---- plain floats ------------------------------------------------------------------------------------

@@ -21,7 +21,10 @@ for (let i = 2; i < process.argv.length; i++) {
   else args.set(a.slice(2), process.argv[++i]);
 }
 const types = args.has('types')
-  ? args.get('types').split(',').map((n) => GgmlType[n.toUpperCase()])
+  ? args
+      .get('types')
+      .split(',')
+      .map((n) => GgmlType[n.toUpperCase()])
   : wasmWeightTypes();
 const threadCounts = (args.get('threads') ?? '1,2').split(',').map(Number);
 const rows = Number(args.get('rows') ?? 4096);
@@ -88,14 +91,20 @@ if (args.has('json')) {
   const by = (type, threads) => results.find((r) => r.type === type && r.threads === threads);
   const f = (v, d = 1) => v.toFixed(d).padStart(7);
   console.log(`wasm kernels: ${rows}x${cols} weights; matvec = 1 token (GB/s of weights); matmul = ${batch} tokens`);
-  console.log(`memory read bandwidth: ${threadCounts.map((t) => `${t} thread${t > 1 ? 's' : ''} ${bandwidth[t].toFixed(1)} GB/s`).join(', ')}`);
+  console.log(
+    `memory read bandwidth: ${threadCounts.map((t) => `${t} thread${t > 1 ? 's' : ''} ${bandwidth[t].toFixed(1)} GB/s`).join(', ')}`,
+  );
   const head = ['type   '];
   for (const t of threadCounts) head.push(`mv ${t}T GB/s`, `% bw`);
   for (const t of threadCounts) head.push(`mm ${t}T GFLOP/s`);
   console.log(head.join(' | '));
   for (const type of [...new Set(results.map((r) => r.type))]) {
     const row = [type.padEnd(7)];
-    for (const t of threadCounts) row.push(f(by(type, t).matvecGBs).padStart(12), `${f((100 * by(type, t).matvecGBs) / bandwidth[t], 0)}%`.padStart(5));
+    for (const t of threadCounts)
+      row.push(
+        f(by(type, t).matvecGBs).padStart(12),
+        `${f((100 * by(type, t).matvecGBs) / bandwidth[t], 0)}%`.padStart(5),
+      );
     for (const t of threadCounts) row.push(f(by(type, t).matmulGflops).padStart(15));
     console.log(row.join(' | '));
   }

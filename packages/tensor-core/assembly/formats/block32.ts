@@ -1,7 +1,8 @@
 // Shared pieces of the 32-value block formats (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL): unpacking a
 // block's 32 levels (two i8x16: values 0..15 and 16..31) and dequantizing them exactly as ggml does.
 
-import { halfToF32 } from '../common';
+import { halfToF32, halfToF32x4, hsum } from '../common';
+import { actOffset } from '../simd-dot';
 
 /** The low nibble of each byte. */
 @inline
@@ -61,4 +62,64 @@ export function storeScaledMin16(dst: usize, v: v128, d: f32, m: f32): void {
 @inline
 export function halfAt(p: usize): f32 {
   return halfToF32(load<u16>(p));
+}
+
+/** [hsum(i0), hsum(i1), hsum(i2), hsum(i3)] of four i32x4 (exact integer sums). */
+@inline
+export function reduce4(i0: v128, i1: v128, i2: v128, i3: v128): v128 {
+  const a = i32x4.add(v128.shuffle<i32>(i0, i1, 0, 1, 4, 5), v128.shuffle<i32>(i0, i1, 2, 3, 6, 7));
+  const b = i32x4.add(v128.shuffle<i32>(i2, i3, 0, 1, 4, 5), v128.shuffle<i32>(i2, i3, 2, 3, 6, 7));
+  return i32x4.add(v128.shuffle<i32>(a, b, 0, 2, 4, 6), v128.shuffle<i32>(a, b, 1, 3, 5, 7));
+}
+
+/** All-ones in the first `count` (1..4) i32 lanes, zero in the others. */
+@inline
+export function laneMask(count: i32): v128 {
+  return i32x4.gt_s(i32x4.splat(count), i32x4(0, 1, 2, 3));
+}
+
+/** The halves at `p`, `p + stride`, ... for the first `count` lanes (zero in the others), as f32x4. */
+@inline
+export function halves4(p: usize, stride: usize, count: i32): v128 {
+  let h = i32x4.splat(<i32>load<u16>(p));
+  if (count > 1) h = i32x4.replace_lane(h, 1, <i32>load<u16>(p + stride));
+  if (count > 2) h = i32x4.replace_lane(h, 2, <i32>load<u16>(p + 2 * stride));
+  if (count > 3) h = i32x4.replace_lane(h, 3, <i32>load<u16>(p + 3 * stride));
+  return v128.and(halfToF32x4(h), laneMask(count));
+}
+
+/**
+ * One row of a 32-value block format times one Q8 (32-block) activation record, fused. Blocks go four at a
+ * time: their integer sums become the lanes of one vector, scaled by d_w * d_a in one multiply; mins
+ * (m_w * s_a) accumulate beside. unpacked.ts dot32x1/dot32x4 follow the same order, bit for bit.
+ * The format supplies `blockDot(wb, ab)` (i32x4 partial sums of one block), `scales4(wb, count)` (the
+ * block scales, zero past `count`) and `mins4(wb, scales, count)`.
+ */
+@inline
+export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
+  const nb = cols >> 5;
+  const bb = <usize>f.blockBytes;
+  const ad = a + (<usize>cols << 1);
+  const as = ad + (<usize>nb << 2);
+  const zero = i32x4.splat(0);
+  let acc = f32x4.splat(0);
+  let accm = f32x4.splat(0);
+  for (let b = 0; b < nb; b += 4) {
+    const count = min(4, nb - b);
+    const wb = w + <usize>b * bb;
+    const ab = a + actOffset(b << 5);
+    const i0 = f.blockDot(wb, ab);
+    const i1 = count > 1 ? f.blockDot(wb + bb, ab + actOffset(32)) : zero;
+    const i2 = count > 2 ? f.blockDot(wb + 2 * bb, ab + actOffset(64)) : zero;
+    const i3 = count > 3 ? f.blockDot(wb + 3 * bb, ab + actOffset(96)) : zero;
+    const mask = laneMask(count);
+    const dw = f.scales4(wb, count);
+    const da = v128.and(v128.load(ad + (<usize>b << 2)), mask);
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(reduce4(i0, i1, i2, i3)), f32x4.mul(dw, da)));
+    if (f.hasMin) {
+      const sa = v128.and(v128.load(as + (<usize>b << 2)), mask);
+      accm = f32x4.add(accm, f32x4.mul(f.mins4(wb, dw, count), sa));
+    }
+  }
+  return hsum(acc) + hsum(accm);
 }

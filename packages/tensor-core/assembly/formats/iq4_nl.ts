@@ -1,10 +1,9 @@
 // IQ4_NL: blocks of 32 values in 18 bytes: half d; u8 qs[16] (nibbles as Q4_0) indexing a fixed table of
 // 16 non-linear levels.  x[j] = d * KVALUES[q[j]]
 
-import { hsum } from '../common';
 import { actOffset, dotS16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
+import { fusedDot32, halfAt, halves4, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
 
 /** ggml's kvalues_iq4nl, one level per byte lane (looked up with a swizzle). */
 @inline
@@ -30,22 +29,20 @@ export class Iq4NlFormat {
       storeBlockLevels(u + (<usize>b << 6), i8x16.swizzle(kv, lowNibbles(v)), i8x16.swizzle(kv, highNibbles(v)));
     }
   }
-  @inline dot1(w: usize, a: usize, cols: i32): f32 {
-    const nb = cols >> 5;
-    const ad = a + (<usize>cols << 1);
+  @inline blockDot(wb: usize, ab: usize): v128 {
     const kv = iq4Levels();
-    let acc = f32x4.splat(0);
-    for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 18;
-      const ab = a + actOffset(b << 5);
-      const v = v128.load(wb, 2);
-      const lo = i8x16.swizzle(kv, lowNibbles(v));
-      const hi = i8x16.swizzle(kv, highNibbles(v));
-      const s = dotS16(hi, ab + actOffset(16), dotS16(lo, ab, i32x4.splat(0)));
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(halfAt(wb) * load<f32>(ad + (<usize>b << 2)))));
-    }
-    const mins: f32 = 0;
-    return hsum(acc) + mins;
+    const v = v128.load(wb, 2);
+    return dotS16(i8x16.swizzle(kv, highNibbles(v)), ab + actOffset(16), dotS16(i8x16.swizzle(kv, lowNibbles(v)), ab, i32x4.splat(0)));
+  }
+  @inline scales4(wb: usize, count: i32): v128 {
+    return halves4(wb, 18, count);
+  }
+  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+    return f32x4.splat(0);
+  }
+  /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
+  @inline dot1(w: usize, a: usize, cols: i32): f32 {
+    return fusedDot32<Iq4NlFormat>(this, w, a, cols);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

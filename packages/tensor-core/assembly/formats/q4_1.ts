@@ -1,9 +1,8 @@
 // Q4_1: blocks of 32 values in 20 bytes: half d; half m; u8 qs[16] (nibbles as Q4_0).  x[j] = q[j] * d + m
 
-import { hsum } from '../common';
 import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaledMin16 } from './block32';
+import { fusedDot32, halfAt, halves4, highNibbles, lowNibbles, storeBlockLevels, storeScaledMin16 } from './block32';
 
 @final @unmanaged
 export class Q4_1Format {
@@ -24,22 +23,19 @@ export class Q4_1Format {
       storeBlockLevels(u + (<usize>b << 6), lowNibbles(v), highNibbles(v));
     }
   }
+  @inline blockDot(wb: usize, ab: usize): v128 {
+    const v = v128.load(wb, 4);
+    return dotU16(highNibbles(v), ab + actOffset(16), dotU16(lowNibbles(v), ab, i32x4.splat(0)));
+  }
+  @inline scales4(wb: usize, count: i32): v128 {
+    return halves4(wb, 20, count);
+  }
+  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+    return halves4(wb + 2, 20, count);
+  }
+  /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
-    const nb = cols >> 5;
-    const ad = a + (<usize>cols << 1);
-    const as = ad + (<usize>nb << 2);
-    let acc = f32x4.splat(0);
-    let mins: f32 = 0;
-    for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 20;
-      const ab = a + actOffset(b << 5);
-      const v = v128.load(wb, 4);
-      const s = dotU16(highNibbles(v), ab + actOffset(16), dotU16(lowNibbles(v), ab, i32x4.splat(0)));
-      const bo = <usize>b << 2;
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(halfAt(wb) * load<f32>(ad + bo))));
-      mins += halfAt(wb + 2) * load<f32>(as + bo);
-    }
-    return hsum(acc) + mins;
+    return fusedDot32<Q4_1Format>(this, w, a, cols);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

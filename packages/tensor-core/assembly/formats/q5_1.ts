@@ -1,9 +1,8 @@
 // Q5_1: blocks of 32 values in 24 bytes: half d; half m; u32 qh; u8 qs[16] (as Q5_0).  x[j] = q[j] * d + m
 
-import { hsum } from '../common';
 import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { bitMask16, halfAt, highNibbles, lowNibbles, storeBlockLevels, storeScaledMin16 } from './block32';
+import { bitMask16, fusedDot32, halfAt, halves4, highNibbles, lowNibbles, storeBlockLevels, storeScaledMin16 } from './block32';
 
 /** Levels 0..31: nibble plus 16 where the high bit is set. */
 @inline
@@ -31,25 +30,22 @@ export class Q5_1Format {
       storeBlockLevels(u + (<usize>b << 6), level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
     }
   }
+  @inline blockDot(wb: usize, ab: usize): v128 {
+    const qh = load<u32>(wb, 4);
+    const v = v128.load(wb, 8);
+    const lo = level5(lowNibbles(v), qh & 0xffff);
+    const hi = level5(highNibbles(v), qh >> 16);
+    return dotU16(hi, ab + actOffset(16), dotU16(lo, ab, i32x4.splat(0)));
+  }
+  @inline scales4(wb: usize, count: i32): v128 {
+    return halves4(wb, 24, count);
+  }
+  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+    return halves4(wb + 2, 24, count);
+  }
+  /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
-    const nb = cols >> 5;
-    const ad = a + (<usize>cols << 1);
-    const as = ad + (<usize>nb << 2);
-    let acc = f32x4.splat(0);
-    let mins: f32 = 0;
-    for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 24;
-      const ab = a + actOffset(b << 5);
-      const qh = load<u32>(wb, 4);
-      const v = v128.load(wb, 8);
-      const lo = level5(lowNibbles(v), qh & 0xffff);
-      const hi = level5(highNibbles(v), qh >> 16);
-      const s = dotU16(hi, ab + actOffset(16), dotU16(lo, ab, i32x4.splat(0)));
-      const bo = <usize>b << 2;
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(halfAt(wb) * load<f32>(ad + bo))));
-      mins += halfAt(wb + 2) * load<f32>(as + bo);
-    }
-    return hsum(acc) + mins;
+    return fusedDot32<Q5_1Format>(this, w, a, cols);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -1,9 +1,8 @@
 // Q8_0: blocks of 32 values in 34 bytes: half d; i8 qs[32].  x[j] = d * qs[j]
 
-import { hsum } from '../common';
 import { actOffset, dotS16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { halfAt, storeBlockLevels, storeScaled16 } from './block32';
+import { fusedDot32, halfAt, halves4, storeBlockLevels, storeScaled16 } from './block32';
 
 @final @unmanaged
 export class Q8_0Format {
@@ -21,19 +20,18 @@ export class Q8_0Format {
       storeBlockLevels(u + (<usize>b << 6), v128.load(wb, 2), v128.load(wb, 18));
     }
   }
-  /** One row times one Q8 (32-block) activation record (unpacked.ts dot32x1 on the unpacked row, fused). */
+  @inline blockDot(wb: usize, ab: usize): v128 {
+    return dotS16(v128.load(wb, 18), ab + actOffset(16), dotS16(v128.load(wb, 2), ab, i32x4.splat(0)));
+  }
+  @inline scales4(wb: usize, count: i32): v128 {
+    return halves4(wb, 34, count);
+  }
+  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+    return f32x4.splat(0);
+  }
+  /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
-    const nb = cols >> 5;
-    const ad = a + (<usize>cols << 1);
-    let acc = f32x4.splat(0);
-    for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 34;
-      const ab = a + actOffset(b << 5);
-      const s = dotS16(v128.load(wb, 18), ab + actOffset(16), dotS16(v128.load(wb, 2), ab, i32x4.splat(0)));
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.splat(halfAt(wb) * load<f32>(ad + (<usize>b << 2)))));
-    }
-    const mins: f32 = 0;
-    return hsum(acc) + mins;
+    return fusedDot32<Q8_0Format>(this, w, a, cols);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -57,8 +57,6 @@ export function kernelArity(name: KernelName): number {
   return KERNELS[name];
 }
 
-
-
 /** A kernel as JavaScript sees it: numbers in (pointers as unsigned offsets), nothing or a number out. */
 export type KernelFunction = (ith: number, nth: number, ...args: number[]) => number | undefined;
 

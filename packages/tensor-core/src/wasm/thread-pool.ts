@@ -2,14 +2,27 @@
  * A pool of workers that run kernel calls together with the calling thread, on shared wasm memories.
  *
  * One job at a time: the caller writes the kernel, memory group, thread count and arguments into the
- * control block, bumps the generation (waking sleeping workers), computes its own share as thread 0,
- * and waits (spinning briefly, then blocking where allowed) until every worker has counted itself done.
- * No message passing per job: a job costs a few atomic operations.
+ * control block, opens every worker's share, bumps the generation (waking sleeping workers) and computes
+ * its own share as thread 0. Then it takes over every share no worker has claimed yet (a worker that is
+ * asleep or descheduled by the OS costs nothing) and waits, spinning briefly and then blocking where
+ * allowed, only for shares that workers are running. No message passing per job: a few atomics.
  */
 import { BackendError } from '../backend.js';
-import { CMD_EXIT, CMD_RUN, CMD_SYNC, CTL, CTL_ARGS, CTL_BYTES, CTL_INTS } from './control-block.js';
+import {
+  CMD_EXIT,
+  CMD_SYNC,
+  CTL,
+  CTL_ARGS,
+  CTL_BYTES,
+  CTL_INTS,
+  GEN_MASK,
+  MAX_WORKERS,
+  STATE_ALL,
+  STATE_OPEN,
+  STATE_TAKEN,
+} from './control-block.js';
 import { startWorker, type WorkerHandle } from './environment.js';
-import { KERNEL_NAMES, type KernelFunction } from './kernel-names.js';
+import { KERNEL_NAMES, type KernelFunction, type KernelName } from './kernel-names.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 /** A worker reported a failure, or stopped answering. */
@@ -18,8 +31,8 @@ export class ThreadPoolError extends BackendError {}
 export interface ThreadPoolOptions {
   /** Worker threads besides the caller. */
   readonly workers: number;
-  /** Atomics.load iterations a worker spins before it blocks (~1-3 ns each). */
-  readonly spin?: number;
+  /** Microseconds a waiting thread spins before it blocks (default 50). */
+  readonly spinMicros?: number;
   /** Whether the calling thread may block in Atomics.wait (not on a browser main thread). */
   readonly callerCanBlock: boolean;
 }
@@ -37,7 +50,8 @@ export class ThreadPool {
     private readonly handles: WorkerHandle[],
     control: SharedArrayBuffer,
     private readonly callerCanBlock: boolean,
-    private readonly spin: number,
+    private readonly spinMs: number,
+    private readonly kernels: readonly KernelName[],
   ) {
     this.ctl = new Int32Array(control, 0, CTL_INTS);
     this.args = new Float64Array(control, CTL_INTS * 4, CTL_ARGS);
@@ -55,8 +69,9 @@ export class ThreadPool {
     memories: ReadonlyMap<number, WebAssembly.Memory>,
     options: ThreadPoolOptions,
   ): Promise<ThreadPool> {
+    if (options.workers > MAX_WORKERS) throw new ThreadPoolError(`At most ${MAX_WORKERS + 1} threads are supported`);
     const control = new SharedArrayBuffer(CTL_BYTES);
-    const spin = options.spin ?? 20_000;
+    const spinMicros = options.spinMicros ?? 50;
     const handles = await Promise.all(Array.from({ length: options.workers }, () => startWorker(WORKER_SOURCE)));
     await Promise.all(
       handles.map(
@@ -72,14 +87,14 @@ export class ThreadPool {
               control,
               kernels: KERNEL_NAMES,
               ith: i + 1,
-              spin,
+              spinMicros,
               groups: [...memories.entries()],
             });
           }),
       ),
     );
     for (const h of handles) h.unref();
-    return new ThreadPool(handles, control, options.callerCanBlock, spin);
+    return new ThreadPool(handles, control, options.callerCanBlock, spinMicros / 1000, KERNEL_NAMES);
   }
 
   /** Threads in a job: the workers and the caller. */
@@ -89,26 +104,41 @@ export class ThreadPool {
 
   /**
    * Runs `kernel` on all threads: the workers get `(ith, nth, ...args)` through the control block, the
-   * caller runs `own` (the same kernel of its own instance) as thread 0.
+   * caller runs `own` (the same kernel of its own instance) as thread 0 and every share no worker claims.
+   * Sleeping workers are woken only when `wake` (waking one costs ~10 us to the caller and longer to the
+   * worker: not worth it for short jobs); workers still spinning join in either way.
    */
-  run(kernelIndex: number, group: number, args: readonly number[], own: KernelFunction): void {
+  run(kernelIndex: number, group: number, args: readonly number[], own: KernelFunction, wake = true): void {
     if (this.disposed) throw new ThreadPoolError('The thread pool was disposed');
     const c = this.ctl;
     const nth = this.threads;
     c[CTL.KERNEL] = kernelIndex;
     c[CTL.GROUP] = group;
     c[CTL.NTH] = nth;
-    c[CTL.CMD] = CMD_RUN;
     for (let i = 0; i < args.length; i++) this.args[i] = args[i];
-    this.publish();
+    const base = this.publish(STATE_OPEN, wake);
+    let failure: unknown;
     try {
       own(0, nth, ...args);
-    } finally {
-      this.awaitWorkers();
+    } catch (e) {
+      failure = e;
     }
+    // shares no worker has claimed yet: the caller runs them (each share claims its own rows)
+    for (let w = 0; w < this.handles.length; w++) {
+      if (Atomics.compareExchange(c, CTL.STATE + w, base + STATE_OPEN, base + STATE_TAKEN) !== base + STATE_OPEN)
+        continue;
+      try {
+        if (failure === undefined) own(w + 1, nth, ...args);
+      } catch (e) {
+        failure = e;
+      }
+      Atomics.sub(c, CTL.PENDING, 1);
+    }
+    this.awaitWorkers();
+    if (failure !== undefined) throw failure;
     if (Atomics.load(c, CTL.ERROR) !== 0) {
       Atomics.store(c, CTL.ERROR, 0);
-      throw new ThreadPoolError(`A worker failed in kernel ${KERNEL_NAMES[kernelIndex]}: ${this.errors.join('; ')}`);
+      throw new ThreadPoolError(`A worker failed in kernel ${this.kernels[kernelIndex]}: ${this.errors.join('; ')}`);
     }
   }
 
@@ -120,7 +150,7 @@ export class ThreadPool {
   addGroup(id: number, memory: WebAssembly.Memory): void {
     for (const h of this.handles) h.postMessage({ type: 'group', id, memory });
     this.ctl[CTL.CMD] = CMD_SYNC;
-    this.publish();
+    this.publish(STATE_ALL);
     this.awaitWorkers();
   }
 
@@ -128,21 +158,30 @@ export class ThreadPool {
   dispose(): void {
     if (this.disposed) return;
     this.ctl[CTL.CMD] = CMD_EXIT;
-    this.publish();
+    this.publish(STATE_ALL);
     this.disposed = true;
     for (const h of this.handles) h.terminate();
   }
 
-  private publish(): void {
+  /** Starts a job: every worker's state slot set to `state` for the next generation, then the generation. */
+  private publish(state: number, wake = true): number {
     const c = this.ctl;
+    const gen = (Atomics.load(c, CTL.GEN) + 1) & GEN_MASK;
+    const base = gen * 4;
     Atomics.store(c, CTL.PENDING, this.handles.length);
-    Atomics.add(c, CTL.GEN, 1);
-    if (Atomics.load(c, CTL.SLEEPERS) > 0) Atomics.notify(c, CTL.GEN);
+    for (let w = 0; w < this.handles.length; w++) Atomics.store(c, CTL.STATE + w, base + state);
+    Atomics.store(c, CTL.GEN, gen);
+    if (wake && Atomics.load(c, CTL.SLEEPERS) > 0) Atomics.notify(c, CTL.GEN);
+    return base;
   }
 
   private awaitWorkers(): void {
     const c = this.ctl;
-    for (let i = 0; i < this.spin; i++) if (Atomics.load(c, CTL.PENDING) === 0) return;
+    if (Atomics.load(c, CTL.PENDING) === 0) return;
+    const until = performance.now() + this.spinMs;
+    do {
+      for (let i = 0; i < 256; i++) if (Atomics.load(c, CTL.PENDING) === 0) return;
+    } while (performance.now() < until);
     const started = Date.now();
     if (this.callerCanBlock) {
       Atomics.store(c, CTL.CALLER_WAITING, 1);

@@ -51,10 +51,13 @@ export interface WasmBackendOptions {
   readonly memoryBytesPerGroup?: number;
   /** Bytes of each memory kept for scratch buffers rather than tensors (default 256 MiB, at most a quarter). */
   readonly scratchReserveBytes?: number;
-  /** Ops with less work than this (about one multiply-add per unit) run on the calling thread alone. */
+  /**
+   * Ops estimated to take less than this many nanoseconds on one thread run on the calling thread alone
+   * (waking workers costs microseconds). Default 30000; 0 splits every op (tests use this).
+   */
   readonly parallelThreshold?: number;
-  /** Atomics.load iterations a waiting thread spins before it blocks (default 20000). */
-  readonly spin?: number;
+  /** Microseconds a waiting thread spins before it blocks (default 50). */
+  readonly spinMicros?: number;
   /**
    * Use the relaxed-SIMD kernels (8-bit dot products, about twice the integer throughput): `'auto'`
    * (default) where the engine has relaxed SIMD (in Node 20 by enabling V8's flag at run time), `false`
@@ -65,7 +68,28 @@ export interface WasmBackendOptions {
 
 const MAX_GROUP_BYTES = 65535 * 65536;
 const DEFAULT_RESERVE = 256 << 20;
-const DEFAULT_PARALLEL_THRESHOLD = 1 << 16;
+const DEFAULT_PARALLEL_THRESHOLD = 30_000;
+/**
+ * Rough single-thread costs (nanoseconds per unit) used to decide whether an op is worth splitting
+ * across threads; measured on a 2-core server, they only need to be right within a factor of two.
+ */
+const NS = {
+  /** per weight byte and token */
+  matmulByte: 0.12,
+  quantize: 1,
+  dequantize: 0.5,
+  elementwise: 0.3,
+  exp: 1.5,
+  toHalf: 2,
+  /** per query value and cell */
+  attention: 0.4,
+  /** per rotated value */
+  rope: 1,
+};
+
+/** Ops estimated shorter than this (ns) use the workers that are awake but do not wake sleeping ones. */
+const WAKE_THRESHOLD_NS = 150_000;
+
 /** Attention scores per chunk (assembly/attention.ts CHUNK). */
 const ATTENTION_CHUNK = 64;
 
@@ -138,7 +162,7 @@ export class WasmBackend implements Backend {
     if (shared) {
       pool = await ThreadPool.start(module, new Map([[0, first.memory]]), {
         workers: threads - 1,
-        spin: options.spin,
+        spinMicros: options.spinMicros,
         callerCanBlock: canBlock(),
       });
     }
@@ -353,7 +377,7 @@ export class WasmBackend implements Backend {
     const idsPtr = g.scratchBuffer('ids', n * 4);
     new Int32Array(g.memory.buffer, idsPtr, n).set(ids);
     const outPtr = this.output(o, g, n, 'out0');
-    this.exec(g, k.getRows, [w.ptr, w.cols, idsPtr, n, outPtr, o.cols], n * w.cols);
+    this.exec(g, k.getRows, [w.ptr, w.cols, idsPtr, n, outPtr, o.cols], n * w.cols * NS.dequantize);
     this.flush(o, g, outPtr, n);
   }
 
@@ -369,7 +393,7 @@ export class WasmBackend implements Backend {
     if (n === 0) return;
     const g = w.group;
     const cols = w.cols;
-    const work = n * w.rows * cols;
+    const work = n * w.byteLength * NS.matmulByte;
     const xPtr = this.input(X, g, n, 'in0');
     let acts = xPtr;
     let actStride = cols * 4;
@@ -377,7 +401,7 @@ export class WasmBackend implements Backend {
       actStride = activationRecordBytes(k.activations, cols);
       acts = g.scratchBuffer('acts', n * actStride);
       const quantize: KernelName = k.activations === 'q8_K' ? 'quantize_q8_K' : 'quantize_q8_32';
-      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride], n >= 4 ? n * cols * 64 : 0);
+      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride], n * cols * NS.quantize);
     }
     const outPtr = this.output(O, g, n, 'out0');
     const threads = this.threadsFor(work);
@@ -405,7 +429,7 @@ export class WasmBackend implements Backend {
     const xPtr = this.input(X, g, n, 'in0');
     const wPtr = this.input(W, g, 1, 'in1');
     const oPtr = this.output(O, g, n, 'out0');
-    this.exec(g, 'rms_norm', [xPtr, oPtr, wPtr, X.cols, n, eps], n * X.cols * 4);
+    this.exec(g, 'rms_norm', [xPtr, oPtr, wPtr, X.cols, n, eps], n * X.cols * NS.elementwise);
     this.flush(O, g, oPtr, n);
   }
 
@@ -426,7 +450,7 @@ export class WasmBackend implements Backend {
       g,
       'rope',
       [X.ptr, n, X.cols * 4, p.nHead, p.headDim, p.nDims, p.mode === 'neox' ? 1 : 0, table, 2 * p.nDims * 4, 0, 0, 0],
-      n * X.cols * 8,
+      n * p.nHead * p.nDims * NS.rope,
     );
   }
 
@@ -475,7 +499,7 @@ export class WasmBackend implements Backend {
         else g.u8.set(src.group.u8.subarray(src.ptr, src.ptr + count * 4), dst);
       } else {
         const from = this.input(src, g, n, slot);
-        this.exec(g, 'f32_to_f16', [from, dst, count], count * 4);
+        this.exec(g, 'f32_to_f16', [from, dst, count], count * NS.toHalf);
       }
     }
   }
@@ -506,7 +530,7 @@ export class WasmBackend implements Backend {
     const group = p.nHead / p.nHeadKv;
     const qPtr = this.input(Q, g, n, 'in0');
     const oPtr = this.output(O, g, n, 'out0');
-    const work = n * (p.pos0 + n) * p.nHead * hd * 2;
+    const work = n * (p.pos0 + n / 2) * p.nHead * hd * NS.attention;
     const threads = this.threadsFor(work);
     const perThread = Math.ceil((group * hd * 4 + group * ATTENTION_CHUNK * 4 + group * 8) / 64) * 64;
     const scratch = g.scratchBuffer('threads', threads * perThread);
@@ -572,7 +596,7 @@ export class WasmBackend implements Backend {
           scratch,
           rope.nDims * 4,
         ],
-        count * c.rowValues * 8,
+        count * rope.nHead * rope.nDims * NS.rope * (c.elementBytes === 2 ? 4 : 1),
       );
     }
   }
@@ -624,9 +648,11 @@ export class WasmBackend implements Backend {
   /** Runs a kernel in group `g`, on every thread when `work` reaches the threshold. */
   private exec(g: MemoryGroup, name: KernelName, args: number[], work: number): void {
     this.checkLive();
-    if (args.length !== kernelArity(name)) throw new BackendError(`${name} takes ${kernelArity(name)} arguments, not ${args.length}`);
-    if (this.pool && work >= this.parallelThreshold) this.pool.run(KERNEL_INDEX.get(name)!, g.id, args, g.kernel(name));
-    else g.kernel(name)(0, 1, ...args);
+    if (args.length !== kernelArity(name))
+      throw new BackendError(`${name} takes ${kernelArity(name)} arguments, not ${args.length}`);
+    if (this.pool && work >= this.parallelThreshold) {
+      this.pool.run(KERNEL_INDEX.get(name)!, g.id, args, g.kernel(name), work >= WAKE_THRESHOLD_NS);
+    } else g.kernel(name)(0, 1, ...args);
   }
 
   /** Address of rows [0, n) of `t` inside group `g`: its own, or a staging copy when it lives elsewhere. */
@@ -663,7 +689,7 @@ export class WasmBackend implements Backend {
     const aPtr = this.input(A, g, n, 'in0');
     const bPtr = this.input(B, g, n, 'in1');
     const oPtr = this.output(O, g, n, 'out0');
-    this.exec(g, name, [oPtr, aPtr, bPtr, len], name === 'swiglu' ? len * 16 : len);
+    this.exec(g, name, [oPtr, aPtr, bPtr, len], len * (name === 'swiglu' ? NS.exp : NS.elementwise));
     this.flush(O, g, oPtr, n);
   }
 
@@ -707,7 +733,7 @@ export class WasmBackend implements Backend {
     const g = part.group;
     if (c.elementBytes === 4) return g.f32(part.ptr, count).slice();
     const tmp = g.scratchBuffer('kv-io', count * 4);
-    this.exec(g, 'f16_to_f32', [part.ptr, tmp, count], count * 4);
+    this.exec(g, 'f16_to_f32', [part.ptr, tmp, count], count * NS.toHalf);
     return g.f32(tmp, count).slice();
   }
 
@@ -719,7 +745,7 @@ export class WasmBackend implements Backend {
     }
     const tmp = g.scratchBuffer('kv-io', values.length * 4);
     g.f32(tmp, values.length).set(values);
-    this.exec(g, 'f32_to_f16', [tmp, part.ptr, values.length], values.length * 4);
+    this.exec(g, 'f32_to_f16', [tmp, part.ptr, values.length], values.length * NS.toHalf);
   }
 
   private kernelsOf(w: WasmWeight): WeightKernels {
