@@ -38,8 +38,11 @@ export async function createBackend(
     if (!factories.createWasmBackend) throw new BackendUnavailableError('This build of llamats has no wasm backend');
     return factories.createWasmBackend(options);
   }
-  // auto
+  // auto: in Node, probing Dawn prints driver warnings and finds at best a software adapter, so only a
+  // browser's WebGPU is tried.
+  const inNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (
+    !inNode &&
     factories.isWebGpuAvailable &&
     factories.createWebGpuBackend &&
     (await factories.isWebGpuAvailable().catch(() => false))
