@@ -5,14 +5,7 @@
  */
 import { openGgufFile } from '@llamats/gguf-format/node';
 import type { Backend } from '@llamats/tensor-core';
-import {
-  fixturePath,
-  hasFixture,
-  type ModelGolden,
-  readF32,
-  readModelGolden,
-  relRms,
-} from '@llamats/test-fixtures';
+import { fixturePath, hasFixture, type ModelGolden, readF32, readModelGolden, relRms } from '@llamats/test-fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LlamaModel } from '../src/index.js';
 
