@@ -30,7 +30,7 @@ async function inspectJson(path: string) {
   return JSON.parse(r.stdout) as {
     tensors: TensorRow[];
     metadata: Record<string, unknown>;
-    size: number;
+    fileSize: number;
     [k: string]: unknown;
   };
 }
