@@ -1,1 +1,6 @@
-export const placeholder = true;
+export {
+  type ChatCompletionRequest,
+  type OpenAiErrorBody,
+  RequestValidationError,
+  validateChatCompletionRequest,
+} from './validate.js';

@@ -1,1 +1,1 @@
-export const placeholder = true;
+export { type BrowserCapabilities, planWebBackend, type WebBackendPlan } from './plan-backend.js';
