@@ -83,6 +83,56 @@ describe.skipIf(!demo)('run', () => {
     expect(out.text).not.toContain('.');
   });
 
+  it('--grammar-file and --json-schema constrain the output', async () => {
+    const grammar = join(dir, 'yes-no.gbnf');
+    writeFileSync(grammar, 'root ::= "yes" | "no"\n');
+    const yesNo = JSON.parse(
+      (await cli(['run', demo!, '-p', 'Is the sky blue?', '--grammar-file', grammar, '-n', '8', '--json'])).stdout,
+    ) as RunJson;
+    expect(['yes', 'no']).toContain(yesNo.text);
+    const schema = {
+      type: 'object',
+      properties: { name: { enum: ['Lily', 'Tom'] }, age: { type: 'integer', minimum: 1, maximum: 9 } },
+      required: ['name', 'age'],
+    };
+    const r = await cli([
+      'run',
+      demo!,
+      '-p',
+      'Once upon a time',
+      '--json-schema',
+      JSON.stringify(schema),
+      '-n',
+      '48',
+      '--seed',
+      '2',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const value = JSON.parse((JSON.parse(r.stdout) as RunJson).text);
+    expect(['Lily', 'Tom']).toContain(value.name);
+    expect(Number.isInteger(value.age) && value.age >= 1 && value.age <= 9).toBe(true);
+  });
+
+  it('--system formats the prompt with the chat template', async () => {
+    const r = await cli([
+      'run',
+      demo!,
+      '--system',
+      'You tell stories.',
+      '-p',
+      'Tell me about a cat.',
+      '-n',
+      '8',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as RunJson;
+    // The rendered turn is longer than the bare prompt (system text, role markers).
+    expect(out.prompt_tokens).toBeGreaterThan(12);
+    expect(out.prompt_ids).toBeUndefined();
+  });
+
   it('a missing prompt file is one error line', async () => {
     const r = await cli(['run', demo!, '-f', join(dir, 'nope.txt')]);
     expect(r.code).toBe(1);
