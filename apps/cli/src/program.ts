@@ -64,7 +64,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (e) {
     // Commander has already printed its own usage errors (and help/version, which exit 0).
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    // (No command at all shows the help on stderr and exits 1, as commander does.)
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : e.code === 'commander.help' ? 1 : 2;
     const code = exitCodeOf(e);
     if (code === 130 && !verbose) {
       process.stderr.write(`${err.dim('interrupted')}\n`);
