@@ -10,6 +10,7 @@
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
 import { hmax, shareEnd, shareStart } from './common';
+import { groupOf, paddedBlocks, storePairs } from './formats/block32';
 import { actOffset } from './simd-dot';
 
 /** Levels of 4 f32 lanes scaled by `inv`, rounded to nearest, as i32x4. */
@@ -70,6 +71,55 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
       const sum = quantizeSpan(xb, 32, d, rec + actOffset(b << 5), 0);
+      store<f32>(dp + (<usize>b << 2), d);
+      store<f32>(sp + (<usize>b << 2), d * <f32>sum);
+    }
+  }
+}
+
+/**
+ * As {@link quantize_q8_32}, into the interleaved layout of the batched product of 32-value block formats
+ * (formats/block32.ts storeInterleaved), SIMD-128 build only:
+ *   [qs: i16, groups of four blocks interleaved, padded to whole groups] [d: f32 x padded] [s: f32 x padded]
+ * Padding blocks hold zeros.
+ */
+export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32): void {
+  const nb = cols >> 5;
+  const np = paddedBlocks(cols);
+  for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
+    const xr = x + <usize>t * xStride;
+    const rec = out + <usize>t * outStride;
+    const dp = rec + (<usize>np << 6);
+    const sp = dp + (<usize>np << 2);
+    for (let b = 0; b < np; b++) {
+      const g = groupOf(rec, b) + (<usize>(b & 3) << 2);
+      if (b >= nb) {
+        const zero = i16x8.splat(0);
+        storePairs(g, zero);
+        storePairs(g + 64, zero);
+        storePairs(g + 128, zero);
+        storePairs(g + 192, zero);
+        store<f32>(dp + (<usize>b << 2), 0);
+        store<f32>(sp + (<usize>b << 2), 0);
+        continue;
+      }
+      const xb = xr + (<usize>b << 7);
+      const d = absMax(xb, 32) / 127;
+      const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
+      const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
+      const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
+      const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
+      const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
+      storePairs(g, a0);
+      storePairs(g + 64, a1);
+      storePairs(g + 128, a2);
+      storePairs(g + 192, a3);
+      const s4 = i32x4.add(
+        i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
+        i32x4.add(i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3)),
+      );
+      const s2 = i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
+      const sum = i32x4.extract_lane(s2, 0) + i32x4.extract_lane(s2, 1);
       store<f32>(dp + (<usize>b << 2), d);
       store<f32>(sp + (<usize>b << 2), d * <f32>sum);
     }

@@ -48,20 +48,21 @@ function dot4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize,
  * (room for {@link ROWS_PER_CHUNK} unpacked rows; the exports get a base and a per-thread stride);
  * `counter`: shared chunk counter (0 = none).
  *
- * Quantized weights take the fused per-format product (format.dot1, no unpacking pass) for a few tokens,
- * and always in the relaxed-SIMD build, where it is the cheapest per token. Otherwise (i16 build, 4 or
- * more tokens, or float weights) a chunk of rows is unpacked once and multiplied with 4 tokens at a time.
+ * `batched` (chosen by the caller, which prepared the activations for it): a chunk of rows is unpacked once
+ * and multiplied with 4 tokens at a time (unpacked.ts), for float weights or in the SIMD-128 build with
+ * enough tokens. Otherwise quantized weights take the fused per-format product (format.dot1, no
+ * unpacking pass: decode, and every product of the relaxed-SIMD build).
  */
 @inline
 function matmulRows<F>(
   f: F, ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32,
-  out: usize, outStride: i32, scratch: usize, counter: usize,
+  out: usize, outStride: i32, scratch: usize, counter: usize, batched: bool,
 ): void {
   const rowBytes = <usize>(cols / f.blockSize) * <usize>f.blockBytes;
   const ub = unpackedRowBytes(f.actKind, cols);
   const aStride = <usize>actStride;
   const oStride = <usize>outStride << 2;
-  const fused = f.actKind != ACT_F32 && (RELAXED || n < 4);
+  const fused = f.actKind != ACT_F32 && !batched;
   let chunk = -1;
   while (true) {
     chunk = claimChunk(counter, chunk, ith, nth);
@@ -80,8 +81,8 @@ function matmulRows<F>(
       }
       continue;
     }
-    if (n < 4) {
-      // float weights, one to three tokens
+    if (!batched) {
+      // float weights, one token at a time
       for (let r = r0; r < r1; r++) {
         const wr = w + <usize>r * rowBytes;
         let u = scratch;
@@ -128,21 +129,21 @@ function getRows<F>(f: F, ith: i32, nth: i32, w: usize, cols: i32, ids: usize, n
 
 // ---- exported kernels, one pair per weight type (names are looked up by src/wasm/weight-kernels.ts) -----
 
-export function matmul_f32(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<F32Format>(changetype<F32Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_f16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<F16Format>(changetype<F16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_bf16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Bf16Format>(changetype<Bf16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q8_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q8_0Format>(changetype<Q8_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q4_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q4_0Format>(changetype<Q4_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q4_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q4_1Format>(changetype<Q4_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q5_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q5_0Format>(changetype<Q5_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q5_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q5_1Format>(changetype<Q5_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_iq4_nl(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Iq4NlFormat>(changetype<Iq4NlFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q2_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q2_KFormat>(changetype<Q2_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q3_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q3_KFormat>(changetype<Q3_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q4_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q4_KFormat>(changetype<Q4_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q5_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q5_KFormat>(changetype<Q5_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_q6_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Q6_KFormat>(changetype<Q6_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
-export function matmul_iq4_xs(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize): void { matmulRows<Iq4XsFormat>(changetype<Iq4XsFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter); }
+export function matmul_f32(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<F32Format>(changetype<F32Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_f16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<F16Format>(changetype<F16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_bf16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Bf16Format>(changetype<Bf16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q8_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q8_0Format>(changetype<Q8_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q4_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q4_0Format>(changetype<Q4_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q4_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q4_1Format>(changetype<Q4_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q5_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q5_0Format>(changetype<Q5_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q5_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q5_1Format>(changetype<Q5_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_iq4_nl(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Iq4NlFormat>(changetype<Iq4NlFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q2_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q2_KFormat>(changetype<Q2_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q3_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q3_KFormat>(changetype<Q3_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q4_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q4_KFormat>(changetype<Q4_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q5_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q5_KFormat>(changetype<Q5_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_q6_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q6_KFormat>(changetype<Q6_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_iq4_xs(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Iq4XsFormat>(changetype<Iq4XsFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
 
 export function get_rows_f32(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F32Format>(changetype<F32Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
 export function get_rows_f16(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F16Format>(changetype<F16Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }

@@ -9,12 +9,14 @@
 //   [d: f32 x nbs]        super-block scale: value = d * wq - dmin * m[group]
 //   [dmin: f32 x nbs]     (0 for formats without mins)
 //   [m: i16 x cols/16]    integer min of each 16-value group
-// Unpacked row, 32-value block formats (Q4_0 .. Q8_0, IQ4_NL), nb = cols / 32:
-//   [wq: i16 x cols] [d: f32 x nb] [m: f32 x nb]      value = d * wq + m
+// Unpacked row, 32-value block formats (Q4_0 .. Q8_0, IQ4_NL), blocks padded to whole groups of four (np):
+//   [wq: i16, four blocks interleaved per 256 bytes (formats/block32.ts storeInterleaved)]
+//   [d: f32 x np] [m: f32 x np]                       value = d * wq + m; padding blocks are zero
+// and the activations of such a product come interleaved the same way (activations.ts quantize_q8_32i).
 // Unpacked row of plain float formats: [f32 x cols].
 
 import { dot16, hsum } from './common';
-import { laneMask, reduce4 } from './formats/block32';
+import { paddedBlocks } from './formats/block32';
 
 /** Activation kinds: which record layout a format's matrix product consumes. */
 export const ACT_F32: i32 = 0;
@@ -26,7 +28,7 @@ export const ACT_Q8_K: i32 = 2;
 export function unpackedRowBytes(kind: i32, cols: i32): usize {
   let bytes: usize;
   if (kind == ACT_Q8_K) bytes = (<usize>cols << 1) + (<usize>(cols >> 8) << 3) + (<usize>cols >> 3);
-  else if (kind == ACT_Q8_32) bytes = (<usize>cols << 1) + (<usize>(cols >> 5) << 3);
+  else if (kind == ACT_Q8_32) bytes = <usize>paddedBlocks(cols) * 72;
   else bytes = <usize>cols << 2;
   return (bytes + 15) & ~15;
 }
@@ -135,52 +137,44 @@ export function dotK4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool
 
 // ---- 32-value blocks ---------------------------------------------------------------------------------
 
-/** Integer partial sums of one unpacked 32-value block with one record's block (both at block start). */
-@inline
-function blockSum(u: usize, a: usize): v128 {
-  return i32x4.add(dot16(u, a), dot16(u + 32, a + 32));
-}
-
 /**
- * One unpacked 32-block row `u` times the Q8 (32-block) record `a`: blocks four at a time, in the order
- * of formats/block32.ts fusedDot32 (bit for bit).
+ * One unpacked 32-block row `u` times one interleaved Q8 record `a`: per group of four blocks, 16 dot
+ * products leave each block's integer sum in its own lane; then the same float steps as
+ * formats/block32.ts fusedDot32 (bit for bit).
  */
 export function dot32x1(u: usize, a: usize, cols: i32, hasMin: bool): f32 {
-  const nb = cols >> 5;
-  const ud = u + (<usize>cols << 1);
-  const um = ud + (<usize>nb << 2);
-  const ad = a + (<usize>cols << 1);
-  const as = ad + (<usize>nb << 2);
-  const zero = i32x4.splat(0);
+  const np = paddedBlocks(cols);
+  const ud = u + (<usize>np << 6);
+  const um = ud + (<usize>np << 2);
+  const ad = a + (<usize>np << 6);
+  const as = ad + (<usize>np << 2);
   let acc = f32x4.splat(0);
   let accm = f32x4.splat(0);
-  for (let b = 0; b < nb; b += 4) {
-    const count = min(4, nb - b);
-    const off = <usize>b << 6;
-    const i0 = blockSum(u + off, a + off);
-    const i1 = count > 1 ? blockSum(u + off + 64, a + off + 64) : zero;
-    const i2 = count > 2 ? blockSum(u + off + 128, a + off + 128) : zero;
-    const i3 = count > 3 ? blockSum(u + off + 192, a + off + 192) : zero;
-    const mask = laneMask(count);
-    const bo = <usize>b << 2;
-    const dw = v128.and(v128.load(ud + bo), mask);
-    const da = v128.and(v128.load(ad + bo), mask);
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(reduce4(i0, i1, i2, i3)), f32x4.mul(dw, da)));
-    if (hasMin) {
-      accm = f32x4.add(accm, f32x4.mul(v128.and(v128.load(um + bo), mask), v128.and(v128.load(as + bo), mask)));
+  for (let b = 0; b < np; b += 4) {
+    const g = <usize>b << 6;
+    let s = i32x4.splat(0);
+    for (let j: usize = 0; j < 256; j += 32) {
+      s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load(u + g + j), v128.load(a + g + j)));
+      s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load(u + g + j, 16), v128.load(a + g + j, 16)));
     }
+    const bo = <usize>b << 2;
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.mul(v128.load(ud + bo), v128.load(ad + bo))));
+    if (hasMin) accm = f32x4.add(accm, f32x4.mul(v128.load(um + bo), v128.load(as + bo)));
   }
   return hsum(acc) + hsum(accm);
 }
 
-/** One unpacked 32-block row times four records (strides in bytes; see {@link dotK4}). */
+/** One unpacked 32-block row times four interleaved records (strides in bytes; see {@link dotK4}). */
 export function dot32x4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
-  const nb = cols >> 5;
-  const ud = u + (<usize>cols << 1);
-  const um = ud + (<usize>nb << 2);
-  const adOff = <usize>cols << 1;
-  const asOff = adOff + (<usize>nb << 2);
-  const zero = i32x4.splat(0);
+  const np = paddedBlocks(cols);
+  const ud = u + (<usize>np << 6);
+  const um = ud + (<usize>np << 2);
+  const dOff = <usize>np << 6;
+  const sOff = dOff + (<usize>np << 2);
+  const a0 = a;
+  const a1 = a + stride;
+  const a2 = a1 + stride;
+  const a3 = a2 + stride;
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
@@ -189,35 +183,32 @@ export function dot32x4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bo
   let accm1 = f32x4.splat(0);
   let accm2 = f32x4.splat(0);
   let accm3 = f32x4.splat(0);
-  for (let b = 0; b < nb; b += 4) {
-    const count = min(4, nb - b);
-    const off = <usize>b << 6;
+  for (let b = 0; b < np; b += 4) {
+    const g = <usize>b << 6;
+    let s0 = i32x4.splat(0);
+    let s1 = i32x4.splat(0);
+    let s2 = i32x4.splat(0);
+    let s3 = i32x4.splat(0);
+    for (let j: usize = 0; j < 256; j += 16) {
+      const o = g + j;
+      const w = v128.load(u + o);
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(w, v128.load(a0 + o)));
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(w, v128.load(a1 + o)));
+      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(w, v128.load(a2 + o)));
+      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(w, v128.load(a3 + o)));
+    }
     const bo = <usize>b << 2;
-    const mask = laneMask(count);
-    const dw = v128.and(v128.load(ud + bo), mask);
-    const m = v128.and(v128.load(um + bo), mask);
-    for (let t = 0; t < 4; t++) {
-      const at = a + <usize>t * stride;
-      const i0 = blockSum(u + off, at + off);
-      const i1 = count > 1 ? blockSum(u + off + 64, at + off + 64) : zero;
-      const i2 = count > 2 ? blockSum(u + off + 128, at + off + 128) : zero;
-      const i3 = count > 3 ? blockSum(u + off + 192, at + off + 192) : zero;
-      const da = v128.and(v128.load(at + adOff + bo), mask);
-      const part = f32x4.mul(f32x4.convert_i32x4_s(reduce4(i0, i1, i2, i3)), f32x4.mul(dw, da));
-      const mpart = hasMin ? f32x4.mul(m, v128.and(v128.load(at + asOff + bo), mask)) : f32x4.splat(0);
-      if (t == 0) {
-        acc0 = f32x4.add(acc0, part);
-        accm0 = f32x4.add(accm0, mpart);
-      } else if (t == 1) {
-        acc1 = f32x4.add(acc1, part);
-        accm1 = f32x4.add(accm1, mpart);
-      } else if (t == 2) {
-        acc2 = f32x4.add(acc2, part);
-        accm2 = f32x4.add(accm2, mpart);
-      } else {
-        acc3 = f32x4.add(acc3, part);
-        accm3 = f32x4.add(accm3, mpart);
-      }
+    const dw = v128.load(ud + bo);
+    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s0), f32x4.mul(dw, v128.load(a0 + dOff + bo))));
+    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s1), f32x4.mul(dw, v128.load(a1 + dOff + bo))));
+    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s2), f32x4.mul(dw, v128.load(a2 + dOff + bo))));
+    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s3), f32x4.mul(dw, v128.load(a3 + dOff + bo))));
+    if (hasMin) {
+      const m = v128.load(um + bo);
+      accm0 = f32x4.add(accm0, f32x4.mul(m, v128.load(a0 + sOff + bo)));
+      accm1 = f32x4.add(accm1, f32x4.mul(m, v128.load(a1 + sOff + bo)));
+      accm2 = f32x4.add(accm2, f32x4.mul(m, v128.load(a2 + sOff + bo)));
+      accm3 = f32x4.add(accm3, f32x4.mul(m, v128.load(a3 + sOff + bo)));
     }
   }
   store<f32>(out, hsum(acc0) + hsum(accm0));

@@ -35,14 +35,22 @@ const streamBytes = 192 << 20;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-function time(fn, n) {
+/**
+ * Median wall seconds of `n` runs of `fn`, and the share of the `threads` cores the process actually got
+ * meanwhile (CPU time / wall time / threads): below ~0.9 the machine was busy with other work.
+ */
+function time(fn, n, threads) {
   const times = [];
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     fn();
     times.push((performance.now() - t0) / 1000);
   }
-  return median(times);
+  const cpu = process.cpuUsage(cpu0);
+  const share = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0) / threads;
+  return { seconds: median(times), share };
 }
 
 const results = [];
@@ -67,15 +75,17 @@ for (const threads of threadCounts) {
       for (const w of weights) backend.matmul(out, w, x, 1);
     };
     pass();
-    const vector = time(pass, passes) / count;
+    const vector = time(pass, passes, threads);
     backend.matmul(out, weights[0], x, batch);
-    const matrix = time(() => backend.matmul(out, weights[0], x, batch), Math.max(3, passes >> 1));
+    const matrix = time(() => backend.matmul(out, weights[0], x, batch), Math.max(3, passes >> 1), threads);
     results.push({
       type: info.name,
       threads,
-      matvecGBs: bytes / vector / 1e9,
-      matvecMs: vector * 1000,
-      matmulGflops: (2 * rows * cols * batch) / matrix / 1e9,
+      matvecGBs: bytes / (vector.seconds / count) / 1e9,
+      matvecMs: (vector.seconds / count) * 1000,
+      matvecCpuShare: vector.share,
+      matmulGflops: (2 * rows * cols * batch) / matrix.seconds / 1e9,
+      matmulCpuShare: matrix.share,
       bandwidthGBs: bandwidth[threads],
     });
     for (const w of weights) backend.free(w);
@@ -94,18 +104,19 @@ if (args.has('json')) {
   console.log(
     `memory read bandwidth: ${threadCounts.map((t) => `${t} thread${t > 1 ? 's' : ''} ${bandwidth[t].toFixed(1)} GB/s`).join(', ')}`,
   );
+  console.log('cpu = share of the cores the benchmark got (other work on the machine lowers it and the figures)');
   const head = ['type   '];
-  for (const t of threadCounts) head.push(`mv ${t}T GB/s`, `% bw`);
-  for (const t of threadCounts) head.push(`mm ${t}T GFLOP/s`);
+  for (const t of threadCounts) head.push(`mv ${t}T GB/s`, '% bw', 'cpu');
+  for (const t of threadCounts) head.push(`mm ${t}T GFLOP/s`, 'cpu');
   console.log(head.join(' | '));
+  const pct = (v) => `${Math.round(100 * v)}%`.padStart(4);
   for (const type of [...new Set(results.map((r) => r.type))]) {
     const row = [type.padEnd(7)];
-    for (const t of threadCounts)
-      row.push(
-        f(by(type, t).matvecGBs).padStart(12),
-        `${f((100 * by(type, t).matvecGBs) / bandwidth[t], 0)}%`.padStart(5),
-      );
-    for (const t of threadCounts) row.push(f(by(type, t).matmulGflops).padStart(15));
+    for (const t of threadCounts) {
+      const r = by(type, t);
+      row.push(f(r.matvecGBs).padStart(12), pct(r.matvecGBs / bandwidth[t]), pct(r.matvecCpuShare));
+    }
+    for (const t of threadCounts) row.push(f(by(type, t).matmulGflops).padStart(15), pct(by(type, t).matmulCpuShare));
     console.log(row.join(' | '));
   }
 }

@@ -24,13 +24,55 @@ export function bitMask16(bits: u32): v128 {
   return i8x16.eq(v128.and(spread, select), select);
 }
 
-/** Stores a block's 32 levels (`lo`: values 0..15, `hi`: 16..31) as i16 at `u`, and its scale/min. */
+/** Blocks of a 32-value format rounded up to whole groups of four (the unpacked and batch layouts). */
 @inline
-export function storeBlockLevels(u: usize, lo: v128, hi: v128): void {
-  v128.store(u, i16x8.extend_low_i8x16_s(lo));
-  v128.store(u, i16x8.extend_high_i8x16_s(lo), 16);
-  v128.store(u, i16x8.extend_low_i8x16_s(hi), 32);
-  v128.store(u, i16x8.extend_high_i8x16_s(hi), 48);
+export function paddedBlocks(cols: i32): i32 {
+  return ((cols >> 5) + 3) & ~3;
+}
+
+/** Stores the four i16 pairs of `v` (8 levels) in four consecutive 16-byte vectors at `p` (one i32 lane each). */
+@inline
+export function storePairs(p: usize, v: v128): void {
+  v128.store32_lane(p, v, 0);
+  v128.store32_lane(p, v, 1, 16);
+  v128.store32_lane(p, v, 2, 32);
+  v128.store32_lane(p, v, 3, 48);
+}
+
+/**
+ * Stores one block's 32 levels (`lo`: values 0..15, `hi`: 16..31, signed bytes) as i16 into the interleaved
+ * layout of a group of four blocks (256 bytes at `group`): value e of block k goes to vector e >> 1,
+ * i16 lane 2k + (e & 1). One `i32x4.dot_i16x8_s` of two such vectors then sums two products of each of the
+ * four blocks into its own lane: the blocks' sums need no horizontal reduction.
+ */
+@inline
+export function storeInterleaved(group: usize, k: i32, lo: v128, hi: v128): void {
+  const p = group + (<usize>k << 2);
+  storePairs(p, i16x8.extend_low_i8x16_s(lo));
+  storePairs(p + 64, i16x8.extend_high_i8x16_s(lo));
+  storePairs(p + 128, i16x8.extend_low_i8x16_s(hi));
+  storePairs(p + 192, i16x8.extend_high_i8x16_s(hi));
+}
+
+/** Where block `b`'s levels go in an interleaved unpacked row or record. */
+@inline
+export function groupOf(u: usize, b: i32): usize {
+  return u + (<usize>(b >> 2) << 8);
+}
+
+/** Zero levels, scales and mins for the padding blocks nb .. paddedBlocks of an unpacked row. */
+@inline
+export function padUnpacked32(u: usize, cols: i32): void {
+  const nb = cols >> 5;
+  const np = paddedBlocks(cols);
+  const ud = u + (<usize>np << 6);
+  const um = ud + (<usize>np << 2);
+  const zero = i8x16.splat(0);
+  for (let b = nb; b < np; b++) {
+    storeInterleaved(groupOf(u, b), b & 3, zero, zero);
+    store<f32>(ud + (<usize>b << 2), 0);
+    store<f32>(um + (<usize>b << 2), 0);
+  }
 }
 
 /** Stores 16 signed byte levels times `d` as f32 at `dst` (each product rounded once, as in C). */

@@ -3,7 +3,18 @@
 
 import { actOffset, dotS16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { fusedDot32, halfAt, halves4, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
+import {
+  fusedDot32,
+  groupOf,
+  halfAt,
+  halves4,
+  highNibbles,
+  lowNibbles,
+  padUnpacked32,
+  paddedBlocks,
+  storeInterleaved,
+  storeScaled16,
+} from './block32';
 
 /** ggml's kvalues_iq4nl, one level per byte lane (looked up with a swizzle). */
 @inline
@@ -20,14 +31,15 @@ export class Iq4NlFormat {
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
-    const ud = u + (<usize>cols << 1);
+    const ud = u + (<usize>paddedBlocks(cols) << 6);
     const kv = iq4Levels();
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 18;
       const v = v128.load(wb, 2);
       store<f32>(ud + (<usize>b << 2), halfAt(wb));
-      storeBlockLevels(u + (<usize>b << 6), i8x16.swizzle(kv, lowNibbles(v)), i8x16.swizzle(kv, highNibbles(v)));
+      storeInterleaved(groupOf(u, b), b & 3, i8x16.swizzle(kv, lowNibbles(v)), i8x16.swizzle(kv, highNibbles(v)));
     }
+    padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const kv = iq4Levels();

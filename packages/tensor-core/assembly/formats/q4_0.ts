@@ -3,7 +3,18 @@
 
 import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { fusedDot32, halfAt, halves4, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
+import {
+  fusedDot32,
+  groupOf,
+  halfAt,
+  halves4,
+  highNibbles,
+  lowNibbles,
+  padUnpacked32,
+  paddedBlocks,
+  storeInterleaved,
+  storeScaled16,
+} from './block32';
 
 @final @unmanaged
 export class Q4_0Format {
@@ -14,16 +25,17 @@ export class Q4_0Format {
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
-    const ud = u + (<usize>cols << 1);
-    const um = ud + (<usize>nb << 2);
+    const ud = u + (<usize>paddedBlocks(cols) << 6);
+    const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 18;
       const v = v128.load(wb, 2);
       const d = halfAt(wb);
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -8);
-      storeBlockLevels(u + (<usize>b << 6), lowNibbles(v), highNibbles(v));
+      storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));
     }
+    padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const v = v128.load(wb, 2);

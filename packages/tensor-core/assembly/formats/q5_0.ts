@@ -3,7 +3,19 @@
 
 import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { bitMask16, fusedDot32, halfAt, halves4, highNibbles, lowNibbles, storeBlockLevels, storeScaled16 } from './block32';
+import {
+  bitMask16,
+  fusedDot32,
+  groupOf,
+  halfAt,
+  halves4,
+  highNibbles,
+  lowNibbles,
+  padUnpacked32,
+  paddedBlocks,
+  storeInterleaved,
+  storeScaled16,
+} from './block32';
 
 /** Levels 0..31 of values 0..15 or 16..31: nibble plus 16 where the high bit (of the 16 `bits`) is set. */
 @inline
@@ -26,8 +38,8 @@ export class Q5_0Format {
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
-    const ud = u + (<usize>cols << 1);
-    const um = ud + (<usize>nb << 2);
+    const ud = u + (<usize>paddedBlocks(cols) << 6);
+    const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 22;
       const qh = load<u32>(wb, 2);
@@ -35,8 +47,9 @@ export class Q5_0Format {
       const d = halfAt(wb);
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -16);
-      storeBlockLevels(u + (<usize>b << 6), level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
+      storeInterleaved(groupOf(u, b), b & 3, level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
     }
+    padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const qh = load<u32>(wb, 2);

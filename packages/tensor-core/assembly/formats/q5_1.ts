@@ -2,7 +2,19 @@
 
 import { actOffset, dotU16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { bitMask16, fusedDot32, halfAt, halves4, highNibbles, lowNibbles, storeBlockLevels, storeScaledMin16 } from './block32';
+import {
+  bitMask16,
+  fusedDot32,
+  groupOf,
+  halfAt,
+  halves4,
+  highNibbles,
+  lowNibbles,
+  padUnpacked32,
+  paddedBlocks,
+  storeInterleaved,
+  storeScaledMin16,
+} from './block32';
 
 /** Levels 0..31: nibble plus 16 where the high bit is set. */
 @inline
@@ -19,16 +31,17 @@ export class Q5_1Format {
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
-    const ud = u + (<usize>cols << 1);
-    const um = ud + (<usize>nb << 2);
+    const ud = u + (<usize>paddedBlocks(cols) << 6);
+    const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 24;
       const qh = load<u32>(wb, 4);
       const v = v128.load(wb, 8);
       store<f32>(ud + (<usize>b << 2), halfAt(wb));
       store<f32>(um + (<usize>b << 2), halfAt(wb + 2));
-      storeBlockLevels(u + (<usize>b << 6), level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
+      storeInterleaved(groupOf(u, b), b & 3, level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
     }
+    padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const qh = load<u32>(wb, 4);

@@ -2,7 +2,16 @@
 
 import { actOffset, dotS16 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
-import { fusedDot32, halfAt, halves4, storeBlockLevels, storeScaled16 } from './block32';
+import {
+  fusedDot32,
+  groupOf,
+  halfAt,
+  halves4,
+  padUnpacked32,
+  paddedBlocks,
+  storeInterleaved,
+  storeScaled16,
+} from './block32';
 
 @final @unmanaged
 export class Q8_0Format {
@@ -13,12 +22,13 @@ export class Q8_0Format {
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
-    const ud = u + (<usize>cols << 1);
+    const ud = u + (<usize>paddedBlocks(cols) << 6);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 34;
       store<f32>(ud + (<usize>b << 2), halfAt(wb));
-      storeBlockLevels(u + (<usize>b << 6), v128.load(wb, 2), v128.load(wb, 18));
+      storeInterleaved(groupOf(u, b), b & 3, v128.load(wb, 2), v128.load(wb, 18));
     }
+    padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     return dotS16(v128.load(wb, 18), ab + actOffset(16), dotS16(v128.load(wb, 2), ab, i32x4.splat(0)));

@@ -35,6 +35,7 @@ import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './ten
 import { ThreadPool } from './thread-pool.js';
 import {
   activationRecordBytes,
+  BATCHED_MIN_TOKENS,
   MATMUL_ROWS_PER_CHUNK,
   unpackedRowBytes,
   type WeightKernels,
@@ -125,6 +126,8 @@ export class WasmBackend implements Backend {
   private constructor(
     private readonly module: WebAssembly.Module,
     private readonly shared: boolean,
+    /** Whether the kernels are the relaxed-SIMD build (8-bit activation levels, fused products). */
+    private readonly relaxed: boolean,
     private readonly pool: ThreadPool | undefined,
     first: MemoryGroup,
     options: WasmBackendOptions,
@@ -169,7 +172,7 @@ export class WasmBackend implements Backend {
     const why = cores > 1 && !canShare ? ' (SharedArrayBuffer unavailable: the page is not cross-origin isolated)' : '';
     const simd = relaxed ? 'relaxed SIMD' : 'SIMD';
     const detail = `AssemblyScript ${simd} kernels, ${threads} thread${threads > 1 ? 's' : ''}${why}`;
-    return new WasmBackend(module, shared, pool, first, options, detail);
+    return new WasmBackend(module, shared, relaxed, pool, first, options, detail);
   }
 
   supportsWeightType(type: GgmlType): boolean {
@@ -395,12 +398,16 @@ export class WasmBackend implements Backend {
     const cols = w.cols;
     const work = n * w.byteLength * NS.matmulByte;
     const xPtr = this.input(X, g, n, 'in0');
+    // unpacked rows, 4 tokens per pass (see assembly/matmul.ts), or the fused per-token product
+    const batched = n >= BATCHED_MIN_TOKENS && (k.activations === 'f32' || !this.relaxed);
     let acts = xPtr;
     let actStride = cols * 4;
     if (k.activations !== 'f32') {
-      actStride = activationRecordBytes(k.activations, cols);
+      const interleaved = batched && k.activations === 'q8_32';
+      actStride = activationRecordBytes(k.activations, cols, interleaved);
       acts = g.scratchBuffer('acts', n * actStride);
-      const quantize: KernelName = k.activations === 'q8_K' ? 'quantize_q8_K' : 'quantize_q8_32';
+      const quantize: KernelName =
+        k.activations === 'q8_K' ? 'quantize_q8_K' : interleaved ? 'quantize_q8_32i' : 'quantize_q8_32';
       this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride], n * cols * NS.quantize);
     }
     const outPtr = this.output(O, g, n, 'out0');
@@ -411,7 +418,7 @@ export class WasmBackend implements Backend {
     this.exec(
       g,
       k.matmul,
-      [w.ptr, w.rows, cols, acts, actStride, n, outPtr, O.cols, scratch, perThread, g.counter],
+      [w.ptr, w.rows, cols, acts, actStride, n, outPtr, O.cols, scratch, perThread, g.counter, batched ? 1 : 0],
       work,
     );
     this.flush(O, g, outPtr, n);

@@ -7,13 +7,7 @@ import type { Backend } from '../backend.js';
 import { dequantize, supportedWeightTypes } from '../quant/registry.js';
 import { randomRawBlocks, randomValues, randomWeightBytes } from './random-tensors.js';
 import { createWasmBackend } from './wasm-backend.js';
-import { wasmWeightTypes, weightKernels } from './weight-kernels.js';
-
-/** rel-RMS bound of a matrix product against f64 math on the dequantized weights (see README). */
-export function matmulBound(type: GgmlType): number {
-  const form = weightKernels(type)?.activations;
-  return form === 'f32' ? 2e-6 : form === 'q8_32' ? 1.2e-2 : 1.5e-2;
-}
+import { matmulBound, wasmWeightTypes } from './weight-kernels.js';
 
 function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let num = 0;

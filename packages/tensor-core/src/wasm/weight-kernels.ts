@@ -47,27 +47,48 @@ export function wasmWeightTypes(): GgmlType[] {
   return [...TABLE.keys()].sort((a, b) => a - b);
 }
 
-/** Bytes of one token's activation record (16-byte aligned), as assembly/activations.ts lays it out. */
-export function activationRecordBytes(form: ActivationForm, cols: number): number {
-  const bytes =
-    form === 'f32'
-      ? cols * 4
-      : form === 'q8_32'
-        ? cols * 2 + (cols / 32) * 8
-        : cols * 2 + (cols / 256) * 4 + (cols / 16) * 2;
+/** Blocks of a 32-value format rounded up to whole groups of four (assembly/formats/block32.ts). */
+function paddedBlocks(cols: number): number {
+  return (((cols >> 5) + 3) >> 2) << 2;
+}
+
+/**
+ * Bytes of one token's activation record (16-byte aligned), as assembly/activations.ts lays it out;
+ * `interleaved`: the batched layout of 32-value block formats (quantize_q8_32i).
+ */
+export function activationRecordBytes(form: ActivationForm, cols: number, interleaved = false): number {
+  let bytes: number;
+  if (form === 'f32') bytes = cols * 4;
+  else if (form === 'q8_K') bytes = cols * 2 + (cols / 256) * 4 + (cols / 16) * 2;
+  else if (interleaved) bytes = paddedBlocks(cols) * 72;
+  else bytes = cols * 2 + (cols / 32) * 8;
   return Math.ceil(bytes / 16) * 16;
 }
 
 /** Bytes of one unpacked weight row (assembly/unpacked.ts `unpackedRowBytes`). */
 export function unpackedRowBytes(form: ActivationForm, cols: number): number {
-  const bytes =
-    form === 'q8_K'
-      ? cols * 2 + (cols >> 8) * 8 + (cols >> 3)
-      : form === 'q8_32'
-        ? cols * 2 + (cols >> 5) * 8
-        : cols * 4;
+  let bytes: number;
+  if (form === 'q8_K') bytes = cols * 2 + (cols >> 8) * 8 + (cols >> 3);
+  else if (form === 'q8_32') bytes = paddedBlocks(cols) * 72;
+  else bytes = cols * 4;
   return Math.ceil(bytes / 16) * 16;
 }
 
+/**
+ * Tokens from which the SIMD-128 build multiplies unpacked rows (4 tokens per pass) instead of the fused
+ * per-token product; the relaxed-SIMD build always takes the fused product for quantized weights.
+ */
+export const BATCHED_MIN_TOKENS = 4;
+
 /** Weight rows a thread unpacks at once in a matrix product (assembly/matmul.ts ROWS_PER_CHUNK_BATCH). */
 export const MATMUL_ROWS_PER_CHUNK = 16;
+
+/**
+ * The documented accuracy of the matrix products: rel-RMS against f64 math on the dequantized weights.
+ * Float weights keep f32 activations (summation error only); quantized weights multiply 8-bit quantized
+ * activations, as llama.cpp does, which costs ~0.5-0.7% (measured on random data and fixture tensors).
+ */
+export function matmulBound(type: GgmlType): number {
+  const form = weightKernels(type)?.activations;
+  return form === 'f32' ? 2e-6 : form === 'q8_32' ? 1.2e-2 : 1.5e-2;
+}
