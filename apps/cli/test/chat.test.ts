@@ -74,8 +74,8 @@ describe.skipIf(!demo)('chat', () => {
     terminals.push(t);
     let at = await t.waitFor(/^> /m);
     t.type('Once upon a time\r');
-    at = await t.waitFor(/Once upon a time\n(.+)\n> /, at);
-    const reply = /Once upon a time\n(.+)\n> /.exec(t.text)![1];
+    at = await t.waitFor(/Once upon a time\n([\s\S]+?)\n> /, at);
+    const reply = /Once upon a time\n([\s\S]+?)\n> /.exec(t.text)![1];
     expect(reply.trim().length).toBeGreaterThan(0);
     t.type('/reset\r');
     at = await t.waitFor(/\(conversation cleared\)\n> /, at);
