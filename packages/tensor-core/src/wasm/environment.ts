@@ -145,7 +145,8 @@ export async function startWorker(source: string): Promise<WorkerHandle> {
   if (isNode()) {
     const { Worker } = await nodeBuiltin<NodeWorkerThreads>('node:worker_threads');
     const prelude =
-      "const { parentPort } = require('node:worker_threads');\n" +
+      // CommonJS normally; ES module when the parent runs with --input-type=module (workers inherit it)
+      "const { parentPort } = typeof require === 'function' ? require('node:worker_threads') : process.getBuiltinModule('node:worker_threads');\n" +
       'const postToHost = (m) => parentPort.postMessage(m);\n' +
       'const onHostMessage = (f) => parentPort.on("message", f);\n' +
       'const closeSelf = () => parentPort.close();\n';

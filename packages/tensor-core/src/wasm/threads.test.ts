@@ -1,6 +1,10 @@
 // Threads and memory placement do not change results: a small transformer-like sequence of ops run with
 // one thread, with two threads (every op split, however small), and with the weights spread over several
 // wasm memories gives bit-identical outputs. Also: the backend frees its workers, and reports its threads.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { GgmlType } from '@llamats/gguf-format';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
@@ -104,6 +108,24 @@ describe('wasm backend threads and memories', () => {
     b.dispose();
     b.dispose();
     expect(() => b.add(t, t, t, 1)).toThrow(/disposed/);
+  });
+
+  // the built package (dist/) in a fresh Node process: workers must not keep it alive
+  const dist = join(dirname(fileURLToPath(import.meta.url)), '../../dist/index.js');
+  it.skipIf(!existsSync(dist))('lets the process exit without dispose()', () => {
+    const script = `import(${JSON.stringify(dist)}).then(async ({ createWasmBackend }) => {
+      const b = await createWasmBackend({ threads: 2, parallelThreshold: 0 });
+      const t = b.createTensor('t', [4, 64]);
+      b.add(t, t, t, 4);
+      console.log(b.info.threads);
+    });`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.stdout.trim()).toBe('2');
+    expect(run.status).toBe(0);
   });
 
   it('rejects a weight larger than one memory can hold', async () => {
