@@ -16,7 +16,8 @@ export interface ChatOptions {
 
 export class Chat {
   readonly messages: ChatMessage[] = [];
-  private readonly template: ChatTemplate;
+  /** The chat format in use. */
+  readonly template: ChatTemplate;
 
   constructor(
     readonly model: Model,
@@ -49,15 +50,22 @@ export class Chat {
   /** Sends a user message; the reply is streamed, and appended to the history when it completes. */
   send(userText: string, options: GenerateOptions = {}): Generation {
     this.messages.push({ role: 'user', content: userText });
-    const prompt = this.renderPrompt();
-    const t = this.model.tokenizer;
-    const bosText = t.bos !== undefined ? t.tokenToPiece(t.bos) : undefined;
-    const addSpecial = !(bosText && prompt.startsWith(bosText));
-    const tokens = this.model.tokenize(prompt, { addSpecial, parseSpecial: true });
-    const gen = this.session.generate(tokens, {
-      ...options,
-      stop: [...(options.stop ?? []), ...this.template.stopStrings],
-    });
+    let gen: Generation;
+    try {
+      const prompt = this.renderPrompt();
+      const t = this.model.tokenizer;
+      const bosText = t.bos !== undefined ? t.tokenToPiece(t.bos) : undefined;
+      // Templates print BOS as text; add it only when the template did not.
+      const addSpecial = !(bosText && prompt.startsWith(bosText));
+      const tokens = this.model.tokenize(prompt, { addSpecial, parseSpecial: true });
+      gen = this.session.generate(tokens, {
+        ...options,
+        stop: [...(options.stop ?? []), ...this.template.stopStrings],
+      });
+    } catch (e) {
+      this.messages.pop(); // the turn did not happen (e.g. PromptTooLongError)
+      throw e;
+    }
     gen.result.then(
       (r) => this.messages.push({ role: 'assistant', content: r.text }),
       () => this.messages.pop(),

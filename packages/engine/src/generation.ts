@@ -3,7 +3,7 @@
  * stop conditions. `Model.generate`, `Chat.send`, the CLI, the server and the web app all go through it.
  */
 import type { LlamaContext } from '@llamats/model-llama';
-import { ContextFullError } from '@llamats/model-llama';
+import { ContextFullError, yieldToEventLoop } from '@llamats/model-llama';
 import type { Sampler } from '@llamats/sampler';
 import type { Tokenizer } from '@llamats/tokenizer';
 import { StopStringMatcher } from './stop-strings.js';
@@ -120,6 +120,8 @@ export class Generation implements AsyncIterable<GeneratedPiece> {
     let text = '';
     let finishReason: FinishReason = 'length';
     for (let i = 0; i < options.maxTokens; i++) {
+      // One macrotask per token (~µs): lets Ctrl-C, timers and socket events reach the signal during decode.
+      if (i > 0) await yieldToEventLoop();
       if (options.signal?.aborted) {
         finishReason = 'abort';
         break;

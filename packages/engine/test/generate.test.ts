@@ -104,6 +104,12 @@ describe('engine on the demo model (wasm backend)', () => {
     expect(one.tokens.length).toBeGreaterThan(0);
   });
 
+  it('leaves the chat history unchanged when a turn cannot start', () => {
+    const chat = model.chat({ session: { nCtx: 16 } });
+    expect(() => chat.send('Once upon a time '.repeat(10))).toThrow(PromptTooLongError);
+    expect(chat.messages).toEqual([]);
+  });
+
   it('computes perplexity like llama-perplexity on held-out stories', async () => {
     const text = readFixture('prompts/stories-heldout.txt').toString('utf8');
     const ref = (golden.perplexity_stories as { ppl: number }).ppl;

@@ -36,10 +36,14 @@ export function readLlamaConfig(gguf: GgufFile): LlamaConfig {
     );
   }
   if (hp.valueHeadDim !== hp.headDim) {
-    throw new UnsupportedModelError(`Different key (${hp.headDim}) and value (${hp.valueHeadDim}) head sizes are not supported`);
+    throw new UnsupportedModelError(
+      `Different key (${hp.headDim}) and value (${hp.valueHeadDim}) head sizes are not supported`,
+    );
   }
   if (hp.ropeDimensionCount % 2 !== 0 || hp.ropeDimensionCount > hp.headDim) {
-    throw new UnsupportedModelError(`rope.dimension_count ${hp.ropeDimensionCount} is invalid for head size ${hp.headDim}`);
+    throw new UnsupportedModelError(
+      `rope.dimension_count ${hp.ropeDimensionCount} is invalid for head size ${hp.headDim}`,
+    );
   }
   return {
     ...hp,

@@ -6,8 +6,9 @@
 import type { Backend, KvCache } from '@llamats/tensor-core';
 import type { LlamaConfig } from './config.js';
 import { ContextFullError, ModelError } from './errors.js';
-import { type ForwardState, createForwardState, forward, freeForwardState, ropeParams } from './forward.js';
+import { createForwardState, type ForwardState, forward, freeForwardState, ropeParams } from './forward.js';
 import type { LlamaWeights } from './weights.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface ContextOptions {
   /** Context size in tokens (default: the model's, capped so the KV cache stays under ~1 GiB). */
@@ -57,7 +58,8 @@ export class LlamaContext {
   ) {
     const kvType = options.kvType ?? 'f16';
     this.nCtx = options.nCtx ?? defaultContextSize(config, kvType);
-    if (!Number.isInteger(this.nCtx) || this.nCtx < 1) throw new RangeError(`nCtx must be a positive integer, got ${this.nCtx}`);
+    if (!Number.isInteger(this.nCtx) || this.nCtx < 1)
+      throw new RangeError(`nCtx must be a positive integer, got ${this.nCtx}`);
     this.nBatch = Math.min(options.nBatch ?? 64, this.nCtx);
     if (!Number.isInteger(this.nBatch) || this.nBatch < 1) throw new RangeError(`nBatch must be a positive integer`);
     this.shift = options.contextShift ?? false;
@@ -102,6 +104,7 @@ export class LlamaContext {
     const all = options.allLogits ? new Float32Array(n * vocab) : undefined;
     let last: Float32Array | undefined;
     for (let done = 0; done < n; ) {
+      if (done > 0) await yieldToEventLoop(); // between prefill batches: let signals and I/O in
       options.signal?.throwIfAborted();
       const m = Math.min(this.nBatch, n - done);
       const batch = new Int32Array(m);
@@ -127,7 +130,10 @@ export class LlamaContext {
    * Makes the context hold exactly `tokens`, reusing the longest common prefix already cached, and returns
    * the logits after the last token. At least the last token is always evaluated (its logits are needed).
    */
-  async evaluateSequence(tokens: ArrayLike<number>, options: Omit<EvaluateOptions, 'allLogits'> = {}): Promise<Float32Array> {
+  async evaluateSequence(
+    tokens: ArrayLike<number>,
+    options: Omit<EvaluateOptions, 'allLogits'> = {},
+  ): Promise<Float32Array> {
     let common = 0;
     const limit = Math.min(this.held.length, tokens.length - 1);
     while (common < limit && this.held[common] === tokens[common]) common++;
@@ -168,7 +174,13 @@ export class LlamaContext {
   async saveState(): Promise<Uint8Array> {
     this.checkAlive();
     const kv = await this.backend.saveKvCache(this.cache, this.held.length);
-    const header = new Uint32Array([SESSION_MAGIC, SESSION_VERSION, this.config.blockCount, this.config.kvDim, this.held.length]);
+    const header = new Uint32Array([
+      SESSION_MAGIC,
+      SESSION_VERSION,
+      this.config.blockCount,
+      this.config.kvDim,
+      this.held.length,
+    ]);
     const out = new Uint8Array(header.byteLength + this.held.length * 4 + kv.byteLength);
     out.set(new Uint8Array(header.buffer), 0);
     out.set(new Uint8Array(Int32Array.from(this.held).buffer), header.byteLength);

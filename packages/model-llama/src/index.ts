@@ -6,3 +6,4 @@ export { LlamaModel, type LoadModelOptions } from './model.js';
 export * from './perplexity.js';
 export * from './quantize/index.js';
 export { type LlamaLayerWeights, type LlamaWeights, type LoadProgress, loadWeights, planWeights } from './weights.js';
+export { yieldToEventLoop } from './yield.js';

@@ -50,7 +50,13 @@ export class LlamaModel {
     this.contexts.clear();
     const w = this.weights;
     // A set: the output projection may be the embedding table itself (tied weights).
-    const all = new Set([w.tokenEmbd, w.outputNorm, w.output, w.ropeFreqs, ...w.layers.flatMap((L) => Object.values(L))]);
+    const all = new Set([
+      w.tokenEmbd,
+      w.outputNorm,
+      w.output,
+      w.ropeFreqs,
+      ...w.layers.flatMap((L) => Object.values(L)),
+    ]);
     for (const t of all) if (t) this.backend.free(t);
   }
 }

@@ -4,6 +4,7 @@
  * by BOS, and positions `nCtx/2 .. nCtx-2` of each window are scored on predicting the next token.
  */
 import type { LlamaModel } from './model.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface PerplexityOptions {
   /** Window size (llama-perplexity `-c`). */
@@ -53,6 +54,7 @@ export async function perplexity(
   const chunks: number[] = [];
   try {
     for (let c = 0; c < nChunks; c++) {
+      await yieldToEventLoop();
       options.signal?.throwIfAborted();
       const window = Array.from({ length: nCtx }, (_, i) => tokens[c * nCtx + i]);
       if (options.bos !== undefined) window[0] = options.bos;

@@ -92,7 +92,10 @@ export function planWeights(gguf: GgufFile, config: LlamaConfig, backend: Backen
     const t = gguf.tensor(w.name);
     if (!t) {
       if (w.optional) continue;
-      throw new ModelTensorError(w.name, `The model file lacks tensor "${w.name}": it is incomplete or not a LLaMA model`);
+      throw new ModelTensorError(
+        w.name,
+        `The model file lacks tensor "${w.name}": it is incomplete or not a LLaMA model`,
+      );
     }
     if (t.shape.length !== w.shape.length || t.shape.some((d, i) => d !== w.shape[i])) {
       throw new ModelTensorError(
@@ -137,7 +140,8 @@ export async function loadWeights(
   // Read in file order so a file source is read sequentially.
   const ordered = [...plan.values()].sort((a, b) => a.offset - b.offset);
   for (const info of ordered) {
-    if (options.signal?.aborted) throw new LoadAbortedError('Model loading was cancelled', { cause: options.signal.reason });
+    if (options.signal?.aborted)
+      throw new LoadAbortedError('Model loading was cancelled', { cause: options.signal.reason });
     const t = backend.createWeight({ name: info.name, type: info.type, shape: info.shape, layer: layerOf(info.name) });
     for (let off = 0; off < info.byteLength; off += chunk) {
       const len = Math.min(chunk, info.byteLength - off);
