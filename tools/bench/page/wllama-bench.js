@@ -42,7 +42,8 @@ window.runWllamaBench = async (job) => {
   status('fetching');
   const t0 = performance.now();
   const blob = await (await fetch(job.modelUrl)).blob();
-  const wllama = new Wllama({ default: '/wllama/esm/wasm/wllama.wasm' }, { suppressNativeLog: true });
+  // Native logs stay on: llama.cpp's own error text (a rejected request) reaches the harness through them.
+  const wllama = new Wllama({ default: '/wllama/esm/wasm/wllama.wasm' }, { suppressNativeLog: false });
   const nCtx = Math.max(...job.pp, job.tg + 1, WARMUP_PROMPT + WARMUP_GEN) + 8;
   await wllama.loadModel([blob], {
     n_ctx: nCtx,
@@ -56,33 +57,47 @@ window.runWllamaBench = async (job) => {
   try {
     status('warm-up');
     await complete(wllama, promptOf(job, WARMUP_PROMPT), WARMUP_GEN);
+    // A failing test is reported and the others still run.
+    const errors = [];
+    const attempt = async (name, fn) => {
+      status(name);
+      try {
+        return await fn();
+      } catch (e) {
+        errors.push(`${name}: ${e?.message ?? e}`);
+        return [];
+      }
+    };
     const pp = {};
     for (const n of job.pp) {
-      status(`pp${n}`);
-      pp[n] = await timed(job.repetitions, n, async () => {
-        const res = await complete(wllama, promptOf(job, n), 1);
-        return {
-          tokens: res.timings?.prompt_n ?? res.usage?.prompt_tokens ?? -1,
-          peer: res.timings?.prompt_per_second,
-        };
-      });
+      pp[n] = await attempt(`pp${n}`, () =>
+        timed(job.repetitions, n, async () => {
+          const res = await complete(wllama, promptOf(job, n), 1);
+          return {
+            tokens: res.timings?.prompt_n ?? res.usage?.prompt_tokens ?? -1,
+            peer: res.timings?.prompt_per_second,
+          };
+        }),
+      );
     }
     let tg = [];
     if (job.tg > 0) {
-      status(`tg${job.tg}`);
-      tg = await timed(job.repetitions, job.tg, async () => {
-        const res = await complete(wllama, promptOf(job, TG_PROMPT), job.tg);
-        return {
-          tokens: res.timings?.predicted_n ?? res.usage?.completion_tokens ?? -1,
-          peer: res.timings?.predicted_per_second,
-        };
-      });
+      tg = await attempt(`tg${job.tg}`, () =>
+        timed(job.repetitions, job.tg, async () => {
+          const res = await complete(wllama, promptOf(job, TG_PROMPT), job.tg);
+          return {
+            tokens: res.timings?.predicted_n ?? res.usage?.completion_tokens ?? -1,
+            peer: res.timings?.predicted_per_second,
+          };
+        }),
+      );
     }
     status('done');
     return {
       loadMs,
       pp,
       tg,
+      errors,
       notes: {
         multithread: wllama.isMultithread(),
         threads: wllama.getNumThreads(),

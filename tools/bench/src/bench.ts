@@ -184,12 +184,14 @@ function fillRow(row: BenchRow, result: PeerResult, options: BenchOptions): void
   row.loadSeconds = result.loadMs / 1000;
   row.peakRssBytes = result.peakRssBytes;
   if (result.threads !== row.threads) row.problems.push(`ran with ${result.threads} threads`);
+  row.problems.push(...(result.errors ?? []));
   for (const n of options.pp) {
     const samples = result.pp[n] ?? [];
+    if (samples.length === 0) continue; // failed: its error is in problems
     row.pp[n] = median(samples.map((s) => s.tps));
     row.problems.push(...tokenProblems(`pp${n}`, samples, n));
   }
-  if (options.tg > 0) {
+  if (options.tg > 0 && result.tg.length > 0) {
     row.tg = median(result.tg.map((s) => s.tps));
     row.problems.push(...tokenProblems(`tg${options.tg}`, result.tg, options.tg));
     if (row.tgLimit) row.tgPercentOfLimit = (100 * row.tg) / row.tgLimit;

@@ -22,6 +22,7 @@ describe.skipIf(missing !== undefined)('wllama in headless Chromium', () => {
       expect(r.pp['24'].map((s) => s.tokens)).toEqual([24]);
       expect(r.tg.map((s) => s.tokens)).toEqual([5]);
       expect(r.tg[0].tps).toBeGreaterThan(0);
+      expect(r.errors).toEqual([]);
       expect(r.version).toMatch(/^3\.8\.\d+, Chromium/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -40,6 +40,8 @@ export interface PeerResult {
   /** pp length → samples. */
   readonly pp: Readonly<Record<string, readonly Sample[]>>;
   readonly tg: readonly Sample[];
+  /** Tests that failed while the others ran (`pp512: <message>`). */
+  readonly errors?: readonly string[];
   /** Peak resident memory of the process that ran the peer, when known. */
   readonly peakRssBytes?: number;
   /** Details worth keeping in the JSON (backend, build type...). */

@@ -14,8 +14,13 @@ interface PageResult {
   loadMs: number;
   pp: Record<string, Sample[]>;
   tg: Sample[];
+  /** Tests that failed inside the page, with wllama's message. */
+  errors: string[];
   notes: Record<string, unknown>;
 }
+
+/** llama.cpp log lines worth passing on: errors and rejected requests, not the loader's chatter. */
+const WORTH_LOGGING = /error|exception|failed|abort|out of memory/i;
 
 /** Runs one job in a fresh Chromium; `log` gets the page's errors; aborting closes the browser at once. */
 export async function runWllama(
@@ -36,7 +41,13 @@ export async function runWllama(
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`wllama page error: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error' || process.env.LLAMATS_BENCH_DEBUG) log(`wllama page: ${m.text()}`);
+      const text = m.text();
+      if (
+        process.env.LLAMATS_BENCH_DEBUG ||
+        ((m.type() === 'error' || WORTH_LOGGING.test(text)) && !/favicon/.test(text))
+      ) {
+        log(`wllama page: ${text.split('\n')[0]}`);
+      }
     });
     await page.goto(`${server.origin}/bench.html`);
     await page.waitForFunction('window.wllamaBenchReady === true', undefined, { timeout: 60_000 });
@@ -60,6 +71,7 @@ export async function runWllama(
       loadMs: r.loadMs,
       pp: r.pp,
       tg: r.tg,
+      errors: r.errors,
       notes: r.notes,
     };
   } finally {
