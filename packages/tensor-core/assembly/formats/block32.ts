@@ -1,7 +1,7 @@
 // Shared pieces of the 32-value block formats (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL): unpacking a
 // block's 32 levels (two i8x16: values 0..15 and 16..31) and dequantizing them exactly as ggml does.
 
-import { halfToF32, halfToF32x4, hsum } from '../common';
+import { finiteHalfToF32, finiteHalfToF32x4, halfToF32, hsum } from '../common';
 import { actOffset } from '../simd-dot';
 
 /** The low nibble of each byte. */
@@ -100,10 +100,16 @@ export function storeScaledMin16(dst: usize, v: v128, d: f32, m: f32): void {
   v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h)), ds), ms), 48);
 }
 
-/** The half at `p` as f32. */
+/** The half at `p` as f32 (exact for every half: row lookups). */
 @inline
 export function halfAt(p: usize): f32 {
   return halfToF32(load<u16>(p));
+}
+
+/** The finite half at `p` as f32 (block scales of products: common.ts finiteHalfToF32). */
+@inline
+export function scaleAt(p: usize): f32 {
+  return finiteHalfToF32(load<u16>(p));
 }
 
 /** [hsum(i0), hsum(i1), hsum(i2), hsum(i3)] of four i32x4 (exact integer sums). */
@@ -120,14 +126,14 @@ export function laneMask(count: i32): v128 {
   return i32x4.gt_s(i32x4.splat(count), i32x4(0, 1, 2, 3));
 }
 
-/** The halves at `p`, `p + stride`, ... for the first `count` lanes (zero in the others), as f32x4. */
+/** The (finite) halves at `p`, `p + stride`, ... for the first `count` lanes (zero in the others), as f32x4. */
 @inline
 export function halves4(p: usize, stride: usize, count: i32): v128 {
   let h = i32x4.splat(<i32>load<u16>(p));
   if (count > 1) h = i32x4.replace_lane(h, 1, <i32>load<u16>(p + stride));
   if (count > 2) h = i32x4.replace_lane(h, 2, <i32>load<u16>(p + 2 * stride));
   if (count > 3) h = i32x4.replace_lane(h, 3, <i32>load<u16>(p + 3 * stride));
-  return v128.and(halfToF32x4(h), laneMask(count));
+  return v128.and(finiteHalfToF32x4(h), laneMask(count));
 }
 
 /**

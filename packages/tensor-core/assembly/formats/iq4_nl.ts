@@ -12,6 +12,7 @@ import {
   lowNibbles,
   padUnpacked32,
   paddedBlocks,
+  scaleAt,
   storeInterleaved,
   storeScaled16,
 } from './block32';
@@ -36,7 +37,7 @@ export class Iq4NlFormat {
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 18;
       const v = v128.load(wb, 2);
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
       storeInterleaved(groupOf(u, b), b & 3, i8x16.swizzle(kv, lowNibbles(v)), i8x16.swizzle(kv, highNibbles(v)));
     }
     padUnpacked32(u, cols);

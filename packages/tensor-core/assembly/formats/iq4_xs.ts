@@ -5,7 +5,12 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotS16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
-import { halfAt, highNibbles, lowNibbles } from './block32';
+import {
+  halfAt,
+  highNibbles,
+  lowNibbles,
+  scaleAt,
+} from './block32';
 import { iq4Levels } from './iq4_nl';
 import { actLevels, actScale, scalesAt, storeScaledLevels, superResult } from './superblock';
 
@@ -30,7 +35,7 @@ export class Iq4XsFormat {
     const kv = iq4Levels();
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 136;
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
       const ub = u + (<usize>b << 9);
       for (let s = 0; s < 8; s++) {
         const v = v128.load(wb + 8 + (<usize>s << 4));
@@ -54,7 +59,7 @@ export class Iq4XsFormat {
         const part = dotS16(i8x16.swizzle(kv, highNibbles(v)), e + actOffset(16), dotS16(i8x16.swizzle(kv, lowNibbles(v)), e, i32x4.splat(0)));
         isum = scaled(isum, part, scaleXs(wb, s));
       }
-      acc = superResult(acc, isum, halfAt(wb), actScale(a, cols, b));
+      acc = superResult(acc, isum, scaleAt(wb), actScale(a, cols, b));
     }
     return hsum(acc);
   }

@@ -5,7 +5,10 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
-import { halfAt } from './block32';
+import {
+  halfAt,
+  scaleAt,
+} from './block32';
 import {
   actLevels,
   actScale,
@@ -43,8 +46,8 @@ export class Q2_KFormat {
     const um = minsAt(u, cols);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 84;
-      store<f32>(ud + (<usize>b << 2), halfAt(wb + 80));
-      store<f32>(udmin + (<usize>b << 2), halfAt(wb + 82));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb + 80));
+      store<f32>(udmin + (<usize>b << 2), scaleAt(wb + 82));
       const sm = v128.load(wb);
       v128.store(um + (<usize>b << 5), minsLow(sm));
       v128.store(um + (<usize>b << 5), minsHigh(sm), 16);
@@ -78,8 +81,8 @@ export class Q2_KFormat {
       }
       const da = actScale(a, cols, b);
       const sm = v128.load(wb);
-      acc = superResult(acc, isum, halfAt(wb + 80), da);
-      acc = superMins(acc, minDot16(minsLow(sm), minsHigh(sm), actSums(a, cols, b)), halfAt(wb + 82), da);
+      acc = superResult(acc, isum, scaleAt(wb + 80), da);
+      acc = superMins(acc, minDot16(minsLow(sm), minsHigh(sm), actSums(a, cols, b)), scaleAt(wb + 82), da);
     }
     return hsum(acc);
   }

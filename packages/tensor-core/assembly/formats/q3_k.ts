@@ -7,7 +7,10 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
-import { halfAt } from './block32';
+import {
+  halfAt,
+  scaleAt,
+} from './block32';
 import {
   actLevels,
   actScale,
@@ -78,7 +81,7 @@ export class Q3_KFormat {
     const um = minsAt(u, cols);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 110;
-      const d = halfAt(wb + 108);
+      const d = scaleAt(wb + 108);
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(udmin + (<usize>b << 2), d);
       const s = scalesQ3(wb + 96);
@@ -115,7 +118,7 @@ export class Q3_KFormat {
           }
         }
       }
-      const d = halfAt(wb + 108);
+      const d = scaleAt(wb + 108);
       const da = actScale(a, cols, b);
       acc = superResult(acc, isum, d, da);
       acc = superMins(acc, minDot16(offsetsLow(s), offsetsHigh(s), actSums(a, cols, b)), d, da);

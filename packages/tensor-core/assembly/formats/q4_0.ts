@@ -12,6 +12,7 @@ import {
   lowNibbles,
   padUnpacked32,
   paddedBlocks,
+  scaleAt,
   storeInterleaved,
   storeScaled16,
 } from './block32';
@@ -30,7 +31,7 @@ export class Q4_0Format {
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 18;
       const v = v128.load(wb, 2);
-      const d = halfAt(wb);
+      const d = scaleAt(wb);
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -8);
       storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));

@@ -11,6 +11,7 @@ import {
   lowNibbles,
   padUnpacked32,
   paddedBlocks,
+  scaleAt,
   storeInterleaved,
   storeScaledMin16,
 } from './block32';
@@ -29,8 +30,8 @@ export class Q4_1Format {
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 20;
       const v = v128.load(wb, 4);
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
-      store<f32>(um + (<usize>b << 2), halfAt(wb + 2));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
+      store<f32>(um + (<usize>b << 2), scaleAt(wb + 2));
       storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));
     }
     padUnpacked32(u, cols);

@@ -5,7 +5,12 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
-import { halfAt, highNibbles, lowNibbles } from './block32';
+import {
+  halfAt,
+  highNibbles,
+  lowNibbles,
+  scaleAt,
+} from './block32';
 import {
   actLevels,
   actScale,
@@ -23,6 +28,17 @@ import {
   superResult,
 } from './superblock';
 
+/** isum + the scaled sums of one 64-value chunk: 32 bytes at `q` (low nibbles: scale s0, high: s1). */
+@inline
+function chunkQ4K(isum: v128, q: usize, e: usize, s0: u32, s1: u32): v128 {
+  const v0 = v128.load(q);
+  const v1 = v128.load(q, 16);
+  const zero = i32x4.splat(0);
+  const lo = dotU16(lowNibbles(v1), e + actOffset(16), dotU16(lowNibbles(v0), e, zero));
+  const hi = dotU16(highNibbles(v1), e + actOffset(48), dotU16(highNibbles(v0), e + actOffset(32), zero));
+  return scaled(scaled(isum, lo, <i32>s0), hi, <i32>s1);
+}
+
 @final @unmanaged
 export class Q4_KFormat {
   @inline get blockSize(): i32 { return 256; }
@@ -37,8 +53,8 @@ export class Q4_KFormat {
     const um = minsAt(u, cols);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 144;
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
-      store<f32>(udmin + (<usize>b << 2), halfAt(wb + 2));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
+      store<f32>(udmin + (<usize>b << 2), scaleAt(wb + 2));
       const sm = scalesK4(wb + 4);
       storeMinsK4(um + (<usize>b << 5), sm);
       const scLo = <u32>i32x4.extract_lane(sm, 0);
@@ -69,21 +85,14 @@ export class Q4_KFormat {
       const sm = scalesK4(wb + 4);
       const scLo = <u32>i32x4.extract_lane(sm, 0);
       const scHi = <u32>i32x4.extract_lane(sm, 1);
-      let isum = i32x4.splat(0);
-      for (let c = 0; c < 4; c++) {
-        const word = c < 2 ? scLo : scHi;
-        const j = (c & 1) << 1;
-        const q = wb + 16 + (<usize>c << 5);
-        const v0 = v128.load(q);
-        const v1 = v128.load(q, 16);
-        const e = ab + actOffset(c << 6);
-        const zero = i32x4.splat(0);
-        isum = scaled(isum, dotU16(lowNibbles(v1), e + actOffset(16), dotU16(lowNibbles(v0), e, zero)), byteOf(word, j));
-        isum = scaled(isum, dotU16(highNibbles(v1), e + actOffset(48), dotU16(highNibbles(v0), e + actOffset(32), zero)), byteOf(word, j + 1));
-      }
+      // the four 64-value chunks, unrolled: constant offsets and scale shifts
+      let isum = chunkQ4K(i32x4.splat(0), wb + 16, ab, scLo & 0xff, (scLo >> 8) & 0xff);
+      isum = chunkQ4K(isum, wb + 48, ab + actOffset(64), (scLo >> 16) & 0xff, scLo >> 24);
+      isum = chunkQ4K(isum, wb + 80, ab + actOffset(128), scHi & 0xff, (scHi >> 8) & 0xff);
+      isum = chunkQ4K(isum, wb + 112, ab + actOffset(192), (scHi >> 16) & 0xff, scHi >> 24);
       const da = actScale(a, cols, b);
-      acc = superResult(acc, isum, halfAt(wb), da);
-      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), halfAt(wb + 2), da);
+      acc = superResult(acc, isum, scaleAt(wb), da);
+      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), scaleAt(wb + 2), da);
     }
     return hsum(acc);
   }

@@ -13,6 +13,7 @@ import {
   lowNibbles,
   padUnpacked32,
   paddedBlocks,
+  scaleAt,
   storeInterleaved,
   storeScaled16,
 } from './block32';
@@ -44,7 +45,7 @@ export class Q5_0Format {
       const wb = w + <usize>b * 22;
       const qh = load<u32>(wb, 2);
       const v = v128.load(wb, 6);
-      const d = halfAt(wb);
+      const d = scaleAt(wb);
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -16);
       storeInterleaved(groupOf(u, b), b & 3, level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));

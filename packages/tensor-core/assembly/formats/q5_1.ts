@@ -12,6 +12,7 @@ import {
   lowNibbles,
   padUnpacked32,
   paddedBlocks,
+  scaleAt,
   storeInterleaved,
   storeScaledMin16,
 } from './block32';
@@ -37,8 +38,8 @@ export class Q5_1Format {
       const wb = w + <usize>b * 24;
       const qh = load<u32>(wb, 4);
       const v = v128.load(wb, 8);
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
-      store<f32>(um + (<usize>b << 2), halfAt(wb + 2));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
+      store<f32>(um + (<usize>b << 2), scaleAt(wb + 2));
       storeInterleaved(groupOf(u, b), b & 3, level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
     }
     padUnpacked32(u, cols);

@@ -5,7 +5,12 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
-import { halfAt, highNibbles, lowNibbles } from './block32';
+import {
+  halfAt,
+  highNibbles,
+  lowNibbles,
+  scaleAt,
+} from './block32';
 import {
   actLevels,
   actScale,
@@ -30,6 +35,21 @@ function level5(nibbles: v128, h: v128, k: i32): v128 {
   return v128.or(nibbles, i16x8.shl(bitOf(h, k), 4));
 }
 
+/** isum + the scaled sums of one 64-value chunk (qs at `q`, 5th bits `bit` and `bit + 1` of h0/h1). */
+@inline
+function chunkQ5K(isum: v128, q: usize, e: usize, h0: v128, h1: v128, bit: i32, s0: u32, s1: u32): v128 {
+  const v0 = v128.load(q);
+  const v1 = v128.load(q, 16);
+  const zero = i32x4.splat(0);
+  const lo = dotU16(level5(lowNibbles(v1), h1, bit), e + actOffset(16), dotU16(level5(lowNibbles(v0), h0, bit), e, zero));
+  const hi = dotU16(
+    level5(highNibbles(v1), h1, bit + 1),
+    e + actOffset(48),
+    dotU16(level5(highNibbles(v0), h0, bit + 1), e + actOffset(32), zero),
+  );
+  return scaled(scaled(isum, lo, <i32>s0), hi, <i32>s1);
+}
+
 @final @unmanaged
 export class Q5_KFormat {
   @inline get blockSize(): i32 { return 256; }
@@ -44,8 +64,8 @@ export class Q5_KFormat {
     const um = minsAt(u, cols);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 176;
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
-      store<f32>(udmin + (<usize>b << 2), halfAt(wb + 2));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
+      store<f32>(udmin + (<usize>b << 2), scaleAt(wb + 2));
       const sm = scalesK4(wb + 4);
       storeMinsK4(um + (<usize>b << 5), sm);
       const scLo = <u32>i32x4.extract_lane(sm, 0);
@@ -79,25 +99,14 @@ export class Q5_KFormat {
       const scHi = <u32>i32x4.extract_lane(sm, 1);
       const h0 = v128.load(wb, 16);
       const h1 = v128.load(wb, 32);
-      let isum = i32x4.splat(0);
-      for (let c = 0; c < 4; c++) {
-        const word = c < 2 ? scLo : scHi;
-        const j = (c & 1) << 1;
-        const q = wb + 48 + (<usize>c << 5);
-        const v0 = v128.load(q);
-        const v1 = v128.load(q, 16);
-        const e = ab + actOffset(c << 6);
-        const zero = i32x4.splat(0);
-        const l0 = level5(lowNibbles(v0), h0, 2 * c);
-        const l1 = level5(lowNibbles(v1), h1, 2 * c);
-        const u0 = level5(highNibbles(v0), h0, 2 * c + 1);
-        const u1 = level5(highNibbles(v1), h1, 2 * c + 1);
-        isum = scaled(isum, dotU16(l1, e + actOffset(16), dotU16(l0, e, zero)), byteOf(word, j));
-        isum = scaled(isum, dotU16(u1, e + actOffset(48), dotU16(u0, e + actOffset(32), zero)), byteOf(word, j + 1));
-      }
+      // the four 64-value chunks, unrolled: constant offsets, bits and scale shifts
+      let isum = chunkQ5K(i32x4.splat(0), wb + 48, ab, h0, h1, 0, scLo & 0xff, (scLo >> 8) & 0xff);
+      isum = chunkQ5K(isum, wb + 80, ab + actOffset(64), h0, h1, 2, (scLo >> 16) & 0xff, scLo >> 24);
+      isum = chunkQ5K(isum, wb + 112, ab + actOffset(128), h0, h1, 4, scHi & 0xff, (scHi >> 8) & 0xff);
+      isum = chunkQ5K(isum, wb + 144, ab + actOffset(192), h0, h1, 6, (scHi >> 16) & 0xff, scHi >> 24);
       const da = actScale(a, cols, b);
-      acc = superResult(acc, isum, halfAt(wb), da);
-      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), halfAt(wb + 2), da);
+      acc = superResult(acc, isum, scaleAt(wb), da);
+      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), scaleAt(wb + 2), da);
     }
     return hsum(acc);
   }

@@ -10,7 +10,12 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
-import { halfAt, highNibbles, lowNibbles } from './block32';
+import {
+  halfAt,
+  highNibbles,
+  lowNibbles,
+  scaleAt,
+} from './block32';
 import {
   actLevels,
   actScale,
@@ -40,6 +45,22 @@ function offsetsHigh(sc: v128): v128 {
   return i16x8.shl(i16x8.extend_high_i8x16_s(sc), 5);
 }
 
+/**
+ * isum + the scaled sums of values l .. l + 15 (+0, +32, +64, +96) of one half: low bits at `ql` and
+ * `ql + 32`, high bits at `qh`, scales at `sc`, `sc + 2`, `sc + 4`, `sc + 6`, activations from `e`.
+ */
+@inline
+function quarterQ6K(isum: v128, ql: usize, qh: usize, sc: usize, e: usize): v128 {
+  const x = v128.load(ql);
+  const y = v128.load(ql, 32);
+  const top = v128.load(qh);
+  const zero = i32x4.splat(0);
+  isum = scaled(isum, dotU16(level6(lowNibbles(x), top, 0), e, zero), load<i8>(sc));
+  isum = scaled(isum, dotU16(level6(lowNibbles(y), top, 1), e + actOffset(32), zero), load<i8>(sc, 2));
+  isum = scaled(isum, dotU16(level6(highNibbles(x), top, 2), e + actOffset(64), zero), load<i8>(sc, 4));
+  return scaled(isum, dotU16(level6(highNibbles(y), top, 3), e + actOffset(96), zero), load<i8>(sc, 6));
+}
+
 @final @unmanaged
 export class Q6_KFormat {
   @inline get blockSize(): i32 { return 256; }
@@ -54,7 +75,7 @@ export class Q6_KFormat {
     const um = minsAt(u, cols);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 210;
-      const d = halfAt(wb + 208);
+      const d = scaleAt(wb + 208);
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(udmin + (<usize>b << 2), d);
       const sc = wb + 192;
@@ -85,23 +106,12 @@ export class Q6_KFormat {
       const wb = w + <usize>b * 210;
       const ab = actLevels(a, b);
       const sc = wb + 192;
-      let isum = i32x4.splat(0);
-      for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const ql = wb + (<usize>h << 6) + (<usize>r << 4);
-          const x = v128.load(ql);
-          const y = v128.load(ql, 32);
-          const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
-          const g = (h << 3) + r;
-          const e = ab + actOffset((h << 7) + (r << 4));
-          const zero = i32x4.splat(0);
-          isum = scaled(isum, dotU16(level6(lowNibbles(x), top, 0), e, zero), load<i8>(sc + g));
-          isum = scaled(isum, dotU16(level6(lowNibbles(y), top, 1), e + actOffset(32), zero), load<i8>(sc + g + 2));
-          isum = scaled(isum, dotU16(level6(highNibbles(x), top, 2), e + actOffset(64), zero), load<i8>(sc + g + 4));
-          isum = scaled(isum, dotU16(level6(highNibbles(y), top, 3), e + actOffset(96), zero), load<i8>(sc + g + 6));
-        }
-      }
-      const d = halfAt(wb + 208);
+      // the two halves times the two 16-value column groups, unrolled (constant offsets)
+      let isum = quarterQ6K(i32x4.splat(0), wb, wb + 128, sc, ab);
+      isum = quarterQ6K(isum, wb + 16, wb + 144, sc + 1, ab + actOffset(16));
+      isum = quarterQ6K(isum, wb + 64, wb + 160, sc + 8, ab + actOffset(128));
+      isum = quarterQ6K(isum, wb + 80, wb + 176, sc + 9, ab + actOffset(144));
+      const d = scaleAt(wb + 208);
       const da = actScale(a, cols, b);
       const scv = v128.load(sc);
       acc = superResult(acc, isum, d, da);

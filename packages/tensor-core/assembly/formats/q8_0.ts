@@ -9,6 +9,7 @@ import {
   halves4,
   padUnpacked32,
   paddedBlocks,
+  scaleAt,
   storeInterleaved,
   storeScaled16,
 } from './block32';
@@ -25,7 +26,7 @@ export class Q8_0Format {
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 34;
-      store<f32>(ud + (<usize>b << 2), halfAt(wb));
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
       storeInterleaved(groupOf(u, b), b & 3, v128.load(wb, 2), v128.load(wb, 18));
     }
     padUnpacked32(u, cols);
