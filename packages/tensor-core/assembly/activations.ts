@@ -11,7 +11,6 @@
 
 import { hmax, shareEnd, shareStart } from './common';
 import { groupOf, paddedBlocks, storePairs } from './formats/block32';
-import { actOffset } from './simd-dot';
 
 /** Levels of 4 f32 lanes scaled by `inv`, rounded to nearest, as i32x4. */
 @inline
@@ -19,16 +18,19 @@ function levels(x: v128, inv: v128): v128 {
   return i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(x, inv)));
 }
 
-/** Quantizes `count` values at `x` (a multiple of 16) with scale `d` into i16 at `q`; returns the level sum. */
+/**
+ * Quantizes `count` values at `x` (a multiple of 16) with scale `d` into levels at `q` (i8 when `narrow`,
+ * else i16); returns the level sum.
+ */
 @inline
-function quantizeSpan(x: usize, count: i32, d: f32, q: usize, bsums: usize): i32 {
+function quantizeSpan(x: usize, count: i32, d: f32, q: usize, bsums: usize, narrow: bool): i32 {
   const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
   let total: i32 = 0;
   for (let j = 0; j < count; j += 16) {
     const p = x + (<usize>j << 2);
     const a = i16x8.narrow_i32x4_s(levels(v128.load(p), inv), levels(v128.load(p, 16), inv));
     const b = i16x8.narrow_i32x4_s(levels(v128.load(p, 32), inv), levels(v128.load(p, 48), inv));
-    if (RELAXED) {
+    if (narrow) {
       v128.store(q + <usize>j, i8x16.narrow_i16x8_s(a, b));
     } else {
       v128.store(q + (<usize>j << 1), a);
@@ -58,9 +60,11 @@ function absMax(x: usize, count: i32): f32 {
 
 /**
  * Quantizes rows `[0, n)` of f32 activations `x` (`xStride` bytes apart) into 32-value-block records
- * at `out` (`outStride` bytes apart). Threads split the rows.
+ * at `out` (`outStride` bytes apart). Threads split the rows. The relaxed build stores i8 levels for its
+ * fused products unless `wide` (records for the unpacked, i16 products).
  */
-export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32): void {
+export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
+  const narrow: bool = RELAXED != 0 && !wide;
   const nb = cols >> 5;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
@@ -70,7 +74,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
-      const sum = quantizeSpan(xb, 32, d, rec + actOffset(b << 5), 0);
+      const sum = quantizeSpan(xb, 32, d, rec + (narrow ? <usize>(b << 5) : <usize>(b << 6)), 0, narrow);
       store<f32>(dp + (<usize>b << 2), d);
       store<f32>(sp + (<usize>b << 2), d * <f32>sum);
     }
@@ -83,7 +87,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
  *   [qs: i16, groups of four blocks interleaved, padded to whole groups] [d: f32 x padded] [s: f32 x padded]
  * Padding blocks hold zeros.
  */
-export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32): void {
+export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
   const nb = cols >> 5;
   const np = paddedBlocks(cols);
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
@@ -127,7 +131,8 @@ export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i
 }
 
 /** As {@link quantize_q8_32} for 256-value super-block records with 16-value sums. */
-export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32): void {
+export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
+  const narrow: bool = RELAXED != 0 && !wide;
   const nb = cols >> 8;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
@@ -137,7 +142,7 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 10);
       const d = absMax(xb, 256) / 127;
-      quantizeSpan(xb, 256, d, rec + actOffset(b << 8), bp + (<usize>b << 5));
+      quantizeSpan(xb, 256, d, rec + (narrow ? <usize>(b << 8) : <usize>(b << 9)), bp + (<usize>b << 5), narrow);
       store<f32>(dp + (<usize>b << 2), d);
     }
   }

@@ -48,10 +48,10 @@ function dot4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize,
  * (room for {@link ROWS_PER_CHUNK} unpacked rows; the exports get a base and a per-thread stride);
  * `counter`: shared chunk counter (0 = none).
  *
- * `batched` (chosen by the caller, which prepared the activations for it): a chunk of rows is unpacked once
- * and multiplied with 4 tokens at a time (unpacked.ts), for float weights or in the SIMD-128 build with
- * enough tokens. Otherwise quantized weights take the fused per-format product (format.dot1, no
- * unpacking pass: decode, and every product of the relaxed-SIMD build).
+ * `batched` (chosen by the caller, which prepared the activations for it: i16 levels, interleaved for the
+ * 32-value formats): a chunk of rows is unpacked once and multiplied with 4 tokens at a time
+ * (unpacked.ts). Otherwise quantized weights take the fused per-format product (format.dot1, no
+ * unpacking pass; 8-bit activation levels in the relaxed-SIMD build).
  */
 @inline
 function matmulRows<F>(

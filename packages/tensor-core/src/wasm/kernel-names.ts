@@ -6,9 +6,9 @@
  * the wrong memory.
  */
 const KERNELS = {
-  quantize_q8_32: 6,
-  quantize_q8_32i: 6,
-  quantize_q8_K: 6,
+  quantize_q8_32: 7,
+  quantize_q8_32i: 7,
+  quantize_q8_K: 7,
   attention: 15,
   add: 4,
   swiglu: 4,

@@ -399,7 +399,7 @@ export class WasmBackend implements Backend {
     const work = n * w.byteLength * NS.matmulByte;
     const xPtr = this.input(X, g, n, 'in0');
     // unpacked rows, 4 tokens per pass (see assembly/matmul.ts), or the fused per-token product
-    const batched = n >= BATCHED_MIN_TOKENS && (k.activations === 'f32' || !this.relaxed);
+    const batched = n >= BATCHED_MIN_TOKENS;
     let acts = xPtr;
     let actStride = cols * 4;
     if (k.activations !== 'f32') {
@@ -408,7 +408,7 @@ export class WasmBackend implements Backend {
       acts = g.scratchBuffer('acts', n * actStride);
       const quantize: KernelName =
         k.activations === 'q8_K' ? 'quantize_q8_K' : interleaved ? 'quantize_q8_32i' : 'quantize_q8_32';
-      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride], n * cols * NS.quantize);
+      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride, batched ? 1 : 0], n * cols * NS.quantize);
     }
     const outPtr = this.output(O, g, n, 'out0');
     const threads = this.threadsFor(work);

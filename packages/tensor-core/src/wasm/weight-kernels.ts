@@ -75,8 +75,8 @@ export function unpackedRowBytes(form: ActivationForm, cols: number): number {
 }
 
 /**
- * Tokens from which the SIMD-128 build multiplies unpacked rows (4 tokens per pass) instead of the fused
- * per-token product; the relaxed-SIMD build always takes the fused product for quantized weights.
+ * Tokens from which matrix products multiply unpacked rows (4 tokens per pass, i16 products) instead of
+ * the fused per-token product (which the relaxed-SIMD build runs with 8-bit dot products).
  */
 export const BATCHED_MIN_TOKENS = 4;
 
