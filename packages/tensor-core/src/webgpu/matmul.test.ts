@@ -71,6 +71,22 @@ describe.skipIf(!setup.ok).each(TEST_CONFIGS.map((c, index) => ({ ...c, index })
       }
     });
 
+    it('matmul of long rows (a whole workgroup per row)', async () => {
+      const long = 2304; // 72 groups of 32: the full-workgroup reduction path
+      const wb = randomWeightBytes(type, long, 5, 200 + type);
+      const xv = gaussian(2 * long, 3);
+      const r = await onBoth(gpu, async (be) => {
+        const w = be.createWeight({ name: 'w', type, shape: [long, 5] });
+        await be.uploadWeight(w, 0, wb);
+        const x = be.createTensor('x', [2, long]);
+        be.writeTensor(x, xv);
+        const out = be.createTensor('out', [2, 5]);
+        be.matmul(out, w, x, 2);
+        return [out];
+      });
+      expect(relRms(r.gpu[0], r.ref[0])).toBeLessThan(1e-5);
+    });
+
     if (!kernels.getRows) return;
     it('getRows and weight read-back dequantize as the reference', async () => {
       const ids = Int32Array.from([3, 0, 66, 3, 41]);

@@ -30,7 +30,15 @@ import { getRowsKernel } from './kernels/getrows.js';
 import { grid, type KernelSpec, PARAM_SLOT_BYTES, type ShaderCaps } from './kernels/kernel.js';
 import { kvGrid, shiftKKernel, writeKvKernel } from './kernels/kv.js';
 import { kvElementBytes, kvStorage } from './kernels/kv-storage.js';
-import { MATVEC_TOKENS, matvecKernel, TILE_ROWS, TILE_TOKENS, tiledMatmulKernel } from './kernels/matmul.js';
+import {
+  MATVEC_TOKENS,
+  MATVEC_WG,
+  matvecKernel,
+  matvecThreadsPerRow,
+  TILE_ROWS,
+  TILE_TOKENS,
+  tiledMatmulKernel,
+} from './kernels/matmul.js';
 import { rmsNormKernel } from './kernels/rmsnorm.js';
 import { ropeGrid, ropeKernel, ropeThetaBase } from './kernels/rope.js';
 import { PipelineCache } from './pipelines.js';
@@ -604,10 +612,11 @@ export class WebGpuBackend implements Backend {
     if (n === 0) return;
     this.frame.begin(Frame.need(w.pieces.length * P, w.pieces.length));
     const nt = MATVEC_TOKENS.find((k) => k >= n);
-    const spec = nt ? matvecKernel(w.format, nt, this.caps) : tiledMatmulKernel(w.format);
+    const tpr = matvecThreadsPerRow(w.cols / 32);
+    const spec = nt ? matvecKernel(w.format, nt, this.caps, tpr) : tiledMatmulKernel(w.format);
     for (const piece of w.pieces) {
       const g: [number, number, number] = nt
-        ? grid(piece.rows)
+        ? grid(Math.ceil(piece.rows / (MATVEC_WG / tpr)))
         : [Math.ceil(piece.rows / TILE_ROWS), Math.ceil(n / TILE_TOKENS), 1];
       this.run(
         spec,

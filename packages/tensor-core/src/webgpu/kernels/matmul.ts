@@ -1,24 +1,17 @@
 /**
  * `out[t, r] = sum_c W[r, c] * x[t, c]` with W dequantized in the shader (via the type's `dq32`).
  *
- * - Matrix-vector ({@link matvecKernel}, decode, n <= 8): one workgroup per weight row; its invocations
- *   walk the row's 32-value groups side by side (adjacent invocations read adjacent blocks), so each
- *   weight is read once and shared by up to 8 tokens; partial sums meet in a workgroup reduction.
+ * - Matrix-vector ({@link matvecKernel}, decode, n <= 8): one workgroup per weight row (several rows for
+ *   short rows); its invocations walk the row's 32-value groups side by side (adjacent invocations read
+ *   adjacent blocks), so each weight is read once and shared by up to 8 tokens; partial sums meet in a
+ *   workgroup reduction.
  * - Tiled ({@link tiledMatmulKernel}, prefill): a workgroup computes 64 rows x 32 tokens; per step of 32
  *   columns it dequantizes a 64 x 32 weight tile and loads a 32 x 32 activation tile into workgroup
  *   memory, then every invocation accumulates 2 rows x 4 tokens.
  * Both handle one piece of a weight split across buffers: rows `row0 ..` of the output.
  */
 import { DEQUANT_HELPERS, type GpuWeightFormat } from '../quant/format.js';
-import {
-  enables,
-  type KernelSpec,
-  LINEAR_WG,
-  laneBuiltins,
-  paramsWgsl,
-  reductionsWgsl,
-  type ShaderCaps,
-} from './kernel.js';
+import { enables, type KernelSpec, LINEAR_WG, laneBuiltins, paramsWgsl, type ShaderCaps } from './kernel.js';
 
 export const MATVEC_WG = 64;
 /** Token counts with a matrix-vector variant; larger batches use the tiled kernel. */
@@ -41,40 +34,91 @@ const BINDINGS = /* wgsl */ `
 @group(0) @binding(2) var<storage, read> w: array<u32>;
 @group(0) @binding(3) var<storage, read> x: array<vec4<f32>>;`;
 
-/** Bindings: (out, weight piece, x). `nt`: tokens per dispatch (one of {@link MATVEC_TOKENS}). */
-export function matvecKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps): KernelSpec {
-  const lanes = laneBuiltins(caps);
-  const code = /* wgsl */ `${enables(caps)}${paramsWgsl(PARAMS)}${BINDINGS}
+/**
+ * Invocations per weight row: the row's group count rounded up to a power of two, at most the workgroup
+ * (short rows share a workgroup instead of leaving most of it idle).
+ */
+export function matvecThreadsPerRow(groups: number): number {
+  let t = 1;
+  while (t < groups && t < MATVEC_WG) t *= 2;
+  return t;
+}
+
+/**
+ * Bindings: (out, weight piece, x). `nt`: tokens per dispatch (one of {@link MATVEC_TOKENS}); `tpr`:
+ * invocations per row ({@link matvecThreadsPerRow}); a workgroup handles `64 / tpr` rows.
+ */
+export function matvecKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps, tpr = MATVEC_WG): KernelSpec {
+  const rpw = MATVEC_WG / tpr;
+  // Partial sums of all tokens are reduced together (few barriers: they are costly on CPU drivers).
+  // A whole-workgroup row with subgroups: subgroupAdd, then one barrier to combine the subgroups.
+  // Otherwise a tree over each row's segment of the workgroup.
+  const useSubgroups = caps.subgroups && tpr === MATVEC_WG;
+  const lanes = laneBuiltins({ ...caps, subgroups: useSubgroups });
+  const reduction = useSubgroups
+    ? /* wgsl */ `
+  for (var t = 0u; t < ${nt}u; t++) {
+    let s = subgroupAdd(acc[t]);
+    if (sg_lane == 0u) { red[lid / sg_size][t] = s; }
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    let nsg = (${MATVEC_WG}u + sg_size - 1u) / sg_size;
+    for (var t = 0u; t < min(${nt}u, p.n); t++) {
+      var total = 0.0;
+      for (var i = 0u; i < nsg; i++) { total += red[i][t]; }
+      o[t * p.out_stride + p.row0 + r] = total;
+    }
+  }`
+    : /* wgsl */ `
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${tpr / 2}u; s > 0u; s >>= 1u) {
+    if ((lid % ${tpr}u) < s) {
+      for (var t = 0u; t < ${nt}u; t++) { red[lid][t] += red[lid + s][t]; }
+    }
+    workgroupBarrier();
+  }
+  if (lid % ${tpr}u == 0u && valid) {
+    for (var t = 0u; t < min(${nt}u, p.n); t++) { o[t * p.out_stride + p.row0 + r] = red[lid][t]; }
+  }`;
+  const code = /* wgsl */ `${enables({ ...caps, subgroups: useSubgroups })}${paramsWgsl(PARAMS)}${BINDINGS}
 ${DEQUANT_HELPERS}
 ${f.wgsl}
-${reductionsWgsl(MATVEC_WG, caps)}
+var<workgroup> red: array<array<f32, ${nt}>, ${MATVEC_WG}>;
+${useSubgroups ? 'var<private> sg_lane: u32;\nvar<private> sg_size: u32;' : ''}
 @compute @workgroup_size(${MATVEC_WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32${lanes.args}) {
   ${lanes.init}
-  let r = ${LINEAR_WG};
-  if (r >= p.rows) { return; }
+  let r0 = (${LINEAR_WG}) * ${rpw}u;
+  if (r0 >= p.rows) { return; }
+  let r = r0 + lid / ${tpr}u;
+  let valid = r < p.rows;
   let rw = r * p.row_words;
   var acc: array<f32, ${nt}>;
   var v: array<vec4<f32>, 8>;
-  for (var g = lid; g < p.groups; g += ${MATVEC_WG}u) {
-    dq32(rw, g, &v);
-    for (var t = 0u; t < ${nt}u; t++) {
-      if (t < p.n) {
-        let xb = (t * p.cols + g * 32u) / 4u;
-        var s = 0.0;
-        for (var k = 0u; k < 8u; k++) { s += dot(v[k], x[xb + k]); }
-        acc[t] += s;
+  if (valid) {
+    for (var g = lid % ${tpr}u; g < p.groups; g += ${tpr}u) {
+      dq32(rw, g, &v);
+      for (var t = 0u; t < ${nt}u; t++) {
+        if (t < p.n) {
+          let xb = (t * p.cols + g * 32u) / 4u;
+          var s = 0.0;
+          for (var k = 0u; k < 8u; k++) { s += dot(v[k], x[xb + k]); }
+          acc[t] += s;
+        }
       }
     }
-  }
-  for (var t = 0u; t < ${nt}u; t++) {
-    let s = wg_sum(acc[t], lid);
-    if (lid == 0u && t < p.n) { o[t * p.out_stride + p.row0 + r] = s; }
-  }
+  }${reduction}
 }
 `;
-  return { key: `matvec:${f.type}:${nt}:${caps.subgroups}`, code, bindings: ['rw', 'read', 'read'], params: PARAMS };
+  return {
+    key: `matvec:${f.type}:${nt}:${tpr}:${useSubgroups}`,
+    code,
+    bindings: ['rw', 'read', 'read'],
+    params: PARAMS,
+  };
 }
 
 /** Bindings: (out, weight piece, x). Grid: (ceil(rows / 64), ceil(n / 32)). */
