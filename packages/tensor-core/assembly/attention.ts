@@ -4,51 +4,49 @@
 // q, out: [n, nHead * headDim] f32. K and V of the layer: one row per cell, `kvStride` bytes apart, head g
 // at g * headDim values, f32 or f16. Query row t sits at position pos0 + t and sees cells 0 .. pos0 + t.
 // Work item = (query row t, KV head g): the `nHead / nHeadKv` query heads sharing KV head g are done
-// together, so each K/V row is read once per group. Items are claimed through a shared counter.
+// together, so each K/V row is read (and, from an f16 cache, widened) once per group. Items are claimed
+// through a shared counter. f16 values widen exactly (common.ts finiteHalfToF32x4; a cache holds finite
+// values: an infinity would already have broken the softmax).
 
-import { claimChunk, expF32x4, halfToF32x4, hmax, hsum } from './common';
+import { claimChunk, expF32x4, finiteHalfToF32x4, hmax, hsum } from './common';
 
 /** Cells per chunk of scores. */
 const CHUNK: i32 = 64;
 
-/** q (f32, headDim values) dot one K head row (f32 or f16). */
+/** q (f32) dot k (f32), `headDim` values (a multiple of 4). */
 @inline
-function dotQK(q: usize, k: usize, headDim: i32, isF16: bool): f32 {
+function dot(q: usize, k: usize, headDim: i32): f32 {
   let acc = f32x4.splat(0);
-  if (isF16) {
-    for (let d = 0; d < headDim; d += 4) {
-      acc = f32x4.add(acc, f32x4.mul(v128.load(q + (<usize>d << 2)), halfToF32x4(v128.load16x4_u(k + (<usize>d << 1)))));
-    }
-  } else {
-    for (let d = 0; d < headDim; d += 4) {
-      const o = <usize>d << 2;
-      acc = f32x4.add(acc, f32x4.mul(v128.load(q + o), v128.load(k + o)));
-    }
+  for (let d = 0; d < headDim; d += 4) {
+    const o = <usize>d << 2;
+    acc = f32x4.add(acc, f32x4.mul(v128.load(q + o), v128.load(k + o)));
   }
   return hsum(acc);
 }
 
-/** acc[0 .. headDim) += p * v (v f32 or f16). */
+/** acc[0 .. headDim) += p * v (f32). */
 @inline
-function accumulateV(acc: usize, p: f32, v: usize, headDim: i32, isF16: bool): void {
+function accumulate(acc: usize, p: f32, v: usize, headDim: i32): void {
   const pv = f32x4.splat(p);
-  if (isF16) {
-    for (let d = 0; d < headDim; d += 4) {
-      const o = <usize>d << 2;
-      const vv = halfToF32x4(v128.load16x4_u(v + (<usize>d << 1)));
-      v128.store(acc + o, f32x4.add(v128.load(acc + o), f32x4.mul(pv, vv)));
-    }
-  } else {
-    for (let d = 0; d < headDim; d += 4) {
-      const o = <usize>d << 2;
-      v128.store(acc + o, f32x4.add(v128.load(acc + o), f32x4.mul(pv, v128.load(v + o))));
-    }
+  for (let d = 0; d < headDim; d += 4) {
+    const o = <usize>d << 2;
+    v128.store(acc + o, f32x4.add(v128.load(acc + o), f32x4.mul(pv, v128.load(v + o))));
   }
 }
 
+/** A row of the cache as f32: in place for an f32 cache, widened into `buf` for an f16 one. */
+@inline
+function rowF32(p: usize, headDim: i32, isF16: bool, buf: usize): usize {
+  if (!isF16) return p;
+  for (let d = 0; d < headDim; d += 4) {
+    v128.store(buf + (<usize>d << 2), finiteHalfToF32x4(v128.load16x4_u(p + (<usize>d << 1))));
+  }
+  return buf;
+}
+
 /**
- * Scratch per thread: acc [group, headDim] f32, scores [group, CHUNK] f32, max and sum [group] f32.
- * `headDim` must be a multiple of 4.
+ * Scratch per thread: acc [group, headDim] f32, scores [group, CHUNK] f32, max and sum [group] f32, and a
+ * row buffer [headDim] f32. `headDim` must be a multiple of 4.
  */
 export function attention(
   ith: i32, nth: i32, q: usize, out: usize, k: usize, v: usize, isF16: bool, nHead: i32, nHeadKv: i32,
@@ -62,6 +60,7 @@ export function attention(
   const scores = acc + <usize>group * headBytes;
   const maxes = scores + (<usize>(group * CHUNK) << 2);
   const sums = maxes + (<usize>group << 2);
+  const rowBuf = sums + (<usize>group << 2);
   const total = n * nHeadKv;
   let item = -1;
   while (true) {
@@ -84,9 +83,9 @@ export function attention(
       const len = min(CHUNK, nKv - j0);
       // scores of this chunk for every head of the group
       for (let j = 0; j < len; j++) {
-        const kr = kHead + <usize>(j0 + j) * <usize>kvStride;
+        const kr = rowF32(kHead + <usize>(j0 + j) * <usize>kvStride, headDim, isF16, rowBuf);
         for (let hi = 0; hi < group; hi++) {
-          const s = dotQK(qRow + <usize>hi * headBytes, kr, headDim, isF16) * scale;
+          const s = dot(qRow + <usize>hi * headBytes, kr, headDim) * scale;
           store<f32>(scores + (<usize>(hi * CHUNK + j) << 2), s);
         }
       }
@@ -128,10 +127,10 @@ export function attention(
       }
       // weighted sum of the values
       for (let j = 0; j < len; j++) {
-        const vr = vHead + <usize>(j0 + j) * <usize>kvStride;
+        const vr = rowF32(vHead + <usize>(j0 + j) * <usize>kvStride, headDim, isF16, rowBuf);
         for (let hi = 0; hi < group; hi++) {
           const p = load<f32>(scores + (<usize>(hi * CHUNK + j) << 2));
-          accumulateV(acc + <usize>hi * headBytes, p, vr, headDim, isF16);
+          accumulate(acc + <usize>hi * headBytes, p, vr, headDim);
         }
       }
     }

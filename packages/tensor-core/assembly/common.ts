@@ -50,11 +50,15 @@ export function finiteHalfToF32(h: u32): f32 {
   return reinterpret<f32>(reinterpret<u32>(reinterpret<f32>((h & 0x7fff) << 13) * HALF_SCALE) | ((h & 0x8000) << 16));
 }
 
-/** Four finite halves (low 16 bits of each lane) to f32x4 (see {@link finiteHalfToF32}). */
+/**
+ * Four finite halves (low 16 bits of each lane) to f32x4 (see {@link finiteHalfToF32}) in four steps: the
+ * half moved to the top of the lane, shifted arithmetically into f32 position (sign copies cleared by the
+ * mask), and scaled by 2^112 (exact; the sign passes through the multiply).
+ */
 @inline
 export function finiteHalfToF32x4(h: v128): v128 {
-  const mag = f32x4.mul(i32x4.shl(v128.and(h, i32x4.splat(0x7fff)), 13), f32x4.splat(HALF_SCALE));
-  return v128.or(mag, i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16));
+  const placed = v128.and(i32x4.shr_s(i32x4.shl(h, 16), 3), i32x4.splat(0x8fffe000));
+  return f32x4.mul(placed, f32x4.splat(HALF_SCALE));
 }
 
 /** Four halves (the low 16 bits of each i32 lane) to f32x4, exact (see {@link halfToF32}). */

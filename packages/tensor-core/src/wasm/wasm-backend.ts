@@ -539,7 +539,7 @@ export class WasmBackend implements Backend {
     const oPtr = this.output(O, g, n, 'out0');
     const work = n * (p.pos0 + n / 2) * p.nHead * hd * NS.attention;
     const threads = this.threadsFor(work);
-    const perThread = Math.ceil((group * hd * 4 + group * ATTENTION_CHUNK * 4 + group * 8) / 64) * 64;
+    const perThread = Math.ceil((group * hd * 4 + group * ATTENTION_CHUNK * 4 + group * 8 + hd * 4) / 64) * 64;
     const scratch = g.scratchBuffer('threads', threads * perThread);
     g.resetCounter();
     this.exec(
