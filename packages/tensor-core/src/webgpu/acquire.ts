@@ -29,6 +29,8 @@ export interface WebGpuBackendOptions {
 export interface AcquiredDevice {
   readonly device: GPUDevice;
   readonly adapterName: string;
+  /** A software adapter (llvmpipe, SwiftShader). */
+  readonly fallback: boolean;
   readonly f16: boolean;
   readonly subgroups: boolean;
   /** Whether the backend created the device (and so destroys it on dispose). */
@@ -61,16 +63,30 @@ async function findGpu(dawnFlags: readonly string[] = []): Promise<GPU | undefin
   }
 }
 
+/** Whether the adapter is a software (CPU) implementation such as llvmpipe or SwiftShader. */
+export function isFallbackAdapter(adapter: GPUAdapter): boolean {
+  const a = adapter as GPUAdapter & { isFallbackAdapter?: boolean; info?: { isFallbackAdapter?: boolean } };
+  return a.info?.isFallbackAdapter === true || a.isFallbackAdapter === true;
+}
+
+export interface WebGpuAvailabilityOptions extends Pick<WebGpuBackendOptions, 'gpu' | 'dawnFlags' | 'powerPreference'> {
+  /**
+   * Count software adapters (llvmpipe, SwiftShader): they run WGSL on the CPU, far slower than the wasm
+   * backend, so by default they do not make WebGPU "available".
+   */
+  readonly allowFallbackAdapter?: boolean;
+}
+
 /**
- * Whether a WebGPU adapter can be had here (browser with WebGPU, or Node with the `webgpu` package and a
- * Vulkan/Metal/D3D driver). Resolves to false instead of throwing.
+ * Whether a WebGPU adapter worth using can be had here (browser with WebGPU, or Node with the `webgpu`
+ * package and a Vulkan/Metal/D3D driver). Resolves to false instead of throwing.
  */
-export async function isWebGpuAvailable(
-  options: Pick<WebGpuBackendOptions, 'gpu' | 'dawnFlags'> = {},
-): Promise<boolean> {
+export async function isWebGpuAvailable(options: WebGpuAvailabilityOptions = {}): Promise<boolean> {
   try {
     const gpu = options.gpu ?? (await findGpu(options.dawnFlags));
-    return (await gpu?.requestAdapter()) != null;
+    const adapter = await gpu?.requestAdapter({ powerPreference: options.powerPreference });
+    if (!adapter) return false;
+    return options.allowFallbackAdapter === true || !isFallbackAdapter(adapter);
   } catch {
     return false;
   }
@@ -91,6 +107,7 @@ export async function acquireDevice(options: WebGpuBackendOptions): Promise<Acqu
     return {
       device: d,
       adapterName: adapterName(options.adapter),
+      fallback: options.adapter ? isFallbackAdapter(options.adapter) : false,
       f16: wantF16 && d.features.has('shader-f16'),
       subgroups: wantSubgroups && d.features.has('subgroups'),
       owned: false,
@@ -130,5 +147,13 @@ export async function acquireDevice(options: WebGpuBackendOptions): Promise<Acqu
   } catch (e) {
     throw new WebGpuUnavailableError(`the adapter refused a device (${(e as Error).message})`);
   }
-  return { device, adapterName: adapterName(adapter), f16, subgroups, owned: true, gpu };
+  return {
+    device,
+    adapterName: adapterName(adapter),
+    fallback: isFallbackAdapter(adapter),
+    f16,
+    subgroups,
+    owned: true,
+    gpu,
+  };
 }

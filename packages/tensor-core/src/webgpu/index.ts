@@ -1,5 +1,10 @@
 /** The WebGPU backend's public API. */
-export { isWebGpuAvailable, type WebGpuBackendOptions } from './acquire.js';
+export {
+  isFallbackAdapter,
+  isWebGpuAvailable,
+  type WebGpuAvailabilityOptions,
+  type WebGpuBackendOptions,
+} from './acquire.js';
 export {
   GpuDeviceLostError,
   GpuInternalError,

@@ -1,13 +1,16 @@
 // Runs the example of README.md (on the lavapipe adapter: Node has no navigator.gpu).
 import { expect, it } from 'vitest';
-import { isWebGpuAvailable, type WebGpuBackendOptions } from './acquire.js';
+import { isWebGpuAvailable, type WebGpuAvailabilityOptions, type WebGpuBackendOptions } from './acquire.js';
 import { ensureSoftwareVulkan, TEST_ADAPTERS } from './testing.js';
 import { createWebGpuBackend } from './webgpu-backend.js';
 
 const setup = ensureSoftwareVulkan();
 
 it.skipIf(!setup.ok)('README example', async () => {
-  const options: WebGpuBackendOptions = { dawnFlags: [TEST_ADAPTERS[0].flag] };
+  const options: WebGpuBackendOptions & WebGpuAvailabilityOptions = {
+    dawnFlags: [TEST_ADAPTERS[0].flag],
+    allowFallbackAdapter: true, // lavapipe is a software adapter
+  };
   let printed: Float32Array | undefined;
   // --- the example, with `options` passed through ---
   if (await isWebGpuAvailable(options)) {

@@ -102,7 +102,7 @@ export class WebGpuBackend implements Backend {
     this.info = {
       kind: 'webgpu',
       threads: 1,
-      detail: `${acquired.adapterName}; features: ${features.join(', ') || 'none'}; max binding ${this.maxBindingBytes} bytes`,
+      detail: `${acquired.adapterName}${acquired.fallback ? ' (software adapter)' : ''}; features: ${features.join(', ') || 'none'}; max binding ${this.maxBindingBytes} bytes`,
     };
     this.frame = new Frame(device, ARENA_BYTES);
     this.pipelines = new PipelineCache(device);
@@ -407,6 +407,8 @@ export class WebGpuBackend implements Backend {
     try {
       await staging.buffer.mapAsync(MAP_READ_MODE, 0, staging.size);
     } catch (e) {
+      // a lost device rejects the mapping before its `lost` promise settles: give it a moment
+      await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 100))]);
       await this.throwPendingErrors();
       throw new GpuInternalError(`reading back failed: ${(e as Error).message}`);
     }
