@@ -65,8 +65,25 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
     small.free(w);
   });
 
-  it('tensors larger than one binding are refused with a typed error', () => {
-    expect(() => small.createTensor('big', [64, 1024])).toThrow(GpuLimitError);
+  it('matmul reads and writes activations larger than one binding in 64-token windows', async () => {
+    const [cols, rows, n] = [128, 150, 130]; // out [130, 150] and x [130, 128] exceed the 40 KiB bindings
+    const bytes = randomWeightBytes(GgmlType.Q8_0, cols, rows, 9);
+    const r = await onBoth(small, async (be) => {
+      const w = be.createWeight({ name: 'w', type: GgmlType.Q8_0, shape: [cols, rows] });
+      await be.uploadWeight(w, 0, bytes);
+      const x = be.createTensor('x', [n, cols]);
+      be.writeTensor(x, gaussian(n * cols, 10));
+      const out = be.createTensor('out', [n, rows]);
+      be.matmul(out, w, x, n);
+      return [out];
+    });
+    expect(relRms(r.gpu[0], r.ref[0])).toBeLessThan(1e-5);
+  });
+
+  it('ops that would bind a tensor beyond the limit whole refuse with a typed error', () => {
+    const big = small.createTensor('big', [64, 1024]);
+    expect(() => small.add(big, big, big, 1)).toThrow(GpuLimitError);
+    small.free(big);
     expect(() => small.createKvCache({ nLayer: 1, nCtx: 1024, nHeadKv: 1, headDim: 64, type: 'f16' })).toThrow(
       GpuLimitError,
     );

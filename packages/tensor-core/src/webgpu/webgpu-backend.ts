@@ -311,15 +311,9 @@ export class WebGpuBackend implements Backend {
 
   createTensor(name: string, shape: readonly number[], dtype: ActivationType = 'f32'): Tensor {
     const elements = shape.reduce((a, b) => a * b, 1);
+    // Larger than one binding is allowed (logits of a long batch): matmul writes it in windows of 64-token
+    // chunks; other ops refuse it with GpuLimitError when they would bind it whole.
     const bytes = elements * 4;
-    if (bytes > this.maxBindingBytes) {
-      throw new GpuLimitError(
-        `tensor ${name} [${shape.join(', ')}]`,
-        bytes,
-        'maxStorageBufferBindingSize',
-        this.maxBindingBytes,
-      );
-    }
     const buf = this.allocate(name, bytes, Usage.STORAGE | Usage.COPY_DST | Usage.COPY_SRC);
     return new GpuTensor(name, shape, dtype, buf);
   }
@@ -524,6 +518,18 @@ export class WebGpuBackend implements Backend {
     values: Record<string, number>,
     g: readonly [number, number, number],
   ): void {
+    for (const r of ranges) {
+      const size = r.size ?? r.buf.size;
+      // (the 1 MiB arena is below every device's limit; only a test's maxBindingBytes is smaller)
+      if (size > this.maxBindingBytes && r.buf !== this.frame.arena) {
+        throw new GpuLimitError(
+          `${r.buf.label} (bound whole by ${spec.key})`,
+          size,
+          'maxStorageBufferBindingSize',
+          this.maxBindingBytes,
+        );
+      }
+    }
     const p = this.pipelines.get(spec);
     const bg = this.pipelines.bindGroup(p, this.frame.arena, ranges);
     this.frame.dispatch(p, bg, values, g);
@@ -612,17 +618,39 @@ export class WebGpuBackend implements Backend {
     if (w.cols % 32 !== 0)
       throw new BackendError(`${w.name}: the WebGPU kernels need a multiple of 32 columns, not ${w.cols}`);
     if (n === 0) return;
+    // tensors beyond one binding are bound in windows of whole 64-token chunks (offsets stay aligned)
+    const windowed = o.buf.size > this.maxBindingBytes || xt.buf.size > this.maxBindingBytes;
+    let chunk = n;
+    if (windowed) {
+      const perToken = Math.max(w.rows, w.cols) * 4;
+      chunk = Math.floor(this.maxBindingBytes / perToken / 64) * 64;
+      if (chunk < 64) {
+        throw new GpuLimitError(
+          `64 tokens of ${out.name}`,
+          64 * perToken,
+          'maxStorageBufferBindingSize',
+          this.maxBindingBytes,
+        );
+      }
+    }
+    for (let t0 = 0; t0 < n; t0 += chunk) this.matmulChunk(o, w, xt, t0, Math.min(chunk, n - t0), windowed);
+  }
+
+  /** Tokens `t0 .. t0 + n` of a matmul, every weight piece. */
+  private matmulChunk(o: GpuTensor, w: GpuWeight, xt: GpuTensor, t0: number, n: number, windowed: boolean): void {
     this.frame.begin(Frame.need(w.pieces.length * P, w.pieces.length));
     const nt = MATVEC_TOKENS.find((k) => k >= n);
     const tpr = matvecThreadsPerRow(w.cols / 32);
     const spec = nt ? matvecKernel(w.format, nt, this.caps, tpr) : tiledMatmulKernel(w.format);
+    const out: BufferRange = windowed ? { buf: o.buf, offset: t0 * w.rows * 4, size: n * w.rows * 4 } : { buf: o.buf };
+    const x: BufferRange = windowed ? { buf: xt.buf, offset: t0 * w.cols * 4, size: n * w.cols * 4 } : { buf: xt.buf };
     for (const piece of w.pieces) {
       const g: [number, number, number] = nt
         ? grid(Math.ceil(piece.rows / (MATVEC_WG / tpr)))
         : [Math.ceil(piece.rows / TILE_ROWS), Math.ceil(n / TILE_TOKENS), 1];
       this.run(
         spec,
-        [{ buf: o.buf }, { buf: piece.buf }, { buf: xt.buf }],
+        [out, { buf: piece.buf }, x],
         {
           n,
           cols: w.cols,
