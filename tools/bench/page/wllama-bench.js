@@ -15,9 +15,12 @@ function status(text) {
   document.getElementById('status').textContent = text;
 }
 
-async function complete(wllama, prompt, maxTokens) {
+// Byte-fallback tokens are banned (see bannedTokens in src/peers/wllama.ts): text made of random byte
+// tokens is invalid UTF-8, which llama.cpp's JSON response encoder rejects.
+async function complete(wllama, job, prompt, maxTokens) {
   const res = await wllama.createCompletion({
     prompt,
+    logit_bias: Object.fromEntries((job.bannedTokens ?? []).map((id) => [String(id), -100])),
     max_tokens: maxTokens,
     temperature: 0,
     ignore_eos: true,
@@ -56,7 +59,7 @@ window.runWllamaBench = async (job) => {
   const loadMs = performance.now() - t0;
   try {
     status('warm-up');
-    await complete(wllama, promptOf(job, WARMUP_PROMPT), WARMUP_GEN);
+    await complete(wllama, job, promptOf(job, WARMUP_PROMPT), WARMUP_GEN);
     // A failing test is reported and the others still run.
     const errors = [];
     const attempt = async (name, fn) => {
@@ -72,7 +75,7 @@ window.runWllamaBench = async (job) => {
     for (const n of job.pp) {
       pp[n] = await attempt(`pp${n}`, () =>
         timed(job.repetitions, n, async () => {
-          const res = await complete(wllama, promptOf(job, n), 1);
+          const res = await complete(wllama, job, promptOf(job, n), 1);
           return {
             tokens: res.timings?.prompt_n ?? res.usage?.prompt_tokens ?? -1,
             peer: res.timings?.prompt_per_second,
@@ -84,7 +87,7 @@ window.runWllamaBench = async (job) => {
     if (job.tg > 0) {
       tg = await attempt(`tg${job.tg}`, () =>
         timed(job.repetitions, job.tg, async () => {
-          const res = await complete(wllama, promptOf(job, TG_PROMPT), job.tg);
+          const res = await complete(wllama, job, promptOf(job, TG_PROMPT), job.tg);
           return {
             tokens: res.timings?.predicted_n ?? res.usage?.completion_tokens ?? -1,
             peer: res.timings?.predicted_per_second,

@@ -4,6 +4,8 @@
  * Node peers. Each job gets its own browser, closed afterwards.
  */
 import { basename, dirname, join } from 'node:path';
+import { getStringArray } from '@llamats/gguf-format';
+import { openGgufFile } from '@llamats/gguf-format/node';
 import { launchChromium } from '../chromium.js';
 import { pageDir, peersModules } from '../paths.js';
 import { peerPackageVersion } from '../peer-modules.js';
@@ -21,6 +23,25 @@ interface PageResult {
 
 /** llama.cpp log lines worth passing on: errors and rejected requests, not the loader's chatter. */
 const WORTH_LOGGING = /error|exception|failed|abort|out of memory/i;
+
+/**
+ * Byte-fallback tokens (`<0xE3>`...). wllama returns generated text as JSON, and random weights pick byte
+ * tokens that form invalid UTF-8, on which llama.cpp's JSON encoder throws (`invalid UTF-8 byte`) and the
+ * request fails. The page bans them with a logit bias; the other peers count tokens and need no text.
+ */
+async function byteTokenIds(modelPath: string): Promise<number[]> {
+  const gguf = await openGgufFile(modelPath);
+  try {
+    const vocab = getStringArray(gguf, 'tokenizer.ggml.tokens') ?? [];
+    const ids: number[] = [];
+    vocab.forEach((piece, id) => {
+      if (/^<0x[0-9A-Fa-f]{2}>$/.test(piece)) ids.push(id);
+    });
+    return ids;
+  } finally {
+    await gguf.close();
+  }
+}
 
 /** Runs one job in a fresh Chromium; `log` gets the page's errors; aborting closes the browser at once. */
 export async function runWllama(
@@ -59,6 +80,7 @@ export async function runWllama(
       repetitions: job.repetitions,
       tokens: job.tokens,
       words: job.words,
+      bannedTokens: await byteTokenIds(job.modelPath),
     };
     const r = await page.evaluate(
       (j) => (globalThis as unknown as { runWllamaBench(j: unknown): Promise<PageResult> }).runWllamaBench(j),
