@@ -101,13 +101,21 @@ export function dotK4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool
     let s1 = i32x4.splat(0);
     let s2 = i32x4.splat(0);
     let s3 = i32x4.splat(0);
-    for (let g: usize = 0; g < 512; g += 32) {
-      const w0 = v128.load(w + g);
-      const w1 = v128.load(w + g, 16);
-      s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a0 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a0 + off + g, 16))));
-      s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a1 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a1 + off + g, 16))));
-      s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a2 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a2 + off + g, 16))));
-      s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(a3 + off + g)), i32x4.dot_i16x8_s(w1, v128.load(a3 + off + g, 16))));
+    let p0 = a0 + off;
+    let p1 = a1 + off;
+    let p2 = a2 + off;
+    let p3 = a3 + off;
+    for (let pw = w, end = w + 512; pw < end; pw += 32) {
+      const w0 = v128.load(pw);
+      const w1 = v128.load(pw, 16);
+      s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p0)), i32x4.dot_i16x8_s(w1, v128.load(p0, 16))));
+      s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p1)), i32x4.dot_i16x8_s(w1, v128.load(p1, 16))));
+      s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p2)), i32x4.dot_i16x8_s(w1, v128.load(p2, 16))));
+      s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p3)), i32x4.dot_i16x8_s(w1, v128.load(p3, 16))));
+      p0 += 32;
+      p1 += 32;
+      p2 += 32;
+      p3 += 32;
     }
     const dw = load<f32>(ud + (<usize>b << 2));
     const dOff = adOff + (<usize>b << 2);
@@ -189,13 +197,21 @@ export function dot32x4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bo
     let s1 = i32x4.splat(0);
     let s2 = i32x4.splat(0);
     let s3 = i32x4.splat(0);
-    for (let j: usize = 0; j < 256; j += 16) {
-      const o = g + j;
-      const w = v128.load(u + o);
-      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(w, v128.load(a0 + o)));
-      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(w, v128.load(a1 + o)));
-      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(w, v128.load(a2 + o)));
-      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(w, v128.load(a3 + o)));
+    let p0 = a0 + g;
+    let p1 = a1 + g;
+    let p2 = a2 + g;
+    let p3 = a3 + g;
+    for (let pw = u + g, end = u + g + 256; pw < end; pw += 32) {
+      const w0 = v128.load(pw);
+      const w1 = v128.load(pw, 16);
+      s0 = i32x4.add(s0, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p0)), i32x4.dot_i16x8_s(w1, v128.load(p0, 16))));
+      s1 = i32x4.add(s1, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p1)), i32x4.dot_i16x8_s(w1, v128.load(p1, 16))));
+      s2 = i32x4.add(s2, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p2)), i32x4.dot_i16x8_s(w1, v128.load(p2, 16))));
+      s3 = i32x4.add(s3, i32x4.add(i32x4.dot_i16x8_s(w0, v128.load(p3)), i32x4.dot_i16x8_s(w1, v128.load(p3, 16))));
+      p0 += 32;
+      p1 += 32;
+      p2 += 32;
+      p3 += 32;
     }
     const bo = <usize>b << 2;
     const dw = v128.load(ud + bo);
