@@ -26,6 +26,10 @@ export const CTL = {
   CALLER_WAITING: 7,
   /** Set by a worker whose kernel threw. */
   ERROR: 8,
+  /** Shares run by workers so far (a diagnostic: the caller takes the ones no worker claims). */
+  WORKER_SHARES: 9,
+  /** Jobs published so far. */
+  JOBS: 10,
   /** First per-worker state slot (worker with ith = w + 1 uses STATE + w). */
   STATE: 16,
 } as const;

@@ -97,6 +97,11 @@ export class ThreadPool {
     return new ThreadPool(handles, control, options.callerCanBlock, spinMicros / 1000, KERNEL_NAMES);
   }
 
+  /** Jobs run so far, and how many shares of them workers (not the caller) ran. */
+  get stats(): { jobs: number; workerShares: number } {
+    return { jobs: Atomics.load(this.ctl, CTL.JOBS), workerShares: Atomics.load(this.ctl, CTL.WORKER_SHARES) };
+  }
+
   /** Threads in a job: the workers and the caller. */
   get threads(): number {
     return this.handles.length + 1;
@@ -117,6 +122,7 @@ export class ThreadPool {
     c[CTL.NTH] = nth;
     for (let i = 0; i < args.length; i++) this.args[i] = args[i];
     const base = this.publish(STATE_OPEN, wake);
+    Atomics.add(c, CTL.JOBS, 1);
     let failure: unknown;
     try {
       own(0, nth, ...args);

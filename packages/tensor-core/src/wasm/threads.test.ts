@@ -92,6 +92,10 @@ describe('wasm backend threads and memories', () => {
     const spread = await run({ threads: 2, memoryBytesPerGroup: 2 << 20, scratchReserveBytes: 1 << 20 });
     expect(single.backend.info.threads).toBe(1);
     expect(threaded.backend.info.threads).toBe(2);
+    // the worker really computed (the caller would silently take every share it did not claim)
+    const stats = (threaded.backend as WasmBackend).threadStats();
+    expect(stats.jobs).toBeGreaterThan(100);
+    expect(stats.workerShares).toBeGreaterThan(0);
     expect((spread.backend as WasmBackend).memoryGroups().length).toBeGreaterThan(2);
     for (const other of [threaded, spread]) {
       expect(other.outputs.length).toBe(single.outputs.length);

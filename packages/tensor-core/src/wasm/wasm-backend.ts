@@ -335,6 +335,11 @@ export class WasmBackend implements Backend {
     this.ropeCache = undefined;
   }
 
+  /** Kernel calls split across threads so far, and how many shares of them the workers ran. */
+  threadStats(): { jobs: number; workerShares: number } {
+    return this.pool?.stats ?? { jobs: 0, workerShares: 0 };
+  }
+
   /** Memory groups in use and the bytes each holds (for diagnostics and tests). */
   memoryGroups(): { id: number; usedBytes: number; memoryBytes: number }[] {
     return this.groups.map((g) => ({ id: g.id, usedBytes: g.usedBytes, memoryBytes: g.memory.buffer.byteLength }));

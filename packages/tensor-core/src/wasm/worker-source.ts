@@ -11,7 +11,8 @@ export const WORKER_SOURCE = `
 'use strict';
 const GEN = ${CTL.GEN}, PENDING = ${CTL.PENDING}, KERNEL = ${CTL.KERNEL}, GROUP = ${CTL.GROUP}, NTH = ${CTL.NTH},
   CMD = ${CTL.CMD}, SLEEPERS = ${CTL.SLEEPERS}, CALLER_WAITING = ${CTL.CALLER_WAITING}, ERROR = ${CTL.ERROR},
-  STATE = ${CTL.STATE}, STATE_CLAIMED = ${STATE_CLAIMED}, STATE_ALL = ${STATE_ALL}, GEN_MASK = ${GEN_MASK};
+  STATE = ${CTL.STATE}, STATE_CLAIMED = ${STATE_CLAIMED}, STATE_ALL = ${STATE_ALL}, GEN_MASK = ${GEN_MASK},
+  WORKER_SHARES = ${CTL.WORKER_SHARES};
 const CMD_SYNC = ${CMD_SYNC}, CMD_EXIT = ${CMD_EXIT};
 let ctl, args, module, names, ith, spinMs, slot, seen = 0;
 const groups = [];
@@ -60,6 +61,7 @@ function loop() {
     }
     // claim this worker's share; fails when the caller took it, or a newer job replaced this one
     if (Atomics.compareExchange(ctl, slot, base, base + STATE_CLAIMED) !== base) continue;
+    Atomics.add(ctl, WORKER_SHARES, 1);
     try {
       const a = args;
       groups[ctl[GROUP]][ctl[KERNEL]](ith, ctl[NTH], a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
