@@ -126,8 +126,6 @@ export class WasmBackend implements Backend {
   private constructor(
     private readonly module: WebAssembly.Module,
     private readonly shared: boolean,
-    /** Whether the kernels are the relaxed-SIMD build (8-bit activation levels, fused products). */
-    private readonly relaxed: boolean,
     private readonly pool: ThreadPool | undefined,
     first: MemoryGroup,
     options: WasmBackendOptions,
@@ -172,7 +170,7 @@ export class WasmBackend implements Backend {
     const why = cores > 1 && !canShare ? ' (SharedArrayBuffer unavailable: the page is not cross-origin isolated)' : '';
     const simd = relaxed ? 'relaxed SIMD' : 'SIMD';
     const detail = `AssemblyScript ${simd} kernels, ${threads} thread${threads > 1 ? 's' : ''}${why}`;
-    return new WasmBackend(module, shared, relaxed, pool, first, options, detail);
+    return new WasmBackend(module, shared, pool, first, options, detail);
   }
 
   supportsWeightType(type: GgmlType): boolean {
