@@ -21,6 +21,11 @@ export interface WebGpuBackendOptions {
    * tensors split across bindings use a small value).
    */
   readonly maxBindingBytes?: number;
+  /**
+   * Decoding (up to 8 tokens) over more cache cells than this splits attention into ranges of this many
+   * cells, one workgroup each, merged afterwards (default 256).
+   */
+  readonly attentionSplitCells?: number;
   /** Node only: flags for Dawn's `create()` (for example `adapter=llvmpipe`) when the backend loads `webgpu`. */
   readonly dawnFlags?: readonly string[];
 }

@@ -24,7 +24,7 @@ import { type AcquiredDevice, acquireDevice, type WebGpuBackendOptions } from '.
 import { GpuDeviceLostError, GpuInternalError, GpuLimitError, GpuOutOfMemoryError } from './errors.js';
 import { Frame } from './frame.js';
 import { align, type BufferRange, GpuBuf, MAP_READ_MODE, Usage } from './gpu-buffer.js';
-import { ATTN_MAX_HEAD_DIM, attentionKernel } from './kernels/attention.js';
+import { ATTN_MAX_HEAD_DIM, attentionCombineKernel, attentionKernel } from './kernels/attention.js';
 import { type ElementwiseOp, elementwiseGrid, elementwiseKernel } from './kernels/elementwise.js';
 import { getRowsKernel } from './kernels/getrows.js';
 import { grid, type KernelSpec, PARAM_SLOT_BYTES, type ShaderCaps } from './kernels/kernel.js';
@@ -82,6 +82,7 @@ export class WebGpuBackend implements Backend {
   private scratch: GpuBuf | undefined;
   private uploadedSinceWait = 0;
   private readonly staging: GpuBuf[] = [];
+  private readonly attentionSplitCells: number;
 
   private constructor(
     private readonly acquired: AcquiredDevice,
@@ -104,6 +105,7 @@ export class WebGpuBackend implements Backend {
       threads: 1,
       detail: `${acquired.adapterName}${acquired.fallback ? ' (software adapter)' : ''}; features: ${features.join(', ') || 'none'}; max binding ${this.maxBindingBytes} bytes`,
     };
+    this.attentionSplitCells = Math.max(64, options.attentionSplitCells ?? 256);
     this.frame = new Frame(device, ARENA_BYTES);
     this.pipelines = new PipelineCache(device);
     device.lost.then((info) => {
@@ -794,19 +796,43 @@ export class WebGpuBackend implements Backend {
     this.checkRows('attention', o, n, p.nHead * p.headDim);
     if (o.buf === qt.buf) throw new BackendError('attention: out and q must be different tensors');
     if (n === 0) return;
-    this.frame.begin(Frame.need(P));
+    const values = {
+      n,
+      n_head: p.nHead,
+      group: p.nHead / p.nHeadKv,
+      head_dim: p.headDim,
+      pos0: p.pos0,
+      scale: p.scale,
+      kv_stride: c.row,
+      n_splits: 1,
+      split_len: p.pos0 + n,
+    };
+    const kv = [{ buf: c.k[layer] }, { buf: c.v[layer] }];
+    const nSplits = Math.ceil((p.pos0 + n) / this.attentionSplitCells);
+    if (n > 8 || nSplits < 2) {
+      this.frame.begin(Frame.need(P));
+      this.run(
+        attentionKernel(c.storage, this.caps),
+        [{ buf: o.buf }, { buf: qt.buf }, ...kv],
+        values,
+        grid(n * p.nHead),
+      );
+      return;
+    }
+    // decode over a long cache: ranges of cells in parallel, then merged
+    const partBytes = align(n * p.nHead * nSplits * (p.headDim + 2) * 4, 16);
+    const part = { buf: this.scratchBuffer(partBytes), offset: 0, size: partBytes };
+    this.frame.begin(Frame.need(2 * P, 2));
     this.run(
-      attentionKernel(c.storage, this.caps),
-      [{ buf: o.buf }, { buf: qt.buf }, { buf: c.k[layer] }, { buf: c.v[layer] }],
-      {
-        n,
-        n_head: p.nHead,
-        group: p.nHead / p.nHeadKv,
-        head_dim: p.headDim,
-        pos0: p.pos0,
-        scale: p.scale,
-        kv_stride: c.row,
-      },
+      attentionKernel(c.storage, this.caps, true),
+      [part, { buf: qt.buf }, ...kv],
+      { ...values, n_splits: nSplits, split_len: this.attentionSplitCells },
+      grid(n * p.nHead * nSplits),
+    );
+    this.run(
+      attentionCombineKernel(),
+      [{ buf: o.buf }, part],
+      { n, n_head: p.nHead, head_dim: p.headDim, n_splits: nSplits },
       grid(n * p.nHead),
     );
   }
