@@ -43,8 +43,9 @@ import { rmsNormKernel } from './kernels/rmsnorm.js';
 import { ropeGrid, ropeKernel, ropeThetaBase } from './kernels/rope.js';
 import { PipelineCache } from './pipelines.js';
 import { gpuWeightFormat } from './quant/registry.js';
-import { repackRows, rowGeometry } from './quant/repack.js';
+import { rowGeometry } from './quant/repack.js';
 import { GpuKvCache, GpuTensor, GpuWeight, type WeightPiece } from './tensors.js';
+import { writeWeightBytes } from './weight-upload.js';
 
 /** Arena bytes per frame: parameters of ~4000 dispatches, or ids / positions / staged writes. */
 const ARENA_BYTES = 1 << 20;
@@ -245,69 +246,18 @@ export class WebGpuBackend implements Backend {
 
   async uploadWeight(t: Tensor, byteOffset: number, bytes: Uint8Array): Promise<void> {
     const w = this.weight(t);
-    const g = w.geometry;
-    const total = g.srcRowBytes * w.rows;
+    const total = w.geometry.srcRowBytes * w.rows;
     if (byteOffset < 0 || byteOffset + bytes.byteLength > total) {
       throw new BackendError(
         `Upload of ${bytes.byteLength} bytes at ${byteOffset} overflows ${w.name} (${total} bytes)`,
       );
     }
     this.submit(); // earlier ops must not see these bytes (writeBuffer lands before the next submit)
-    const end = byteOffset + bytes.byteLength;
-    const firstFull = Math.ceil(byteOffset / g.srcRowBytes);
-    const endFull = Math.floor(end / g.srcRowBytes);
-    if (firstFull < endFull) {
-      this.writeRows(w, firstFull, endFull, bytes.subarray(firstFull * g.srcRowBytes - byteOffset));
-    }
-    // rows the chunk covers in part: collect their bytes until complete
-    const firstRow = Math.floor(byteOffset / g.srcRowBytes);
-    const lastRow = Math.floor((end - 1) / g.srcRowBytes);
-    for (const r of new Set([firstRow, lastRow])) {
-      if (r >= firstFull && r < endFull) continue;
-      const rowStart = r * g.srcRowBytes;
-      const from = Math.max(byteOffset, rowStart);
-      const to = Math.min(end, rowStart + g.srcRowBytes);
-      let part = w.partialRows.get(r);
-      if (!part) {
-        part = { bytes: new Uint8Array(g.srcRowBytes), filled: 0 };
-        w.partialRows.set(r, part);
-      }
-      part.bytes.set(bytes.subarray(from - byteOffset, to - byteOffset), from - rowStart);
-      part.filled += to - from;
-      if (part.filled >= g.srcRowBytes) {
-        w.partialRows.delete(r);
-        this.writeRows(w, r, r + 1, part.bytes);
-      }
-    }
+    writeWeightBytes(this.device.queue, w, byteOffset, bytes);
     this.uploadedSinceWait += bytes.byteLength;
     if (this.uploadedSinceWait >= UPLOAD_WAIT_BYTES) {
       this.uploadedSinceWait = 0;
       await this.device.queue.onSubmittedWorkDone();
-    }
-  }
-
-  /** Writes whole rows `[r0, r1)` given in file layout (`src` starts at row r0). */
-  private writeRows(w: GpuWeight, r0: number, r1: number, src: Uint8Array): void {
-    const g = w.geometry;
-    for (const piece of w.pieces) {
-      const a = Math.max(r0, piece.row0);
-      const b = Math.min(r1, piece.row0 + piece.rows);
-      if (a >= b) continue;
-      const rowsSrc = src.subarray((a - r0) * g.srcRowBytes, (b - r0) * g.srcRowBytes);
-      const dstOffset = (a - piece.row0) * g.dstRowBytes;
-      if (g.identity) {
-        this.device.queue.writeBuffer(
-          piece.buf.buffer,
-          dstOffset,
-          rowsSrc.buffer,
-          rowsSrc.byteOffset,
-          rowsSrc.byteLength,
-        );
-      } else {
-        const packed = new Uint8Array((b - a) * g.dstRowBytes);
-        repackRows(w.format, g, rowsSrc, b - a, packed);
-        this.device.queue.writeBuffer(piece.buf.buffer, dstOffset, packed.buffer, 0, packed.byteLength);
-      }
     }
   }
 
