@@ -1,11 +1,14 @@
-// Integer dot products of 16 weight levels with 16 quantized activations, in the two builds:
-//   RELAXED = 1 (relaxed SIMD): activations are stored as i8 and unsigned 7-bit weight levels go through
-//     i32x4.relaxed_dot_i8x16_i7x16_add_s (16 multiply-adds in one instruction, VNNI on x86);
+// Integer dot products of weight levels with quantized activations, in the two builds:
+//   RELAXED = 1 (relaxed SIMD): activations are stored as i8; unsigned 7-bit weight levels are multiplied
+//     with `i16x8.relaxed_dot_i8x16_i7x16_s` (pmaddubsw: 16 products summed in pairs to i16), and the
+//     i16 pair sums widened by `i32x4.dot_i16x8_s` against the group's scale (the scale costs nothing).
+//     (`i32x4.relaxed_dot_i8x16_i7x16_add_s` is not used: Node 20's V8 computes it wrongly.)
 //   RELAXED = 0 (SIMD 128 only): activations are stored widened to i16 and levels are widened too, then
 //     multiplied with i32x4.dot_i16x8_s.
 // RELAXED is a compile-time constant (`asc --use RELAXED=0|1`, see asconfig.json): the other branch is
-// not compiled in. In the i16 build, lane j of the result sums the products of levels 2j, 2j+1, 8+2j and
-// 9+2j, exactly as the unpacked-row kernels (unpacked.ts) do, so both paths give identical sums.
+// not compiled in. In the i16 build, lane j of a 16-value sum holds the products of levels 2j, 2j+1,
+// 8+2j and 9+2j, exactly as the unpacked-row kernels (unpacked.ts) do, so both paths give identical sums.
+// Signed levels (Q8_0, IQ4) cannot use the relaxed product (its second operand must be 7-bit unsigned).
 
 /** Byte offset of activation level `e` in an activation record. */
 @inline
@@ -13,13 +16,47 @@ export function actOffset(e: i32): usize {
   return RELAXED ? <usize>e : <usize>e << 1;
 }
 
+/** i16 pair sums of 16 unsigned 7-bit levels `u` times the 16 i8 activations at `a` (relaxed build). */
+@inline
+function pairSums(u: v128, a: usize): v128 {
+  return i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(a), u);
+}
+
 /** acc + partial sums of 16 unsigned levels (0..127, one per byte of `u`) times the 16 activations at `a`. */
 @inline
 export function dotU16(u: v128, a: usize, acc: v128): v128 {
-  if (RELAXED) return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(a), u, acc);
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(pairSums(u, a), i16x8.splat(1)));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(u), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(u), v128.load(a, 16));
   return i32x4.add(acc, i32x4.add(lo, hi));
+}
+
+/** acc + `scale` times the partial sums of 16 unsigned levels (0..63) times the activations at `a`. */
+@inline
+export function dotU16Scaled(u: v128, a: usize, scale: i32, acc: v128): v128 {
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(pairSums(u, a), i16x8.splat(<i16>scale)));
+  return scaled(acc, dotU16(u, a, i32x4.splat(0)), scale);
+}
+
+/**
+ * acc + `scale` times the partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`,
+ * `u1` with those at `a1`). The relaxed build adds the two halves' pair sums in i16 (at most
+ * 2 * 2 * 63 * 127 = 32004) before one widening multiply by the scale.
+ */
+@inline
+export function dotU32Scaled(u0: v128, a0: usize, u1: v128, a1: usize, scale: i32, acc: v128): v128 {
+  if (RELAXED) {
+    const pairs = i16x8.add(pairSums(u0, a0), pairSums(u1, a1));
+    return i32x4.add(acc, i32x4.dot_i16x8_s(pairs, i16x8.splat(<i16>scale)));
+  }
+  return scaled(acc, dotU16(u1, a1, dotU16(u0, a0, i32x4.splat(0))), scale);
+}
+
+/** acc + partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`, `u1` with `a1`). */
+@inline
+export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v128 {
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), i16x8.splat(1)));
+  return dotU16(u1, a1, dotU16(u0, a0, acc));
 }
 
 /** acc + partial sums of 16 signed levels (any i8) times the 16 activations at `a`. */

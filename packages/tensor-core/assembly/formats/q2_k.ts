@@ -3,7 +3,7 @@
 // x = (d * scale[s]) * q - (dmin * min[s])
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
+import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
   halfAt,
@@ -75,7 +75,7 @@ export class Q2_KFormat {
           const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
           for (let k = 0; k < 4; k++) {
             const g = (h << 3) + (k << 1) + r;
-            isum = scaled(isum, dotU16(crumbOf(q, k), ab + actOffset(g << 4), i32x4.splat(0)), load<u8>(wb + g) & 0x0f);
+            isum = dotU16Scaled(crumbOf(q, k), ab + actOffset(g << 4), load<u8>(wb + g) & 0x0f, isum);
           }
         }
       }

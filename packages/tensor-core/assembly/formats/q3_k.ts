@@ -5,7 +5,7 @@
 // with unsigned levels q = q2 + 4 * high (0..7) and the offset as a "min" of each 16-value group.
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
+import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
   halfAt,
@@ -114,7 +114,7 @@ export class Q3_KFormat {
           const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
           for (let k = 0; k < 4; k++) {
             const g = (h << 3) + (k << 1) + r;
-            isum = scaled(isum, dotU16(level3(q, hm, k, (h << 2) + k), ab + actOffset(g << 4), i32x4.splat(0)), scaleOf(s, g));
+            isum = dotU16Scaled(level3(q, hm, k, (h << 2) + k), ab + actOffset(g << 4), scaleOf(s, g), isum);
           }
         }
       }

@@ -3,7 +3,7 @@
 // x = (d * scale[s]) * q - (dmin * min[s])
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
+import { actOffset, dotU32Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
   halfAt,
@@ -33,10 +33,8 @@ import {
 function chunkQ4K(isum: v128, q: usize, e: usize, s0: u32, s1: u32): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
-  const zero = i32x4.splat(0);
-  const lo = dotU16(lowNibbles(v1), e + actOffset(16), dotU16(lowNibbles(v0), e, zero));
-  const hi = dotU16(highNibbles(v1), e + actOffset(48), dotU16(highNibbles(v0), e + actOffset(32), zero));
-  return scaled(scaled(isum, lo, <i32>s0), hi, <i32>s1);
+  isum = dotU32Scaled(lowNibbles(v0), e, lowNibbles(v1), e + actOffset(16), <i32>s0, isum);
+  return dotU32Scaled(highNibbles(v0), e + actOffset(32), highNibbles(v1), e + actOffset(48), <i32>s1, isum);
 }
 
 @final @unmanaged

@@ -3,7 +3,7 @@
 // x = (d * scale[s]) * q - (dmin * min[s])
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
+import { actOffset, dotU32Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
   halfAt,
@@ -40,14 +40,12 @@ function level5(nibbles: v128, h: v128, k: i32): v128 {
 function chunkQ5K(isum: v128, q: usize, e: usize, h0: v128, h1: v128, bit: i32, s0: u32, s1: u32): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
-  const zero = i32x4.splat(0);
-  const lo = dotU16(level5(lowNibbles(v1), h1, bit), e + actOffset(16), dotU16(level5(lowNibbles(v0), h0, bit), e, zero));
-  const hi = dotU16(
-    level5(highNibbles(v1), h1, bit + 1),
-    e + actOffset(48),
-    dotU16(level5(highNibbles(v0), h0, bit + 1), e + actOffset(32), zero),
-  );
-  return scaled(scaled(isum, lo, <i32>s0), hi, <i32>s1);
+  const l0 = level5(lowNibbles(v0), h0, bit);
+  const l1 = level5(lowNibbles(v1), h1, bit);
+  isum = dotU32Scaled(l0, e, l1, e + actOffset(16), <i32>s0, isum);
+  const u0 = level5(highNibbles(v0), h0, bit + 1);
+  const u1 = level5(highNibbles(v1), h1, bit + 1);
+  return dotU32Scaled(u0, e + actOffset(32), u1, e + actOffset(48), <i32>s1, isum);
 }
 
 @final @unmanaged

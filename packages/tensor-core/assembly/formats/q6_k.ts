@@ -8,7 +8,7 @@
 // (for the relaxed dot) and the offset as a "min" of each 16-value group.
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16, minDot16, scaled } from '../simd-dot';
+import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
   halfAt,
@@ -54,11 +54,10 @@ function quarterQ6K(isum: v128, ql: usize, qh: usize, sc: usize, e: usize): v128
   const x = v128.load(ql);
   const y = v128.load(ql, 32);
   const top = v128.load(qh);
-  const zero = i32x4.splat(0);
-  isum = scaled(isum, dotU16(level6(lowNibbles(x), top, 0), e, zero), load<i8>(sc));
-  isum = scaled(isum, dotU16(level6(lowNibbles(y), top, 1), e + actOffset(32), zero), load<i8>(sc, 2));
-  isum = scaled(isum, dotU16(level6(highNibbles(x), top, 2), e + actOffset(64), zero), load<i8>(sc, 4));
-  return scaled(isum, dotU16(level6(highNibbles(y), top, 3), e + actOffset(96), zero), load<i8>(sc, 6));
+  isum = dotU16Scaled(level6(lowNibbles(x), top, 0), e, load<i8>(sc), isum);
+  isum = dotU16Scaled(level6(lowNibbles(y), top, 1), e + actOffset(32), load<i8>(sc, 2), isum);
+  isum = dotU16Scaled(level6(highNibbles(x), top, 2), e + actOffset(64), load<i8>(sc, 4), isum);
+  return dotU16Scaled(level6(highNibbles(y), top, 3), e + actOffset(96), load<i8>(sc, 6), isum);
 }
 
 @final @unmanaged
