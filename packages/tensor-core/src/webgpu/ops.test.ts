@@ -120,6 +120,7 @@ describe.skipIf(!setup.ok).each(TEST_CONFIGS)('$name', (config) => {
     { kv: 'f16', nHead: 4, nHeadKv: 2, headDim: 64 },
     { kv: 'f16', nHead: 2, nHeadKv: 2, headDim: 128 },
     { kv: 'f32', nHead: 4, nHeadKv: 1, headDim: 256 },
+    { kv: 'f16', nHead: 8, nHeadKv: 1, headDim: 32 },
   ] as const)('KV cache $kv, $nHead/$nHeadKv heads of $headDim', ({ kv, nHead, nHeadKv, headDim }) => {
     const spec = { nLayer: 2, nCtx: 96, nHeadKv, headDim, type: kv as ActivationType };
     const qDim = nHead * headDim;

@@ -24,7 +24,12 @@ import { type AcquiredDevice, acquireDevice, type WebGpuBackendOptions } from '.
 import { GpuDeviceLostError, GpuInternalError, GpuLimitError, GpuOutOfMemoryError } from './errors.js';
 import { Frame } from './frame.js';
 import { align, type BufferRange, GpuBuf, MAP_READ_MODE, Usage } from './gpu-buffer.js';
-import { ATTN_MAX_HEAD_DIM, attentionCombineKernel, attentionKernel } from './kernels/attention.js';
+import {
+  ATTN_MAX_HEAD_DIM,
+  attentionCombineKernel,
+  attentionHeadsPerWorkgroup,
+  attentionKernel,
+} from './kernels/attention.js';
 import { type ElementwiseOp, elementwiseGrid, elementwiseKernel } from './kernels/elementwise.js';
 import { getRowsKernel } from './kernels/getrows.js';
 import { grid, type KernelSpec, PARAM_SLOT_BYTES, type ShaderCaps } from './kernels/kernel.js';
@@ -758,14 +763,15 @@ export class WebGpuBackend implements Backend {
       split_len: p.pos0 + n,
     };
     const kv = [{ buf: c.k[layer] }, { buf: c.v[layer] }];
+    const hpw = attentionHeadsPerWorkgroup(p.nHead / p.nHeadKv);
     const nSplits = Math.ceil((p.pos0 + n) / this.attentionSplitCells);
     if (n > 8 || nSplits < 2) {
       this.frame.begin(Frame.need(P));
       this.run(
-        attentionKernel(c.storage, this.caps),
+        attentionKernel(c.storage, this.caps, false, hpw),
         [{ buf: o.buf }, { buf: qt.buf }, ...kv],
         values,
-        grid(n * p.nHead),
+        grid((n * p.nHead) / hpw),
       );
       return;
     }
@@ -774,10 +780,10 @@ export class WebGpuBackend implements Backend {
     const part = { buf: this.scratchBuffer(partBytes), offset: 0, size: partBytes };
     this.frame.begin(Frame.need(2 * P, 2));
     this.run(
-      attentionKernel(c.storage, this.caps, true),
+      attentionKernel(c.storage, this.caps, true, hpw),
       [part, { buf: qt.buf }, ...kv],
       { ...values, n_splits: nSplits, split_len: this.attentionSplitCells },
-      grid(n * p.nHead * nSplits),
+      grid(((n * p.nHead) / hpw) * nSplits),
     );
     this.run(
       attentionCombineKernel(),

@@ -1,35 +1,36 @@
 /**
  * Fused causal attention over the KV cache (flash-attention style, online softmax): one workgroup per
- * (query token, head). Per tile of 64 cells each invocation scores one cell (q . k over headDim), the
- * workgroup finds the tile maximum and sum, rescales its running output, and each invocation accumulates
- * the dimensions it owns (`lid`, `lid + 64`, ...: adjacent invocations read adjacent V values).
- * Grouped-query heads: query head h reads KV head `h / (nHead / nHeadKv)`. Scores never leave the chip.
+ * query token and group of query heads sharing a KV head (grouped-query attention: query head h reads KV
+ * head `h / (nHead / nHeadKv)`). Per tile of 64 cells each invocation scores one cell for every head of
+ * the group (q . k over headDim, K read once), the workgroup finds the tile maxima and sums, rescales its
+ * running outputs, and each invocation accumulates the dimensions it owns (`lid`, `lid + 64`, ...:
+ * adjacent invocations read adjacent V values, each once for the whole group). Scores never leave the chip.
  *
  * Split variant (decode over a long cache, flash-decoding): the cells are cut into `n_splits` ranges of
  * `split_len`, one workgroup per (token, head, range) writes its unnormalized output with its running
  * max and sum; {@link attentionCombineKernel} merges the ranges. Without it a decode step would run only
  * nHead workgroups, each walking the whole cache.
  */
-import {
-  enables,
-  type KernelSpec,
-  LINEAR_WG,
-  laneBuiltins,
-  paramsWgsl,
-  reductionsWgsl,
-  type ShaderCaps,
-} from './kernel.js';
+import { enables, type KernelSpec, LINEAR_WG, laneBuiltins, paramsWgsl, type ShaderCaps } from './kernel.js';
 import { type KvStorage, kvLoadScalar, kvLoadVec4, kvScalarType } from './kv-storage.js';
 
 export const ATTN_WG = 64;
 /** Largest head dimension the kernel supports (4 owned dimensions per invocation). */
 export const ATTN_MAX_HEAD_DIM = 256;
 
+/** Query heads one workgroup handles: the largest of 4, 2, 1 dividing the grouped-query group. */
+export function attentionHeadsPerWorkgroup(group: number): number {
+  for (const g of [4, 2]) if (group % g === 0) return g;
+  return 1;
+}
+
 /**
- * Bindings: (out, q, K cache, V cache). One workgroup per (token, head), token-major; with `split`, per
- * (token, head, range) and `out` receives partials `[token, head, range, headDim + 2]` (output, max, sum).
+ * Bindings: (out, q, K cache, V cache). One workgroup per (token, `hpw` <= 4 query heads sharing one KV
+ * head), token-major, so each K and V value is read once for all of them; per-head values travel as the
+ * lanes of a vec4 (unused lanes idle). With `split`, one workgroup per (token, heads, range) and `out`
+ * receives partials `[token, head, range, headDim + 2]` (unnormalized output, max, sum).
  */
-export function attentionKernel(s: KvStorage, caps: ShaderCaps, split = false): KernelSpec {
+export function attentionKernel(s: KvStorage, caps: ShaderCaps, split = false, hpw = 1): KernelSpec {
   const params = [
     ['n', 'u32'],
     ['n_head', 'u32'],
@@ -43,7 +44,38 @@ export function attentionKernel(s: KvStorage, caps: ShaderCaps, split = false): 
   ] as const;
   const lanes = laneBuiltins(caps);
   const t = kvScalarType(s);
-  const dpt = ATTN_MAX_HEAD_DIM / ATTN_WG;
+  const G = hpw;
+  const Q4 = ATTN_MAX_HEAD_DIM / 4; // vec4s of one head's q
+  // scores of the G heads for one cell: q_i . k, lanes past G stay 0
+  const lanesOf = (f: (i: number) => string) =>
+    `vec4<f32>(${[0, 1, 2, 3].map((i) => (i < G ? f(i) : '0.0')).join(', ')})`;
+  // workgroup max / sum of one vec4 per invocation
+  const reduce = caps.subgroups
+    ? /* wgsl */ `
+var<private> sg_lane: u32;
+var<private> sg_size: u32;
+fn wg_reduce(v: vec4<f32>, lid: u32, is_max: bool) -> vec4<f32> {
+  let r = select(subgroupAdd(v), subgroupMax(v), is_max);
+  if (sg_lane == 0u) { red[lid / sg_size] = r; }
+  workgroupBarrier();
+  var out = red[0];
+  let nsg = (${ATTN_WG}u + sg_size - 1u) / sg_size;
+  for (var k = 1u; k < nsg; k++) { out = select(out + red[k], max(out, red[k]), is_max); }
+  workgroupBarrier();
+  return out;
+}`
+    : /* wgsl */ `
+fn wg_reduce(v: vec4<f32>, lid: u32, is_max: bool) -> vec4<f32> {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = ${ATTN_WG / 2}u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] = select(red[lid] + red[lid + s], max(red[lid], red[lid + s]), is_max); }
+    workgroupBarrier();
+  }
+  let out = red[0];
+  workgroupBarrier();
+  return out;
+}`;
   const code = /* wgsl */ `${enables(caps, s === 'f16')}${paramsWgsl(params)}
 @group(0) @binding(1) var<storage, read_write> o: array<f32>;
 @group(0) @binding(2) var<storage, read> q: array<f32>;
@@ -51,9 +83,10 @@ export function attentionKernel(s: KvStorage, caps: ShaderCaps, split = false): 
 @group(0) @binding(4) var<storage, read> vc: array<${t}>;
 ${kvLoadVec4(s, 'k4', 'kc')}
 ${kvLoadScalar(s, 'v1', 'vc')}
-${reductionsWgsl(ATTN_WG, caps)}
-var<workgroup> qs: array<vec4<f32>, ${ATTN_MAX_HEAD_DIM / 4}>;
-var<workgroup> ps: array<f32, ${ATTN_WG}>;
+var<workgroup> red: array<vec4<f32>, ${ATTN_WG}>;
+var<workgroup> qs: array<vec4<f32>, ${G * Q4}>; // [head][dim / 4], pre-scaled
+var<workgroup> ps: array<vec4<f32>, ${ATTN_WG}>; // [cell of the tile] -> probabilities of the heads
+${reduce}
 const NEG_BIG = -3.0e38;
 @compute @workgroup_size(${ATTN_WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -61,41 +94,47 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   ${lanes.init}
   let idx = ${LINEAR_WG};
   let split = idx % p.n_splits;
-  let t = idx / (p.n_head * p.n_splits);
-  let h = (idx / p.n_splits) % p.n_head;
+  let n_groups = p.n_head / ${G}u;
+  let t = idx / (n_groups * p.n_splits);
+  let h0 = ((idx / p.n_splits) % n_groups) * ${G}u; // first query head of this workgroup
   if (t >= p.n) { return; }
   let hd = p.head_dim;
   let hd4 = hd / 4u;
-  let q_row = (t * p.n_head + h) * hd;
-  let kv_head = (h / p.group) * hd;
+  let kv_head = (h0 / p.group) * hd;
   let n_all = p.pos0 + t + 1u;
   let c0 = split * p.split_len;
   let n_kv = min(n_all, c0 + p.split_len); // cells c0 .. n_kv of this workgroup
-  for (var d = lid; d < hd4; d += ${ATTN_WG}u) {
-    let b = q_row + 4u * d;
-    qs[d] = vec4<f32>(q[b], q[b + 1u], q[b + 2u], q[b + 3u]) * p.scale;
+  for (var i = 0u; i < ${G}u; i++) {
+    let q_row = (t * p.n_head + h0 + i) * hd;
+    for (var d = lid; d < hd4; d += ${ATTN_WG}u) {
+      let b = q_row + 4u * d;
+      qs[i * ${Q4}u + d] = vec4<f32>(q[b], q[b + 1u], q[b + 2u], q[b + 3u]) * p.scale;
+    }
   }
   workgroupBarrier();
-  var m = NEG_BIG;
-  var l = 0.0;
-  var acc: array<f32, ${dpt}>;
+  var m = vec4<f32>(NEG_BIG);
+  var l = vec4<f32>(0.0);
+  var acc: array<vec4<f32>, 4>; // acc[e]: dimension lid + 64 e, one lane per head
   for (var j0 = c0; j0 < n_kv; j0 += ${ATTN_WG}u) {
     let j = j0 + lid;
-    var s = NEG_BIG;
+    var sc = vec4<f32>(NEG_BIG);
     if (j < n_kv) {
       let kb = (j * p.kv_stride + kv_head) / 4u;
-      var dot_qk = 0.0;
-      for (var d = 0u; d < hd4; d++) { dot_qk += dot(qs[d], k4(kb + d)); }
-      s = dot_qk;
+      sc = vec4<f32>(0.0);
+      for (var d = 0u; d < hd4; d++) {
+        let kv = k4(kb + d);
+        sc += ${lanesOf((i) => `dot(qs[${i * Q4}u + d], kv)`)};
+      }
     }
-    let m_new = max(m, wg_max(s, lid));
-    let pj = select(0.0, exp(s - m_new), j < n_kv);
+    let m_new = max(m, wg_reduce(sc, lid, true));
+    let pj = select(vec4<f32>(0.0), exp(sc - m_new), j < n_kv);
     ps[lid] = pj;
-    let tile_sum = wg_sum(pj, lid); // its barrier also publishes ps
+    let tile_sum = wg_reduce(pj, lid, false); // its barrier also publishes ps
     let corr = exp(m - m_new);
     l = l * corr + tile_sum;
+    m = m_new;
     let cnt = min(${ATTN_WG}u, n_kv - j0);
-    for (var e = 0u; e < ${dpt}u; e++) {
+    for (var e = 0u; e < 4u; e++) {
       let d = lid + e * ${ATTN_WG}u;
       if (d < hd) {
         var a = acc[e] * corr;
@@ -107,28 +146,35 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         acc[e] = a;
       }
     }
-    m = m_new;
     workgroupBarrier();
   }
-  ${
-    split
-      ? `let pb = idx * (hd + 2u); // partial of (token, head, range)
-  for (var e = 0u; e < ${dpt}u; e++) {
-    let d = lid + e * ${ATTN_WG}u;
-    if (d < hd) { o[pb + d] = acc[e]; }
-  }
-  if (lid == 0u) {
-    o[pb + hd] = m;
-    o[pb + hd + 1u] = l;
-  }`
-      : `for (var e = 0u; e < ${dpt}u; e++) {
-    let d = lid + e * ${ATTN_WG}u;
-    if (d < hd) { o[q_row + d] = acc[e] / l; }
-  }`
+  for (var i = 0u; i < ${G}u; i++) {
+    let h = h0 + i;
+    ${
+      split
+        ? `let pb = ((t * p.n_head + h) * p.n_splits + split) * (hd + 2u); // partial of (token, head, range)
+    for (var e = 0u; e < 4u; e++) {
+      let d = lid + e * ${ATTN_WG}u;
+      if (d < hd) { o[pb + d] = acc[e][i]; }
+    }
+    if (lid == 0u) {
+      o[pb + hd] = m[i];
+      o[pb + hd + 1u] = l[i];
+    }`
+        : `for (var e = 0u; e < 4u; e++) {
+      let d = lid + e * ${ATTN_WG}u;
+      if (d < hd) { o[(t * p.n_head + h) * hd + d] = acc[e][i] / l[i]; }
+    }`
+    }
   }
 }
 `;
-  return { key: `attn:${s}:${caps.subgroups}:${split}`, code, bindings: ['rw', 'read', 'read', 'read'], params };
+  return {
+    key: `attn:${s}:${caps.subgroups}:${split}:${G}`,
+    code,
+    bindings: ['rw', 'read', 'read', 'read'],
+    params,
+  };
 }
 
 /**
