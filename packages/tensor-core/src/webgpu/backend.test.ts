@@ -2,7 +2,7 @@
 // one submit per recorded pass, no pipeline or bind-group creation in steady state, arena overflow,
 // typed errors (unsupported type, no adapter, device lost, limits).
 import { GgmlType, ggmlByteSize } from '@llamats/gguf-format';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type AttentionParams,
   type Backend,
@@ -13,7 +13,13 @@ import {
 } from '../backend.js';
 import { ReferenceBackend } from '../reference-backend.js';
 import { isWebGpuAvailable } from './acquire.js';
-import { GpuDeviceLostError, GpuLimitError, WebGpuUnavailableError } from './errors.js';
+import {
+  GpuDeviceLostError,
+  GpuInternalError,
+  GpuLimitError,
+  GpuOutOfMemoryError,
+  WebGpuUnavailableError,
+} from './errors.js';
 import {
   createTestBackend,
   ensureSoftwareVulkan,
@@ -26,6 +32,8 @@ import {
 } from './testing.js';
 import { WebGpuBackend } from './webgpu-backend.js';
 
+// software GPUs on a loaded 2-core machine can be many times slower than usual
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 const setup = ensureSoftwareVulkan();
 if (!setup.ok) console.warn(`WebGPU tests skipped: ${setup.reason}`);
 const lavapipe = TEST_ADAPTERS[0];
@@ -259,6 +267,28 @@ describe.skipIf(!setup.ok)('acquiring a device', () => {
     const noAdapter = { requestAdapter: async () => null } as unknown as GPU;
     expect(await isWebGpuAvailable({ gpu: noAdapter })).toBe(false);
     await expect(WebGpuBackend.create({ gpu: noAdapter })).rejects.toThrow(WebGpuUnavailableError);
+  });
+
+  it('GPU errors surface as typed errors on the next read', async () => {
+    const dawn = (await import('webgpu')) as unknown as {
+      create(flags: string[]): GPU;
+      globals: Record<string, new (...args: unknown[]) => unknown>;
+    };
+    for (const [errorClass, expected] of [
+      ['GPUOutOfMemoryError', GpuOutOfMemoryError],
+      ['GPUValidationError', GpuInternalError],
+    ] as const) {
+      const adapter = (await dawn.create([lavapipe.flag]).requestAdapter()) as GPUAdapter;
+      const device = await adapter.requestDevice();
+      const be = await WebGpuBackend.create({ device, adapter });
+      const t = be.createTensor('t', [1, 4]);
+      // what the device reports for an allocation or a command it could not carry out
+      const error = new dawn.globals[errorClass]('synthetic');
+      device.dispatchEvent(new dawn.globals.GPUUncapturedErrorEvent('uncapturederror', { error }) as Event);
+      await expect(be.readTensor(t)).rejects.toThrow(expected);
+      be.dispose();
+      device.destroy();
+    }
   });
 
   it('device loss surfaces as GpuDeviceLostError', async () => {

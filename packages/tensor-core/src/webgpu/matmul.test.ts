@@ -5,7 +5,7 @@
 // or workgroup-memory reductions) for every type, and on SwiftShader get-rows for every type and the
 // tiled kernel for a few (SwiftShader takes ~1 s to compile each tiled variant).
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { supportedWeightTypes } from '../quant/registry.js';
 import { gpuWeightTypes } from './quant/registry.js';
 import {
@@ -20,6 +20,8 @@ import {
 } from './testing.js';
 import type { WebGpuBackend } from './webgpu-backend.js';
 
+// software GPUs on a loaded 2-core machine can be many times slower than usual
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 const setup = ensureSoftwareVulkan();
 if (!setup.ok) console.warn(`WebGPU tests skipped: ${setup.reason}`);
 

@@ -1,7 +1,7 @@
 // Every non-matmul op against the reference backend on every test adapter configuration, including the
 // aliasing cases the interface allows (out = a, out = gate, in-place RMSNorm, copies within one tensor).
 import { GgmlType } from '@llamats/gguf-format';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ActivationType, Backend, KvCache, RopeParams, Tensor } from '../backend.js';
 import { ReferenceBackend } from '../reference-backend.js';
 import {
@@ -15,6 +15,8 @@ import {
 } from './testing.js';
 import type { WebGpuBackend } from './webgpu-backend.js';
 
+// software GPUs on a loaded 2-core machine can be many times slower than usual
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 const setup = ensureSoftwareVulkan();
 if (!setup.ok) console.warn(`WebGPU tests skipped: ${setup.reason}`);
 

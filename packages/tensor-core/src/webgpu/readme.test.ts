@@ -1,9 +1,11 @@
 // Runs the example of README.md (on the lavapipe adapter: Node has no navigator.gpu).
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { isWebGpuAvailable, type WebGpuAvailabilityOptions, type WebGpuBackendOptions } from './acquire.js';
 import { ensureSoftwareVulkan, TEST_ADAPTERS } from './testing.js';
 import { createWebGpuBackend } from './webgpu-backend.js';
 
+// software GPUs on a loaded 2-core machine can be many times slower than usual
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 const setup = ensureSoftwareVulkan();
 
 it.skipIf(!setup.ok)('README example', async () => {
