@@ -130,6 +130,48 @@ export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i
   }
 }
 
+/**
+ * As {@link quantize_q8_32}, as i8 levels for the relaxed batched product of 32-value formats
+ * (unpacked8.ts): four blocks per 128 bytes in 4-byte pieces (piece c of block k at 16 c + 4 k), padded
+ * to whole groups; then [d: f32 x padded] [s: f32 x padded]. Relaxed build only.
+ */
+export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
+  const nb = cols >> 5;
+  const np = paddedBlocks(cols);
+  for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
+    const xr = x + <usize>t * xStride;
+    const rec = out + <usize>t * outStride;
+    const dp = rec + (<usize>np << 5);
+    const sp = dp + (<usize>np << 2);
+    for (let b = 0; b < np; b++) {
+      const g = rec + (<usize>(b >> 2) << 7) + (<usize>(b & 3) << 2);
+      if (b >= nb) {
+        storePairs(g, i8x16.splat(0));
+        storePairs(g + 64, i8x16.splat(0));
+        store<f32>(dp + (<usize>b << 2), 0);
+        store<f32>(sp + (<usize>b << 2), 0);
+        continue;
+      }
+      const xb = xr + (<usize>b << 7);
+      const d = absMax(xb, 32) / 127;
+      const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
+      const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
+      const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
+      const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
+      const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
+      storePairs(g, i8x16.narrow_i16x8_s(a0, a1));
+      storePairs(g + 64, i8x16.narrow_i16x8_s(a2, a3));
+      const s4 = i32x4.add(
+        i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
+        i32x4.add(i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3)),
+      );
+      const s2 = i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
+      store<f32>(dp + (<usize>b << 2), d);
+      store<f32>(sp + (<usize>b << 2), d * <f32>(i32x4.extract_lane(s2, 0) + i32x4.extract_lane(s2, 1)));
+    }
+  }
+}
+
 /** As {@link quantize_q8_32} for 256-value super-block records with 16-value sums. */
 export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
   const narrow: bool = RELAXED != 0 && !wide;

@@ -20,6 +20,7 @@ import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dotF32x1, dotF32x4, dotK1, dotK4, unpackedRowBytes } from './unpacked';
+import { dot32x8, dotK8, unpacked8RowBytes } from './unpacked8';
 
 /** Weight rows a thread takes at a time (unpacked together when there are enough tokens to reuse them). */
 const ROWS_PER_CHUNK: i32 = 16;
@@ -42,27 +43,38 @@ function dot4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize,
   else dot32x4(u, a, stride, cols, f.hasMin, out, outStride);
 }
 
+/** One relaxed unpacked row times 1 or 4 tokens (unpacked8.ts). */
+@inline
+function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32, out: usize, outStride: usize): void {
+  if (f.actKind == ACT_Q8_K) dotK8(u, a, stride, count, cols, f.hasMin, f.pairedScales, out, outStride);
+  else dot32x8(u, a, stride, count, cols, f.hasMin, out, outStride);
+}
+
 /**
  * The matrix product driver. `w`: weight rows (`rows` x `cols`, ggml bytes); `acts`: n activation rows
  * or records, `actStride` bytes apart; `out`: [n, outStride] f32; `scratch`: this thread's scratch
  * (room for {@link ROWS_PER_CHUNK} unpacked rows; the exports get a base and a per-thread stride);
  * `counter`: shared chunk counter (0 = none).
  *
- * `batched` (chosen by the caller, which prepared the activations for it: i16 levels, interleaved for the
- * 32-value formats): a chunk of rows is unpacked once and multiplied with 4 tokens at a time
- * (unpacked.ts). Otherwise quantized weights take the fused per-format product (format.dot1, no
- * unpacking pass; 8-bit activation levels in the relaxed-SIMD build).
+ * `mode` (chosen by the caller, which prepared the activations for it): 0: the fused per-format product
+ * (format.dot1, no unpacking pass; 8-bit activation levels in the relaxed-SIMD build), for decode;
+ * 1: a chunk of rows unpacked once into i16 levels and multiplied with 4 tokens at a time (unpacked.ts;
+ * i16 activations, interleaved for the 32-value formats); 2 (relaxed build, formats with unsigned
+ * levels): the same with 8-bit levels (unpacked8.ts).
  */
 @inline
 function matmulRows<F>(
   f: F, ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32,
-  out: usize, outStride: i32, scratch: usize, counter: usize, batched: bool,
+  out: usize, outStride: i32, scratch: usize, counter: usize, mode: i32,
 ): void {
   const rowBytes = <usize>(cols / f.blockSize) * <usize>f.blockBytes;
   const ub = unpackedRowBytes(f.actKind, cols);
   const aStride = <usize>actStride;
   const oStride = <usize>outStride << 2;
+  const batched = mode != 0;
   const fused = f.actKind != ACT_F32 && !batched;
+  const relaxed8 = mode == 2 && f.batch8;
+  const ub8 = unpacked8RowBytes(f.actKind == ACT_Q8_K, cols);
   let chunk = -1;
   while (true) {
     chunk = claimChunk(counter, chunk, ith, nth);
@@ -91,6 +103,22 @@ function matmulRows<F>(
         for (let t = 0; t < n; t++) {
           store<f32>(out + <usize>t * oStride + (<usize>r << 2), dot1<F>(f, u, acts + <usize>t * aStride, cols));
         }
+      }
+      continue;
+    }
+    if (relaxed8) {
+      // relaxed build: unsigned 8-bit levels, 4 tokens per pass through unpacked8.ts
+      for (let r = r0; r < r1; r++) f.unpackRow8(w + <usize>r * rowBytes, cols, scratch + <usize>(r - r0) * ub8);
+      let t = 0;
+      for (; t + 4 <= n; t += 4) {
+        const a = acts + <usize>t * aStride;
+        const o = out + <usize>t * oStride;
+        for (let r = r0; r < r1; r++) dot8<F>(f, scratch + <usize>(r - r0) * ub8, a, aStride, 4, cols, o + (<usize>r << 2), oStride);
+      }
+      for (; t < n; t++) {
+        const a = acts + <usize>t * aStride;
+        const o = out + <usize>t * oStride;
+        for (let r = r0; r < r1; r++) dot8<F>(f, scratch + <usize>(r - r0) * ub8, a, aStride, 1, cols, o + (<usize>r << 2), oStride);
       }
       continue;
     }
@@ -129,21 +157,21 @@ function getRows<F>(f: F, ith: i32, nth: i32, w: usize, cols: i32, ids: usize, n
 
 // ---- exported kernels, one pair per weight type (names are looked up by src/wasm/weight-kernels.ts) -----
 
-export function matmul_f32(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<F32Format>(changetype<F32Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_f16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<F16Format>(changetype<F16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_bf16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Bf16Format>(changetype<Bf16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q8_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q8_0Format>(changetype<Q8_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q4_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q4_0Format>(changetype<Q4_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q4_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q4_1Format>(changetype<Q4_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q5_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q5_0Format>(changetype<Q5_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q5_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q5_1Format>(changetype<Q5_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_iq4_nl(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Iq4NlFormat>(changetype<Iq4NlFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q2_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q2_KFormat>(changetype<Q2_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q3_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q3_KFormat>(changetype<Q3_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q4_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q4_KFormat>(changetype<Q4_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q5_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q5_KFormat>(changetype<Q5_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_q6_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Q6_KFormat>(changetype<Q6_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
-export function matmul_iq4_xs(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, batched: bool): void { matmulRows<Iq4XsFormat>(changetype<Iq4XsFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, batched); }
+export function matmul_f32(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<F32Format>(changetype<F32Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_f16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<F16Format>(changetype<F16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_bf16(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Bf16Format>(changetype<Bf16Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q8_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q8_0Format>(changetype<Q8_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q4_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q4_0Format>(changetype<Q4_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q4_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q4_1Format>(changetype<Q4_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q5_0(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q5_0Format>(changetype<Q5_0Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q5_1(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q5_1Format>(changetype<Q5_1Format>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_iq4_nl(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Iq4NlFormat>(changetype<Iq4NlFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q2_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q2_KFormat>(changetype<Q2_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q3_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q3_KFormat>(changetype<Q3_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q4_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q4_KFormat>(changetype<Q4_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q5_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q5_KFormat>(changetype<Q5_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_q6_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q6_KFormat>(changetype<Q6_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+export function matmul_iq4_xs(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Iq4XsFormat>(changetype<Iq4XsFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
 
 export function get_rows_f32(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F32Format>(changetype<F32Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
 export function get_rows_f16(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F16Format>(changetype<F16Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }

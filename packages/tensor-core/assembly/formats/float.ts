@@ -20,6 +20,11 @@ export class F32Format {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return unreachable();
   }
+  @inline get batch8(): bool { return false; }
+  @inline get pairedScales(): bool { return false; }
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    unreachable();
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     memory.copy(dst, w, <usize>cols << 2);
   }
@@ -52,6 +57,11 @@ export class F16Format {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return unreachable();
   }
+  @inline get batch8(): bool { return false; }
+  @inline get pairedScales(): bool { return false; }
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    unreachable();
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     widenHalves(w, cols, dst);
   }
@@ -83,6 +93,11 @@ export class Bf16Format {
   }
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return unreachable();
+  }
+  @inline get batch8(): bool { return false; }
+  @inline get pairedScales(): bool { return false; }
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    unreachable();
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     widenBf16(w, cols, dst);

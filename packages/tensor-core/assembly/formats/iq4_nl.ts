@@ -57,6 +57,11 @@ export class Iq4NlFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return fusedDot32<Iq4NlFormat>(this, w, a, cols);
   }
+  @inline get batch8(): bool { return false; }
+  @inline get pairedScales(): bool { return false; }
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    unreachable();
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
     const kv = iq4Levels();

@@ -63,6 +63,11 @@ export class Iq4XsFormat {
     }
     return hsum(acc);
   }
+  @inline get batch8(): bool { return false; }
+  @inline get pairedScales(): bool { return false; }
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    unreachable();
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;
     const kv = iq4Levels();

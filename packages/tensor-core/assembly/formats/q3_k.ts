@@ -7,6 +7,7 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
+import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
   halfAt,
   scaleAt,
@@ -124,6 +125,38 @@ export class Q3_KFormat {
       acc = superMins(acc, minDot16(offsetsLow(s), offsetsHigh(s), actSums(a, cols, b)), d, da);
     }
     return hsum(acc);
+  }
+  @inline get batch8(): bool { return true; }
+  @inline get pairedScales(): bool { return false; }
+  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const us = scales8At(u, cols);
+    const ud = d8At(u, cols);
+    const udmin = dmin8At(u, cols);
+    const um = mins8At(u, cols);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 110;
+      const d = scaleAt(wb + 108);
+      store<f32>(ud + (<usize>b << 2), d);
+      store<f32>(udmin + (<usize>b << 2), d);
+      const s = scalesQ3(wb + 96);
+      v128.store(um + (<usize>b << 5), offsetsLow(s));
+      v128.store(um + (<usize>b << 5), offsetsHigh(s), 16);
+      v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_s(s));
+      v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_s(s), 16);
+      const ub = u + (<usize>b << 8);
+      for (let r = 0; r < 2; r++) {
+        const hm = v128.load(wb + (<usize>r << 4));
+        for (let h = 0; h < 2; h++) {
+          const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
+          for (let k = 0; k < 4; k++) {
+            const g = (h << 3) + (k << 1) + r;
+            v128.store(ub + (<usize>g << 4), level3(q, hm, k, (h << 2) + k));
+          }
+        }
+      }
+    }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

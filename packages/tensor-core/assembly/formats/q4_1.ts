@@ -13,6 +13,7 @@ import {
   paddedBlocks,
   scaleAt,
   storeInterleaved,
+  storePairs,
   storeScaledMin16,
 } from './block32';
 
@@ -49,6 +50,34 @@ export class Q4_1Format {
   /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return fusedDot32<Q4_1Format>(this, w, a, cols);
+  }
+  @inline get batch8(): bool { return true; }
+  @inline get pairedScales(): bool { return false; }
+  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    const nb = cols >> 5;
+    const np = paddedBlocks(cols);
+    const ud = u + (<usize>np << 5);
+    const um = ud + (<usize>np << 2);
+    for (let b = 0; b < np; b++) {
+      const g = u + (<usize>(b >> 2) << 7) + (<usize>(b & 3) << 2);
+      if (b >= nb) {
+        storePairs(g, i8x16.splat(0));
+        storePairs(g + 64, i8x16.splat(0));
+        store<f32>(ud + (<usize>b << 2), 0);
+        store<f32>(um + (<usize>b << 2), 0);
+        continue;
+      }
+      const wb = w + <usize>b * 20;
+      const v = v128.load(wb, 4);
+      const lo = lowNibbles(v);
+      const hi = highNibbles(v);
+      const d = scaleAt(wb);
+      store<f32>(ud + (<usize>b << 2), d);
+      store<f32>(um + (<usize>b << 2), scaleAt(wb + 2));
+      storePairs(g, lo);
+      storePairs(g + 64, hi);
+    }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -11,6 +11,7 @@ import {
   lowNibbles,
   scaleAt,
 } from './block32';
+import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
   actLevels,
   actScale,
@@ -93,6 +94,37 @@ export class Q4_KFormat {
       acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), scaleAt(wb + 2), da);
     }
     return hsum(acc);
+  }
+  @inline get batch8(): bool { return true; }
+  @inline get pairedScales(): bool { return true; }
+  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const us = scales8At(u, cols);
+    const ud = d8At(u, cols);
+    const udmin = dmin8At(u, cols);
+    const um = mins8At(u, cols);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 144;
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
+      store<f32>(udmin + (<usize>b << 2), scaleAt(wb + 2));
+      const sm = scalesK4(wb + 4);
+      storeMinsK4(um + (<usize>b << 5), sm);
+      // the eight sub-block scales as i16, each twice (one per 16-value group)
+      v128.store(us + (<usize>b << 5), minsK4Low(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)));
+      v128.store(us + (<usize>b << 5), minsK4High(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)), 16);
+      const ub = u + (<usize>b << 8);
+      for (let c = 0; c < 4; c++) {
+        const q = wb + 16 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const o = ub + (<usize>c << 6);
+        v128.store(o, lowNibbles(v0));
+        v128.store(o, lowNibbles(v1), 16);
+        v128.store(o, highNibbles(v0), 32);
+        v128.store(o, highNibbles(v1), 48);
+      }
+    }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

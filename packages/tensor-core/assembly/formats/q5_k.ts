@@ -5,6 +5,7 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU32Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
+import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
   halfAt,
   highNibbles,
@@ -107,6 +108,38 @@ export class Q5_KFormat {
       acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), scaleAt(wb + 2), da);
     }
     return hsum(acc);
+  }
+  @inline get batch8(): bool { return true; }
+  @inline get pairedScales(): bool { return true; }
+  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const us = scales8At(u, cols);
+    const ud = d8At(u, cols);
+    const udmin = dmin8At(u, cols);
+    const um = mins8At(u, cols);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 176;
+      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
+      store<f32>(udmin + (<usize>b << 2), scaleAt(wb + 2));
+      const sm = scalesK4(wb + 4);
+      storeMinsK4(um + (<usize>b << 5), sm);
+      v128.store(us + (<usize>b << 5), minsK4Low(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)));
+      v128.store(us + (<usize>b << 5), minsK4High(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)), 16);
+      const h0 = v128.load(wb, 16);
+      const h1 = v128.load(wb, 32);
+      const ub = u + (<usize>b << 8);
+      for (let c = 0; c < 4; c++) {
+        const q = wb + 48 + (<usize>c << 5);
+        const v0 = v128.load(q);
+        const v1 = v128.load(q, 16);
+        const o = ub + (<usize>c << 6);
+        v128.store(o, level5(lowNibbles(v0), h0, 2 * c));
+        v128.store(o, level5(lowNibbles(v1), h1, 2 * c), 16);
+        v128.store(o, level5(highNibbles(v0), h0, 2 * c + 1), 32);
+        v128.store(o, level5(highNibbles(v1), h1, 2 * c + 1), 48);
+      }
+    }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

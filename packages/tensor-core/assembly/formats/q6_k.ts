@@ -10,6 +10,7 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
+import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
   halfAt,
   highNibbles,
@@ -117,6 +118,42 @@ export class Q6_KFormat {
       acc = superMins(acc, minDot16(offsetsLow(scv), offsetsHigh(scv), actSums(a, cols, b)), d, da);
     }
     return hsum(acc);
+  }
+  @inline get batch8(): bool { return true; }
+  @inline get pairedScales(): bool { return false; }
+  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    const nbs = cols >> 8;
+    const us = scales8At(u, cols);
+    const ud = d8At(u, cols);
+    const udmin = dmin8At(u, cols);
+    const um = mins8At(u, cols);
+    for (let b = 0; b < nbs; b++) {
+      const wb = w + <usize>b * 210;
+      const d = scaleAt(wb + 208);
+      store<f32>(ud + (<usize>b << 2), d);
+      store<f32>(udmin + (<usize>b << 2), d);
+      const sc = wb + 192;
+      const scv = v128.load(sc);
+      v128.store(um + (<usize>b << 5), offsetsLow(scv));
+      v128.store(um + (<usize>b << 5), offsetsHigh(scv), 16);
+      v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_s(scv));
+      v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_s(scv), 16);
+      const ub = u + (<usize>b << 8);
+      for (let h = 0; h < 2; h++) {
+        for (let r = 0; r < 2; r++) {
+          const ql = wb + (<usize>h << 6) + (<usize>r << 4);
+          const x = v128.load(ql);
+          const y = v128.load(ql, 32);
+          const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
+          const o = ub + (<usize>h << 7) + (<usize>r << 4);
+          v128.store(o, level6(lowNibbles(x), top, 0));
+          v128.store(o, level6(lowNibbles(y), top, 1), 32);
+          v128.store(o, level6(highNibbles(x), top, 2), 64);
+          v128.store(o, level6(highNibbles(y), top, 3), 96);
+        }
+      }
+    }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;

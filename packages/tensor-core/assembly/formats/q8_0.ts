@@ -44,6 +44,11 @@ export class Q8_0Format {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return fusedDot32<Q8_0Format>(this, w, a, cols);
   }
+  @inline get batch8(): bool { return false; }
+  @inline get pairedScales(): bool { return false; }
+  @inline unpackRow8(w: usize, cols: i32, u: usize): void {
+    unreachable();
+  }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
     for (let b = 0; b < nb; b++) {

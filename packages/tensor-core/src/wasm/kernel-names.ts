@@ -8,6 +8,7 @@
 const KERNELS = {
   quantize_q8_32: 7,
   quantize_q8_32i: 7,
+  quantize_q8_32r: 7,
   quantize_q8_K: 7,
   attention: 15,
   add: 4,

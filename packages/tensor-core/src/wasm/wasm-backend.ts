@@ -34,9 +34,12 @@ import { fillRopeTable, ropeThetas } from './rope-table.js';
 import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
 import { ThreadPool } from './thread-pool.js';
 import {
+  type ActivationForm,
   activationRecordBytes,
   BATCHED_MIN_TOKENS,
   MATMUL_ROWS_PER_CHUNK,
+  PRODUCT_MODE_CODE,
+  type ProductMode,
   unpackedRowBytes,
   type WeightKernels,
   weightKernels,
@@ -126,6 +129,8 @@ export class WasmBackend implements Backend {
   private constructor(
     private readonly module: WebAssembly.Module,
     private readonly shared: boolean,
+    /** The relaxed-SIMD kernels (8-bit activation levels and products). */
+    private readonly relaxed: boolean,
     private readonly pool: ThreadPool | undefined,
     first: MemoryGroup,
     options: WasmBackendOptions,
@@ -170,7 +175,7 @@ export class WasmBackend implements Backend {
     const why = cores > 1 && !canShare ? ' (SharedArrayBuffer unavailable: the page is not cross-origin isolated)' : '';
     const simd = relaxed ? 'relaxed SIMD' : 'SIMD';
     const detail = `AssemblyScript ${simd} kernels, ${threads} thread${threads > 1 ? 's' : ''}${why}`;
-    return new WasmBackend(module, shared, pool, first, options, detail);
+    return new WasmBackend(module, shared, relaxed, pool, first, options, detail);
   }
 
   supportsWeightType(type: GgmlType): boolean {
@@ -401,27 +406,27 @@ export class WasmBackend implements Backend {
     const cols = w.cols;
     const work = n * w.byteLength * NS.matmulByte;
     const xPtr = this.input(X, g, n, 'in0');
-    // unpacked rows, 4 tokens per pass (see assembly/matmul.ts), or the fused per-token product
-    const batched = n >= BATCHED_MIN_TOKENS;
+    // the fused per-token product, or unpacked rows times 4 tokens per pass (see assembly/matmul.ts)
+    const mode: ProductMode = n < BATCHED_MIN_TOKENS ? 'fused' : this.relaxed && k.batch8 ? 'unpacked8' : 'unpacked';
     let acts = xPtr;
     let actStride = cols * 4;
     if (k.activations !== 'f32') {
-      const interleaved = batched && k.activations === 'q8_32';
-      actStride = activationRecordBytes(k.activations, cols, interleaved);
+      actStride = activationRecordBytes(k.activations, cols, mode);
       acts = g.scratchBuffer('acts', n * actStride);
-      const quantize: KernelName =
-        k.activations === 'q8_K' ? 'quantize_q8_K' : interleaved ? 'quantize_q8_32i' : 'quantize_q8_32';
-      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride, batched ? 1 : 0], n * cols * NS.quantize);
+      const quantize = quantizeKernel(k.activations, mode);
+      // i16 levels for the unpacked product; 8-bit levels otherwise where the build has them
+      const wide = mode === 'unpacked' ? 1 : 0;
+      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride, wide], n * cols * NS.quantize);
     }
     const outPtr = this.output(O, g, n, 'out0');
     const threads = this.threadsFor(work);
-    const perThread = MATMUL_ROWS_PER_CHUNK * unpackedRowBytes(k.activations, cols);
+    const perThread = MATMUL_ROWS_PER_CHUNK * unpackedRowBytes(k.activations, cols, mode);
     const scratch = g.scratchBuffer('threads', threads * perThread);
     g.resetCounter();
     this.exec(
       g,
       k.matmul,
-      [w.ptr, w.rows, cols, acts, actStride, n, outPtr, O.cols, scratch, perThread, g.counter, batched ? 1 : 0],
+      [w.ptr, w.rows, cols, acts, actStride, n, outPtr, O.cols, scratch, perThread, g.counter, PRODUCT_MODE_CODE[mode]],
       work,
     );
     this.flush(O, g, outPtr, n);
@@ -819,6 +824,14 @@ export class WasmBackend implements Backend {
     if (!L) throw new BackendError(`Layer ${layer} is outside the KV cache (${c.spec.nLayer} layers)`);
     return L;
   }
+}
+
+/** The kernel that prepares activations of `form` for a product mode (assembly/activations.ts). */
+function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
+  if (form === 'q8_K') return 'quantize_q8_K';
+  if (mode === 'unpacked') return 'quantize_q8_32i';
+  if (mode === 'unpacked8') return 'quantize_q8_32r';
+  return 'quantize_q8_32';
 }
 
 function sameRope(a: RopeParams, b: RopeParams): boolean {

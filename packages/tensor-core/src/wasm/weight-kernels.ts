@@ -17,6 +17,8 @@ export interface WeightKernels {
   readonly matmul: KernelName;
   readonly getRows: KernelName;
   readonly activations: ActivationForm;
+  /** Unsigned levels: the relaxed build multiplies batches with 8-bit products (assembly/unpacked8.ts). */
+  readonly batch8?: boolean;
 }
 
 const TABLE = new Map<GgmlType, WeightKernels>([
@@ -24,16 +26,16 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.F16, { matmul: 'matmul_f16', getRows: 'get_rows_f16', activations: 'f32' }],
   [GgmlType.BF16, { matmul: 'matmul_bf16', getRows: 'get_rows_bf16', activations: 'f32' }],
   [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32' }],
-  [GgmlType.Q4_0, { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32' }],
-  [GgmlType.Q4_1, { matmul: 'matmul_q4_1', getRows: 'get_rows_q4_1', activations: 'q8_32' }],
-  [GgmlType.Q5_0, { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32' }],
-  [GgmlType.Q5_1, { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32' }],
+  [GgmlType.Q4_0, { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32', batch8: true }],
+  [GgmlType.Q4_1, { matmul: 'matmul_q4_1', getRows: 'get_rows_q4_1', activations: 'q8_32', batch8: true }],
+  [GgmlType.Q5_0, { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32', batch8: true }],
+  [GgmlType.Q5_1, { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32', batch8: true }],
   [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32' }],
-  [GgmlType.Q2_K, { matmul: 'matmul_q2_k', getRows: 'get_rows_q2_k', activations: 'q8_K' }],
-  [GgmlType.Q3_K, { matmul: 'matmul_q3_k', getRows: 'get_rows_q3_k', activations: 'q8_K' }],
-  [GgmlType.Q4_K, { matmul: 'matmul_q4_k', getRows: 'get_rows_q4_k', activations: 'q8_K' }],
-  [GgmlType.Q5_K, { matmul: 'matmul_q5_k', getRows: 'get_rows_q5_k', activations: 'q8_K' }],
-  [GgmlType.Q6_K, { matmul: 'matmul_q6_k', getRows: 'get_rows_q6_k', activations: 'q8_K' }],
+  [GgmlType.Q2_K, { matmul: 'matmul_q2_k', getRows: 'get_rows_q2_k', activations: 'q8_K', batch8: true }],
+  [GgmlType.Q3_K, { matmul: 'matmul_q3_k', getRows: 'get_rows_q3_k', activations: 'q8_K', batch8: true }],
+  [GgmlType.Q4_K, { matmul: 'matmul_q4_k', getRows: 'get_rows_q4_k', activations: 'q8_K', batch8: true }],
+  [GgmlType.Q5_K, { matmul: 'matmul_q5_k', getRows: 'get_rows_q5_k', activations: 'q8_K', batch8: true }],
+  [GgmlType.Q6_K, { matmul: 'matmul_q6_k', getRows: 'get_rows_q6_k', activations: 'q8_K', batch8: true }],
   [GgmlType.IQ4_XS, { matmul: 'matmul_iq4_xs', getRows: 'get_rows_iq4_xs', activations: 'q8_K' }],
 ]);
 
@@ -53,22 +55,33 @@ function paddedBlocks(cols: number): number {
 }
 
 /**
- * Bytes of one token's activation record (16-byte aligned), as assembly/activations.ts lays it out;
- * `interleaved`: the batched layout of 32-value block formats (quantize_q8_32i).
+ * How a matrix product runs (assembly/matmul.ts `mode`): `fused` per token (decode), `unpacked` rows of
+ * i16 levels times 4 tokens per pass, or `unpacked8` rows of 8-bit levels (relaxed build, `batch8` types).
  */
-export function activationRecordBytes(form: ActivationForm, cols: number, interleaved = false): number {
+export type ProductMode = 'fused' | 'unpacked' | 'unpacked8';
+
+export const PRODUCT_MODE_CODE: Record<ProductMode, number> = { fused: 0, unpacked: 1, unpacked8: 2 };
+
+/**
+ * Bytes of one token's activation record (16-byte aligned), as assembly/activations.ts lays it out for
+ * a product mode (the 32-value formats interleave blocks for the unpacked modes).
+ */
+export function activationRecordBytes(form: ActivationForm, cols: number, mode: ProductMode = 'fused'): number {
   let bytes: number;
   if (form === 'f32') bytes = cols * 4;
   else if (form === 'q8_K') bytes = cols * 2 + (cols / 256) * 4 + (cols / 16) * 2;
-  else if (interleaved) bytes = paddedBlocks(cols) * 72;
+  else if (mode === 'unpacked') bytes = paddedBlocks(cols) * 72;
+  else if (mode === 'unpacked8') bytes = paddedBlocks(cols) * 40;
   else bytes = cols * 2 + (cols / 32) * 8;
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** Bytes of one unpacked weight row (assembly/unpacked.ts `unpackedRowBytes`). */
-export function unpackedRowBytes(form: ActivationForm, cols: number): number {
+/** Bytes of one unpacked weight row (assembly/unpacked.ts `unpackedRowBytes`, unpacked8.ts `unpacked8RowBytes`). */
+export function unpackedRowBytes(form: ActivationForm, cols: number, mode: ProductMode = 'unpacked'): number {
   let bytes: number;
-  if (form === 'q8_K') bytes = cols * 2 + (cols >> 8) * 8 + (cols >> 3);
+  if (mode === 'unpacked8')
+    bytes = form === 'q8_K' ? cols + (cols >> 3) * 2 + (cols >> 8) * 8 : paddedBlocks(cols) * 40;
+  else if (form === 'q8_K') bytes = cols * 2 + (cols >> 8) * 8 + (cols >> 3);
   else if (form === 'q8_32') bytes = paddedBlocks(cols) * 72;
   else bytes = cols * 4;
   return Math.ceil(bytes / 16) * 16;
