@@ -33,6 +33,15 @@ function minsHigh(sm: v128): v128 {
   return i16x8.extend_high_i8x16_u(v128.and(i16x8.shr_u(sm, 4), i8x16.splat(0x0f)));
 }
 
+/** isum + the scaled sums of the four groups k = 0..3 of one (h, r) quarter (scale bytes sc, sc + 2, ...). */
+@inline
+function quadQ2(isum: v128, q: v128, e: usize, sc: usize): v128 {
+  isum = dotU16Scaled(crumbOf(q, 0), e, load<u8>(sc) & 0x0f, isum);
+  isum = dotU16Scaled(crumbOf(q, 1), e + actOffset(32), load<u8>(sc, 2) & 0x0f, isum);
+  isum = dotU16Scaled(crumbOf(q, 2), e + actOffset(64), load<u8>(sc, 4) & 0x0f, isum);
+  return dotU16Scaled(crumbOf(q, 3), e + actOffset(96), load<u8>(sc, 6) & 0x0f, isum);
+}
+
 @final @unmanaged
 export class Q2_KFormat {
   @inline get blockSize(): i32 { return 256; }
@@ -70,16 +79,11 @@ export class Q2_KFormat {
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 84;
       const ab = actLevels(a, b);
-      let isum = i32x4.splat(0);
-      for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            isum = dotU16Scaled(crumbOf(q, k), ab + actOffset(g << 4), load<u8>(wb + g) & 0x0f, isum);
-          }
-        }
-      }
+      // (h, r) quarters unrolled: group g = 8h + 2k + r
+      let isum = quadQ2(i32x4.splat(0), v128.load(wb, 16), ab, wb);
+      isum = quadQ2(isum, v128.load(wb, 32), ab + actOffset(16), wb + 1);
+      isum = quadQ2(isum, v128.load(wb, 48), ab + actOffset(128), wb + 8);
+      isum = quadQ2(isum, v128.load(wb, 64), ab + actOffset(144), wb + 9);
       const da = actScale(a, cols, b);
       const sm = v128.load(wb);
       acc = superResult(acc, isum, scaleAt(wb + 80), da);

@@ -68,6 +68,15 @@ function offsetsHigh(s: v128): v128 {
   return i16x8.shl(i16x8.extend_high_i8x16_s(s), 2);
 }
 
+/** isum + the scaled sums of the four groups k = 0..3 of one (h, r) quarter (levels from q, hm bits hbit + k). */
+@inline
+function quadQ3(isum: v128, q: v128, hm: v128, hbit: i32, e: usize, s0: i32, s1: i32, s2: i32, s3: i32): v128 {
+  isum = dotU16Scaled(level3(q, hm, 0, hbit), e, s0, isum);
+  isum = dotU16Scaled(level3(q, hm, 1, hbit + 1), e + actOffset(32), s1, isum);
+  isum = dotU16Scaled(level3(q, hm, 2, hbit + 2), e + actOffset(64), s2, isum);
+  return dotU16Scaled(level3(q, hm, 3, hbit + 3), e + actOffset(96), s3, isum);
+}
+
 @final @unmanaged
 export class Q3_KFormat {
   @inline get blockSize(): i32 { return 256; }
@@ -108,17 +117,13 @@ export class Q3_KFormat {
       const wb = w + <usize>b * 110;
       const ab = actLevels(a, b);
       const s = scalesQ3(wb + 96);
-      let isum = i32x4.splat(0);
-      for (let r = 0; r < 2; r++) {
-        const hm = v128.load(wb + (<usize>r << 4));
-        for (let h = 0; h < 2; h++) {
-          const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            isum = dotU16Scaled(level3(q, hm, k, (h << 2) + k), ab + actOffset(g << 4), scaleOf(s, g), isum);
-          }
-        }
-      }
+      // (h, r) quarters unrolled: group g = 8h + 2k + r, high bit 4h + k
+      const hm0 = v128.load(wb);
+      const hm1 = v128.load(wb, 16);
+      let isum = quadQ3(i32x4.splat(0), v128.load(wb, 32), hm0, 0, ab, i8x16.extract_lane_s(s, 0), i8x16.extract_lane_s(s, 2), i8x16.extract_lane_s(s, 4), i8x16.extract_lane_s(s, 6));
+      isum = quadQ3(isum, v128.load(wb, 48), hm1, 0, ab + actOffset(16), i8x16.extract_lane_s(s, 1), i8x16.extract_lane_s(s, 3), i8x16.extract_lane_s(s, 5), i8x16.extract_lane_s(s, 7));
+      isum = quadQ3(isum, v128.load(wb, 64), hm0, 4, ab + actOffset(128), i8x16.extract_lane_s(s, 8), i8x16.extract_lane_s(s, 10), i8x16.extract_lane_s(s, 12), i8x16.extract_lane_s(s, 14));
+      isum = quadQ3(isum, v128.load(wb, 80), hm1, 4, ab + actOffset(144), i8x16.extract_lane_s(s, 9), i8x16.extract_lane_s(s, 11), i8x16.extract_lane_s(s, 13), i8x16.extract_lane_s(s, 15));
       const d = scaleAt(wb + 108);
       const da = actScale(a, cols, b);
       acc = superResult(acc, isum, d, da);
