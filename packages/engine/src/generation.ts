@@ -104,7 +104,10 @@ export class Generation implements AsyncIterable<GeneratedPiece> {
   }
 
   private async *loop(): AsyncGenerator<GeneratedPiece, GenerationResult> {
-    const { ctx, tokenizer, sampler, options } = this;
+    const ctx = this.ctx;
+    const tokenizer = this.tokenizer;
+    const sampler = this.sampler;
+    const options = this.options;
     const t0 = now();
     const cachedBefore = commonPrefix(ctx.tokens, this.prompt);
     let logits = await ctx.evaluateSequence(this.prompt, {

@@ -31,7 +31,7 @@ export class LlamaModel {
     const gguf = 'tensors' in input ? input : await parseGguf(input, { signal: options.signal });
     const config = readLlamaConfig(gguf);
     const plan = planWeights(gguf, config, options.backend);
-    const weights = await loadWeights(gguf, config, options.backend, plan, options);
+    const weights = await loadWeights(config, options.backend, plan, options);
     return new LlamaModel(gguf, config, options.backend, weights);
   }
 

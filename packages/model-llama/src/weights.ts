@@ -126,7 +126,6 @@ export function planWeights(gguf: GgufFile, config: LlamaConfig, backend: Backen
 
 /** Places every planned tensor in backend memory, streaming from the GGUF source. */
 export async function loadWeights(
-  gguf: GgufFile,
   config: LlamaConfig,
   backend: Backend,
   plan: Map<string, GgufTensorInfo>,

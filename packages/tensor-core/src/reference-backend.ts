@@ -210,7 +210,8 @@ export class ReferenceBackend implements Backend {
     const [cols, rows] = w.shape;
     const X = act(x).data; // [n, cols]
     const O = act(out).data; // [n, rows]
-    if (act(x).cols !== cols) throw new BackendError(`matmul: ${x.name} has ${act(x).cols} columns, ${w.name} needs ${cols}`);
+    if (act(x).cols !== cols)
+      throw new BackendError(`matmul: ${x.name} has ${act(x).cols} columns, ${w.name} needs ${cols}`);
     for (let t = 0; t < n; t++) {
       for (let r = 0; r < rows; r++) {
         let s = 0;
