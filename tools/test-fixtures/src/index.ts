@@ -69,7 +69,6 @@ export function listFixtures(dir: string, suffix = ''): string[] {
   return [...seen].sort();
 }
 
-
 /** rel-RMS(a, b) = sqrt(mean((a-b)^2)) / sqrt(mean(b^2)), the tolerance measure of ../shared/README.md. */
 export function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch ${a.length} vs ${b.length}`);
