@@ -94,14 +94,11 @@ function matmulRows<F>(
       continue;
     }
     if (!batched) {
-      // float weights, one token at a time
+      // float weights, one token at a time, widened as they stream
       for (let r = r0; r < r1; r++) {
         const wr = w + <usize>r * rowBytes;
-        let u = scratch;
-        if (f.direct) u = wr;
-        else f.unpackRow(wr, cols, scratch);
         for (let t = 0; t < n; t++) {
-          store<f32>(out + <usize>t * oStride + (<usize>r << 2), dot1<F>(f, u, acts + <usize>t * aStride, cols));
+          store<f32>(out + <usize>t * oStride + (<usize>r << 2), f.dot1(wr, acts + <usize>t * aStride, cols));
         }
       }
       continue;

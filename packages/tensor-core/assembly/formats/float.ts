@@ -1,10 +1,10 @@
 // Plain float weight formats: F32 (used in place), F16 and BF16 (widened to f32 rows).
 // Their matrix products multiply f32 weights with f32 activations (no activation quantization).
 
-import { halfToF32, halfToF32x4 } from '../common';
-import { ACT_F32 } from '../unpacked';
+import { finiteHalfToF32, finiteHalfToF32x4, halfToF32, halfToF32x4, hsum } from '../common';
+import { ACT_F32, dotF32x1 } from '../unpacked';
 
-// Plain float formats have no fused product: matmul.ts widens their rows and uses unpacked.ts dotF32x*.
+// Plain float formats: the fused product (dot1) widens as it goes; batches widen rows once (unpackRow).
 
 /** F32: 4 bytes per value; rows are used where they lie. */
 @final @unmanaged
@@ -18,7 +18,7 @@ export class F32Format {
     memory.copy(u, w, <usize>cols << 2);
   }
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
-    return unreachable();
+    return dotF32x1(w, a, cols);
   }
   @inline get batch8(): bool { return false; }
   @inline get pairedScales(): bool { return false; }
@@ -28,6 +28,35 @@ export class F32Format {
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     memory.copy(dst, w, <usize>cols << 2);
   }
+}
+
+/**
+ * f16 row `w` times f32 row `x`, widening as it goes, in the summation order of unpacked.ts dotF32x1 /
+ * dotF32x4 (bit for bit). Widening here treats weights as finite (common.ts finiteHalfToF32x4).
+ */
+@inline
+function dotHalfRow(w: usize, x: usize, cols: i32): f32 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    acc = f32x4.add(acc, f32x4.mul(finiteHalfToF32x4(v128.load16x4_u(w + (<usize>j << 1))), v128.load(x + (<usize>j << 2))));
+  }
+  let s = hsum(acc);
+  for (; j < cols; j++) s += finiteHalfToF32(load<u16>(w + (<usize>j << 1))) * load<f32>(x + (<usize>j << 2));
+  return s;
+}
+
+/** bf16 row `w` times f32 row `x` (summation order of dotF32x1, bit for bit). */
+@inline
+function dotBf16Row(w: usize, x: usize, cols: i32): f32 {
+  let acc = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= cols; j += 4) {
+    acc = f32x4.add(acc, f32x4.mul(i32x4.shl(v128.load16x4_u(w + (<usize>j << 1)), 16), v128.load(x + (<usize>j << 2))));
+  }
+  let s = hsum(acc);
+  for (; j < cols; j++) s += reinterpret<f32>(<u32>load<u16>(w + (<usize>j << 1)) << 16) * load<f32>(x + (<usize>j << 2));
+  return s;
 }
 
 /** Widens `cols` halves at `w` to f32 at `dst`, exactly. */
@@ -55,7 +84,7 @@ export class F16Format {
     widenHalves(w, cols, u);
   }
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
-    return unreachable();
+    return dotHalfRow(w, a, cols);
   }
   @inline get batch8(): bool { return false; }
   @inline get pairedScales(): bool { return false; }
@@ -92,7 +121,7 @@ export class Bf16Format {
     widenBf16(w, cols, u);
   }
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
-    return unreachable();
+    return dotBf16Row(w, a, cols);
   }
   @inline get batch8(): bool { return false; }
   @inline get pairedScales(): bool { return false; }
