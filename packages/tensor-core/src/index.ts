@@ -12,5 +12,5 @@ export {
   supportedWeightTypes,
 } from './quant/registry.js';
 export { ReferenceBackend } from './reference-backend.js';
-export { createWasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
+export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 export * from './webgpu/index.js';
