@@ -2,6 +2,7 @@
 import type { BenchRow } from './bench.js';
 
 const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const mib = (b: number | undefined) => (b === undefined ? '-' : `${(b / 2 ** 20).toFixed(0)} MiB`);
 
 /** Renders rows as an aligned text table (numbers right-aligned). */
@@ -50,7 +51,8 @@ export function renderBenchTable(rows: readonly BenchRow[], ppLengths: readonly 
         : []),
       ratio,
       mib(r.peakRssBytes),
-      [r.error ?? '', ...r.problems].filter(Boolean).join('; '),
+      // Full messages are in the JSON; the table keeps the first line, cut short.
+      clip([r.error ?? '', ...r.problems].filter(Boolean).join('; '), 80),
     ];
   });
   const right = headers.map(
