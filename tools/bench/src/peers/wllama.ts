@@ -23,6 +23,8 @@ interface PageResult {
 
 /** llama.cpp log lines worth passing on: errors and rejected requests, not the loader's chatter. */
 const WORTH_LOGGING = /error|exception|failed|abort|out of memory/i;
+/** Expected on a GPU-less browser: wllama probes WebGPU first. */
+const IGNORED = /ggml_webgpu|favicon/;
 
 /**
  * Byte-fallback tokens (`<0xE3>`...). wllama returns generated text as JSON, and random weights pick byte
@@ -65,7 +67,7 @@ export async function runWllama(
       const text = m.text();
       if (
         process.env.LLAMATS_BENCH_DEBUG ||
-        ((m.type() === 'error' || WORTH_LOGGING.test(text)) && !/favicon/.test(text))
+        ((m.type() === 'error' || WORTH_LOGGING.test(text)) && !IGNORED.test(text))
       ) {
         log(`wllama page: ${text.split('\n')[0]}`);
       }
