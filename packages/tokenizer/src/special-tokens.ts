@@ -1,53 +1,96 @@
 /**
  * Special-token partitioning as llama.cpp's `tokenizer_st_partition`: the text is cut at occurrences of
- * control, user-defined and unknown tokens, longest token text first. Control and unknown tokens are only
- * recognised with `parseSpecial`; user-defined tokens always are.
+ * control, user-defined and unknown tokens, one token at a time from the longest text (in UTF-8 bytes) to
+ * the shortest, each taking every occurrence left of it in the text still uncut. Control and unknown tokens
+ * are only recognised with `parseSpecial`; user-defined tokens always are. A token with the `Lstrip`/`Rstrip`
+ * attribute swallows the ASCII whitespace before/after it.
+ *
+ * llama.cpp scans the whole text once per special token. Here one pass first finds which special tokens
+ * occur at all (by their first character), and only those take part.
  */
-import { TokenType, type Vocab } from './vocab.js';
+import { TokenAttr, type Vocab } from './vocab.js';
 
 export type Fragment = { readonly text: string } | { readonly token: number };
 
-export interface SpecialTokens {
-  /** Candidates, longest text first: [text, id, alwaysParsed]. */
-  readonly list: ReadonlyArray<readonly [string, number, boolean]>;
+interface Special {
+  readonly text: string;
+  readonly id: number;
+  readonly attrs: number;
 }
 
-export function collectSpecialTokens(vocab: Vocab): SpecialTokens {
-  const list: [string, number, boolean][] = [];
-  for (let id = 0; id < vocab.tokens.length; id++) {
-    const t = vocab.types[id];
-    if (
-      (t === TokenType.Control || t === TokenType.UserDefined || t === TokenType.Unknown) &&
-      vocab.tokens[id] !== ''
-    ) {
-      list.push([vocab.tokens[id], id, t === TokenType.UserDefined]);
-    }
-  }
-  list.sort((a, b) => b[0].length - a[0].length || a[1] - b[1]);
-  return { list };
+const utf8 = new TextEncoder();
+
+/** ASCII whitespace as C's `isspace`. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-export function partition(text: string, specials: SpecialTokens, parseSpecial: boolean): Fragment[] {
-  let frags: Fragment[] = [{ text }];
-  for (const [piece, id, always] of specials.list) {
-    if (!parseSpecial && !always) continue;
-    let changed = false;
-    const next: Fragment[] = [];
-    for (const f of frags) {
-      if (!('text' in f) || !f.text.includes(piece)) {
-        next.push(f);
-        continue;
+export class SpecialTokens {
+  /** Candidates in llama.cpp's order: longer UTF-8 text first (ties: lower id). */
+  private readonly list: Special[];
+  /** Candidates by the first UTF-16 unit of their text. */
+  private readonly byFirst = new Map<number, Special[]>();
+
+  constructor(vocab: Vocab) {
+    const list: (Special & { bytes: number })[] = [];
+    const { tokens, attrs } = vocab;
+    for (let id = 0; id < tokens.length; id++) {
+      if (attrs[id] & (TokenAttr.Control | TokenAttr.UserDefined | TokenAttr.Unknown)) {
+        list.push({ text: tokens[id], id, attrs: attrs[id], bytes: utf8.encode(tokens[id]).length });
       }
-      changed = true;
-      let from = 0;
-      for (let at = f.text.indexOf(piece); at >= 0; at = f.text.indexOf(piece, from)) {
-        if (at > from) next.push({ text: f.text.slice(from, at) });
-        next.push({ token: id });
-        from = at + piece.length;
-      }
-      if (from < f.text.length) next.push({ text: f.text.slice(from) });
     }
-    if (changed) frags = next;
+    list.sort((a, b) => b.bytes - a.bytes || a.id - b.id);
+    this.list = list;
+    for (const s of list) {
+      const first = s.text.charCodeAt(0);
+      let group = this.byFirst.get(first);
+      if (!group) this.byFirst.set(first, (group = []));
+      group.push(s);
+    }
   }
-  return frags;
+
+  /** Cuts `text` into text fragments and special tokens. */
+  partition(text: string, parseSpecial: boolean): Fragment[] {
+    const present = this.present(text, parseSpecial);
+    if (present.length === 0) return text === '' ? [] : [{ text }];
+    // Fragments as [start, end) ranges of `text`, or tokens.
+    let frags: ({ start: number; end: number } | { token: number })[] = [{ start: 0, end: text.length }];
+    for (const s of present) {
+      const next: typeof frags = [];
+      for (const f of frags) {
+        if ('token' in f) {
+          next.push(f);
+          continue;
+        }
+        let from = f.start;
+        for (let at = text.indexOf(s.text, from); at >= 0 && at + s.text.length <= f.end; at = text.indexOf(s.text, from)) {
+          let leftEnd = at;
+          if (s.attrs & TokenAttr.Lstrip) while (leftEnd > from && isSpace(text.charCodeAt(leftEnd - 1))) leftEnd--;
+          if (leftEnd > from) next.push({ start: from, end: leftEnd });
+          next.push({ token: s.id });
+          from = at + s.text.length;
+          if (s.attrs & TokenAttr.Rstrip) while (from < f.end && isSpace(text.charCodeAt(from))) from++;
+        }
+        if (from < f.end) next.push({ start: from, end: f.end });
+      }
+      frags = next;
+    }
+    return frags.map((f) => ('token' in f ? f : { text: text.slice(f.start, f.end) }));
+  }
+
+  /** The candidates that occur in `text`, in llama.cpp's order. */
+  private present(text: string, parseSpecial: boolean): Special[] {
+    const found = new Set<Special>();
+    for (const [first, group] of this.byFirst) {
+      const ch = String.fromCharCode(first);
+      for (let at = text.indexOf(ch); at >= 0; at = text.indexOf(ch, at + 1)) {
+        for (const s of group) {
+          if (!parseSpecial && s.attrs & (TokenAttr.Control | TokenAttr.Unknown)) continue;
+          if (!found.has(s) && text.startsWith(s.text, at)) found.add(s);
+        }
+        if (found.size === this.list.length) break;
+      }
+    }
+    return this.list.filter((s) => found.has(s));
+  }
 }

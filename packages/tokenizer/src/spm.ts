@@ -1,73 +1,165 @@
 /**
- * SentencePiece-style tokenization as llama.cpp's `llm_tokenizer_spm`: the text (spaces replaced by `▁`) is
- * split into characters, then the adjacent pair whose merge is a vocabulary token with the highest score is
- * merged, repeatedly (ties: leftmost first). Characters that end up in no token fall back to `<0xNN>` byte tokens.
+ * SentencePiece-style tokenization as llama.cpp's `llm_tokenizer_spm_session`: the text (spaces already
+ * replaced by `▁`) is split into code points, then the adjacent pair whose concatenation is a token with
+ * the highest score is merged, repeatedly (the leftmost pair first among equal scores). A code point that
+ * ends up in no token becomes its UTF-8 bytes as `<0xNN>` byte tokens.
+ *
+ * llama.cpp merges over a whole text fragment. Cutting the text before each `▁` that follows another
+ * character gives the same result whenever no token spans such a cut (no token contains that character
+ * followed by `▁`): merges on the two sides never interact. The cut pieces ("words") repeat, so their
+ * tokens are cached.
  */
-import { Heap } from './heap.js';
-import type { Vocab } from './vocab.js';
+import { PairHeap } from './pair-heap.js';
 
-interface Bigram {
-  left: number;
-  right: number;
-  score: number;
-  size: number;
-}
-
+const SPACE_MARK = 0x2581; // ▁
+const SHORT_WORD = 32;
+const CACHE_LIMIT = 1 << 16;
+const CACHE_MAX_WORD = 256;
 const utf8 = new TextEncoder();
 
-/** The `<0xNN>` token of each byte (or the byte's own single-character token, or UNK). */
-export function byteTokens(vocab: Vocab): Int32Array {
-  const out = new Int32Array(256);
-  for (let b = 0; b < 256; b++) {
-    const hex = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
-    out[b] = vocab.idOf.get(hex) ?? vocab.idOf.get(String.fromCharCode(b)) ?? vocab.unk ?? 0;
-  }
-  return out;
-}
+export class SpmModel {
+  /** Code units X such that some token contains X followed by `▁`: never cut after them. */
+  private readonly noCutAfter = new Set<number>();
+  private readonly cache = new Map<string, Int32Array>();
+  private readonly heap = new PairHeap();
 
-/** Tokenizes one raw-text fragment already escaped (`▁` for spaces), appending ids to `out`. */
-export function tokenizeSpm(text: string, vocab: Vocab, bytes: Int32Array, out: number[]): void {
-  if (text.length === 0) return;
-  // Symbols: one per code point, as a doubly linked list over `start`/`len` (UTF-16 units).
-  const start: number[] = [];
-  const len: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const c = text.charCodeAt(i);
-    const n = c >= 0xd800 && c < 0xdc00 && i + 1 < text.length ? 2 : 1;
-    start.push(i);
-    len.push(n);
-    i += n;
-  }
-  const count = start.length;
-  const prev = Int32Array.from({ length: count }, (_, i) => i - 1);
-  const next = Int32Array.from({ length: count }, (_, i) => (i + 1 < count ? i + 1 : -1));
-  const scores = vocab.scores;
-  const queue = new Heap<Bigram>((a, b) => a.score > b.score || (a.score === b.score && a.left < b.left));
-  const tryAdd = (left: number, right: number) => {
-    if (left < 0 || right < 0) return;
-    const size = len[left] + len[right];
-    const id = vocab.idOf.get(text.substr(start[left], size));
-    if (id === undefined) return;
-    queue.push({ left, right, score: scores ? scores[id] : 0, size });
-  };
-  for (let i = 1; i < count; i++) tryAdd(i - 1, i);
-  for (let b = queue.pop(); b; b = queue.pop()) {
-    // Skip pairs made stale by an earlier merge.
-    if (len[b.left] === 0 || len[b.right] === 0 || len[b.left] + len[b.right] !== b.size) continue;
-    len[b.left] += len[b.right];
-    len[b.right] = 0;
-    next[b.left] = next[b.right];
-    if (next[b.right] >= 0) prev[next[b.right]] = b.left;
-    tryAdd(prev[b.left], b.left);
-    tryAdd(b.left, next[b.left]);
-  }
-  for (let i = 0; i !== -1; i = next[i]) {
-    const piece = text.substr(start[i], len[i]);
-    const id = vocab.idOf.get(piece);
-    if (id !== undefined) {
-      out.push(id);
-    } else {
-      for (const byte of utf8.encode(piece)) out.push(bytes[byte]);
+  constructor(
+    private readonly idOf: ReadonlyMap<string, number>,
+    private readonly scores: ArrayLike<number> | undefined,
+    /** Token of each byte, for code points that are no token (-1: none). */
+    private readonly byteToken: Int32Array,
+  ) {
+    for (const text of idOf.keys()) {
+      for (let i = text.indexOf('▁', 1); i > 0; i = text.indexOf('▁', i + 1)) {
+        const before = text.charCodeAt(i - 1);
+        if (before !== SPACE_MARK) this.noCutAfter.add(before);
+      }
     }
+  }
+
+  /** Tokenizes escaped text, appending ids to `out`. */
+  encode(text: string, out: number[]): void {
+    let start = 0;
+    for (let i = 1; i < text.length; i++) {
+      if (text.charCodeAt(i) !== SPACE_MARK) continue;
+      const before = text.charCodeAt(i - 1);
+      if (before === SPACE_MARK || this.noCutAfter.has(before)) continue;
+      this.encodeWord(text, start, i, out);
+      start = i;
+    }
+    this.encodeWord(text, start, text.length, out);
+  }
+
+  private encodeWord(text: string, start: number, end: number, out: number[]): void {
+    if (end - start > CACHE_MAX_WORD) {
+      this.merge(text.slice(start, end), out);
+      return;
+    }
+    const word = text.slice(start, end);
+    let ids = this.cache.get(word);
+    if (!ids) {
+      const list: number[] = [];
+      this.merge(word, list);
+      ids = Int32Array.from(list);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(word, ids);
+    }
+    for (let i = 0; i < ids.length; i++) out.push(ids[i]);
+  }
+
+  /** The merge of one word: symbols are code points, as `[start, length]` in UTF-16 units. */
+  private merge(word: string, out: number[]): void {
+    const starts: number[] = [];
+    const lens: number[] = [];
+    for (let i = 0; i < word.length; ) {
+      const c = word.charCodeAt(i);
+      const n = c >= 0xd800 && c < 0xdc00 && i + 1 < word.length ? 2 : 1;
+      starts.push(i);
+      lens.push(n);
+      i += n;
+    }
+    const count = starts.length <= SHORT_WORD ? this.mergeShort(word, starts, lens) : this.mergeLong(word, starts, lens);
+    for (let i = 0; i < count; i++) {
+      const piece = word.substr(starts[i], lens[i]);
+      const id = this.idOf.get(piece);
+      if (id !== undefined) {
+        out.push(id);
+        continue;
+      }
+      for (const byte of utf8.encode(piece)) {
+        if (this.byteToken[byte] >= 0) out.push(this.byteToken[byte]);
+      }
+    }
+  }
+
+  /** The score of the token `word.substr(start, len)`, or NaN when it is no token. */
+  private score(word: string, start: number, len: number): number {
+    const id = this.idOf.get(word.substr(start, len));
+    if (id === undefined) return Number.NaN;
+    return this.scores ? this.scores[id] : 0;
+  }
+
+  /** Short words: rescan for the best pair after each merge; compacts `starts`/`lens` in place. */
+  private mergeShort(word: string, starts: number[], lens: number[]): number {
+    let n = starts.length;
+    const pair: number[] = [];
+    for (let i = 0; i + 1 < n; i++) pair.push(this.score(word, starts[i], lens[i] + lens[i + 1]));
+    while (n > 1) {
+      let best = -1;
+      let bestScore = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i + 1 < n; i++) {
+        if (!Number.isNaN(pair[i]) && (best < 0 || pair[i] > bestScore)) {
+          bestScore = pair[i];
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      lens[best] += lens[best + 1];
+      starts.splice(best + 1, 1);
+      lens.splice(best + 1, 1);
+      pair.splice(best, 1);
+      n--;
+      if (best > 0) pair[best - 1] = this.score(word, starts[best - 1], lens[best - 1] + lens[best]);
+      if (best + 1 < n) pair[best] = this.score(word, starts[best], lens[best] + lens[best + 1]);
+    }
+    return n;
+  }
+
+  /** Long words: llama.cpp's heap over a linked list; compacts `starts`/`lens` to the final symbols. */
+  private mergeLong(word: string, starts: number[], lens: number[]): number {
+    const n = starts.length;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      prev[i] = i - 1;
+      next[i] = i + 1 < n ? i + 1 : -1;
+    }
+    const heap = this.heap;
+    heap.clear();
+    const add = (left: number, right: number) => {
+      if (left < 0 || right < 0) return;
+      const size = lens[left] + lens[right];
+      const s = this.score(word, starts[left], size);
+      if (!Number.isNaN(s)) heap.push(-s, left, right, size, 0);
+    };
+    for (let i = 0; i + 1 < n; i++) add(i, i + 1);
+    while (heap.pop()) {
+      const { left, right } = heap;
+      if (lens[left] === 0 || lens[right] === 0 || lens[left] + lens[right] !== heap.a) continue; // stale
+      lens[left] += lens[right];
+      lens[right] = 0;
+      const after = next[right];
+      next[left] = after;
+      if (after >= 0) prev[after] = left;
+      add(prev[left], left);
+      add(left, after);
+    }
+    let k = 0;
+    for (let i = 0; i !== -1; i = next[i]) {
+      starts[k] = starts[i];
+      lens[k] = lens[i];
+      k++;
+    }
+    return k;
   }
 }

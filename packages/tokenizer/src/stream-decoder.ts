@@ -1,52 +1,41 @@
 /**
- * Incremental detokenization: bytes of each token are buffered until they form complete UTF-8 characters,
- * so a character split across byte tokens is emitted whole (never as U+FFFD halves).
+ * Incremental detokenization: each token's bytes go through a streaming UTF-8 decoder, so a character split
+ * across byte tokens comes out whole once its last byte arrives (never as U+FFFD halves), and the text
+ * streamed equals the text `decode` gives for the same tokens and options.
  */
+import { stripSpace } from './pieces.js';
 import type { Tokenizer } from './tokenizer.js';
 
-/** Length of the longest prefix of `b` that does not end inside a UTF-8 sequence. */
-function completePrefix(b: number[]): number {
-  // Look back at most 3 bytes for the lead byte of an unfinished sequence.
-  for (let k = 1; k <= Math.min(3, b.length); k++) {
-    const x = b[b.length - k];
-    if ((x & 0xc0) === 0x80) continue; // continuation byte
-    const need = x >= 0xf0 ? 4 : x >= 0xe0 ? 3 : x >= 0xc0 ? 2 : 1;
-    return need > k ? b.length - k : b.length;
-  }
-  return b.length;
-}
+/** How the first token's leading space is treated (see `DecodeOptions.stripLeadingSpace`). */
+export type LeadingSpace = 'llama.cpp' | 'first-text' | 'keep';
 
 export class StreamDecoder {
-  private pending: number[] = [];
+  private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   private first = true;
-  private readonly decoder = new TextDecoder();
 
   constructor(
     private readonly tokenizer: Tokenizer,
-    private readonly skipSpecial: boolean,
-    private readonly stripLeadingSpace: boolean,
+    private readonly special: boolean,
+    private readonly leadingSpace: LeadingSpace,
   ) {}
 
-  /** Adds a token; returns the text that is now complete. */
+  /** Adds a token; returns the text that is now complete (possibly empty). Throws `TokenIdError`. */
   push(id: number): string {
-    if (this.skipSpecial && this.tokenizer.isControl(id)) return '';
-    let bytes = this.tokenizer.tokenBytes(id);
+    let bytes = this.tokenizer.tokenBytes(id, this.special);
     if (this.first) {
-      this.first = false;
-      if (this.stripLeadingSpace && bytes[0] === 0x20) bytes = bytes.subarray(1);
+      // 'llama.cpp': the first token, whatever it renders as; 'first-text': the first token that renders text
+      if (this.leadingSpace === 'llama.cpp' || (this.leadingSpace === 'first-text' && bytes.length > 0)) {
+        bytes = stripSpace(bytes);
+        this.first = false;
+      } else if (this.leadingSpace === 'keep') {
+        this.first = false;
+      }
     }
-    for (const b of bytes) this.pending.push(b);
-    const n = completePrefix(this.pending);
-    if (n === 0) return '';
-    const text = this.decoder.decode(Uint8Array.from(this.pending.slice(0, n)));
-    this.pending = this.pending.slice(n);
-    return text;
+    return bytes.length > 0 ? this.decoder.decode(bytes, { stream: true }) : '';
   }
 
-  /** Returns what is left (an incomplete sequence becomes U+FFFD) and resets. */
+  /** Ends the stream: returns what is left (an unfinished UTF-8 sequence becomes U+FFFD). */
   flush(): string {
-    const text = this.pending.length ? this.decoder.decode(Uint8Array.from(this.pending)) : '';
-    this.pending = [];
-    return text;
+    return this.decoder.decode();
   }
 }

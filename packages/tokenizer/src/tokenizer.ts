@@ -1,15 +1,17 @@
 /**
- * `Tokenizer`: text ↔ token ids exactly as llama.cpp, for SentencePiece (`llama`) and byte-level BPE (`gpt2`)
- * vocabularies read from GGUF metadata.
+ * `Tokenizer`: text ↔ token ids exactly as llama.cpp (`llama_tokenize` / `llama_detokenize`), for
+ * SentencePiece (`llama`) and byte-level BPE (`gpt2`) vocabularies read from GGUF metadata.
  */
 import type { GgufFile } from '@llamats/gguf-format';
-import { BpeMerger, CHAR_TO_BYTE } from './bpe.js';
+import { BpeModel, byteLevelText } from './bpe.js';
 import { TokenIdError } from './errors.js';
-import { type PreTokenizer, preTokenizer } from './pre-tokenizers.js';
-import { collectSpecialTokens, partition, type SpecialTokens } from './special-tokens.js';
-import { byteTokens, tokenizeSpm } from './spm.js';
-import { StreamDecoder } from './stream-decoder.js';
-import { readVocab, TokenType, type Vocab } from './vocab.js';
+import { cleanSpaces, stripSpace, TokenPieces } from './pieces.js';
+import { PreTokenizer } from './pre-tokenizers.js';
+import { SpecialTokens } from './special-tokens.js';
+import { SpmModel } from './spm.js';
+import { type LeadingSpace, StreamDecoder } from './stream-decoder.js';
+import { toCodePoints, toWellFormed, u16Offset, writeUtf8 } from './unicode.js';
+import { readVocab, TokenAttr, type TokenType, type Vocab } from './vocab.js';
 
 export interface EncodeOptions {
   /** Add BOS/EOS as the vocabulary asks (`add_bos_token`/`add_eos_token`). Default true. */
@@ -19,50 +21,64 @@ export interface EncodeOptions {
 }
 
 export interface DecodeOptions {
-  /** Leave control tokens (BOS, EOS...) out of the text. Default true. */
+  /** Render control and unknown tokens (BOS, EOS, `<|eot_id|>`...) as nothing. Default true. */
   skipSpecial?: boolean;
   /**
-   * Remove the space SentencePiece's `add_space_prefix` put before the first word (default true, so that
-   * `decode(encode(s)) === s`). Pass false when decoding a continuation, e.g. generated tokens.
+   * The space SentencePiece's `add_space_prefix` put before the first word:
+   * - undefined (default): removed as llama.cpp's `llama_detokenize` does: one leading space of the FIRST
+   *   token's piece, so `decode(encode(s, { addSpecial: false })) === s`, while after a BOS
+   *   (`[BOS, ▁Hello]`) the space stays (' Hello');
+   * - true: removed from the first token that renders any text (`[BOS, ▁Hello]` → 'Hello');
+   * - false: kept (decoding a continuation, e.g. generated tokens).
+   * Vocabularies without `add_space_prefix` (byte-level BPE) keep it unless true is given.
    */
   stripLeadingSpace?: boolean;
 }
 
+export interface DetokenizeOptions extends DecodeOptions {
+  /** llama.cpp's `remove_special`: drop a leading BOS / trailing EOS the vocabulary adds. Default false. */
+  removeSpecial?: boolean;
+  /**
+   * Apply llama.cpp's `clean_spaces` passes (remove the space before `? ! . ,` and `'s 'm 're 've`) when the
+   * vocabulary asks for them, as `llama_detokenize` does. Default false: the text round-trips exactly.
+   */
+  cleanSpaces?: boolean;
+}
+
 export interface TokenizerOptions {
-  /** Receives warnings (e.g. an unknown BPE pre-tokenizer). Default: console.warn. */
+  /** Receives warnings (an unknown or missing BPE pre-tokenizer...). Default: console.warn. */
   onWarning?: (message: string) => void;
 }
 
-const LLAMA3_PRES = new Set(['llama-bpe', 'llama3', 'llama-v3', 'smaug-bpe', 'dbrx']);
-const utf8Encoder = new TextEncoder();
+/** Words and SentencePiece pieces up to this many UTF-16 units are cached. */
+const CACHE_MAX_WORD = 256;
+const CACHE_LIMIT = 1 << 16;
 
 export class Tokenizer {
   readonly vocab: Vocab;
-  private readonly bytes: Int32Array;
   private readonly specials: SpecialTokens;
+  private readonly pieces: TokenPieces;
+  private readonly spm: SpmModel | undefined;
   private readonly pre: PreTokenizer | undefined;
-  private readonly bpe: BpeMerger | undefined;
-  private readonly pieceBytes: (Uint8Array | undefined)[];
+  private readonly bpe: BpeModel | undefined;
+  private readonly wordCache = new Map<string, Int32Array>();
+  private wordBytes = new Uint8Array(1024);
 
-  private constructor(vocab: Vocab, options: TokenizerOptions) {
+  private constructor(vocab: Vocab) {
     this.vocab = vocab;
-    this.bytes = byteTokens(vocab);
-    this.specials = collectSpecialTokens(vocab);
-    this.pieceBytes = new Array(vocab.tokens.length);
-    if (vocab.model === 'gpt2') {
-      this.pre = preTokenizer(vocab.pre);
-      if (this.pre.fallback) {
-        (options.onWarning ?? console.warn)(
-          `Unknown BPE pre-tokenizer "${vocab.pre}": using the GPT-2 rules (as llama.cpp does); tokenization may differ from the original model's.`,
-        );
-      }
-      this.bpe = new BpeMerger(vocab, LLAMA3_PRES.has(vocab.pre));
+    this.specials = new SpecialTokens(vocab);
+    this.pieces = new TokenPieces(vocab);
+    if (vocab.model === 'llama') {
+      this.spm = new SpmModel(vocab.idOf, vocab.scores, byteTokens(vocab));
+    } else {
+      this.pre = new PreTokenizer(vocab.preType!);
+      this.bpe = new BpeModel(vocab.idOf, vocab.tokens.length, vocab.merges);
     }
   }
 
   /** Builds the tokenizer described by a GGUF file's `tokenizer.ggml.*` metadata. */
   static fromGguf(gguf: GgufFile, options: TokenizerOptions = {}): Tokenizer {
-    return new Tokenizer(readVocab(gguf), options);
+    return new Tokenizer(readVocab(gguf, options));
   }
 
   get vocabSize(): number {
@@ -77,9 +93,17 @@ export class Tokenizer {
   get eot(): number | undefined {
     return this.vocab.eot;
   }
+  get unk(): number | undefined {
+    return this.vocab.unk;
+  }
+  get pad(): number | undefined {
+    return this.vocab.pad;
+  }
+  /** Whether `encode` adds BOS (with `addSpecial`). */
   get addBos(): boolean {
     return this.vocab.addBos;
   }
+  /** Whether `encode` adds EOS (with `addSpecial`). */
   get addEos(): boolean {
     return this.vocab.addEos;
   }
@@ -90,9 +114,20 @@ export class Tokenizer {
   isEog(id: number): boolean {
     return this.vocab.eog.has(id);
   }
+  /** Whether a token is a control token (BOS, EOS, chat markers...). */
+  isControl(id: number): boolean {
+    this.check(id);
+    return (this.vocab.attrs[id] & TokenAttr.Control) !== 0;
+  }
+  /** The token's `tokenizer.ggml.token_type`. */
   tokenType(id: number): TokenType {
     this.check(id);
     return this.vocab.types[id] as TokenType;
+  }
+  /** The token's attribute bits (`TokenAttr`), as llama.cpp's `llama_vocab_get_attr`. */
+  tokenAttributes(id: number): number {
+    this.check(id);
+    return this.vocab.attrs[id];
   }
   /** The token's text as stored in the vocabulary (`▁Hello`, `Ġworld`, `<0x0A>`...). */
   tokenText(id: number): string {
@@ -101,110 +136,150 @@ export class Tokenizer {
   }
 
   /**
-   * Text to token ids. Lone UTF-16 surrogates are encoded as U+FFFD (as TextEncoder does).
+   * Text to token ids, as llama.cpp's `llama_tokenize(text, add_special, parse_special)`. Lone UTF-16
+   * surrogates are encoded as U+FFFD (as TextEncoder does). Returns a plain array.
    */
   encode(text: string, options: EncodeOptions = {}): number[] {
     const addSpecial = options.addSpecial ?? true;
     const v = this.vocab;
     const out: number[] = [];
-    if (addSpecial && v.addBos && v.bos !== undefined) out.push(v.bos);
-    // As llama.cpp: empty text yields no fragment at all (so no space prefix either).
-    const fragments = text === '' ? [] : partition(text, this.specials, options.parseSpecial ?? false);
-    if (v.model === 'llama') {
-      // As llama.cpp: a space is prefixed to a text fragment that starts the input or follows a special token.
-      let prevSpecial = true;
-      for (const f of fragments) {
-        if ('token' in f) {
-          out.push(f.token);
-          prevSpecial = true;
-          continue;
-        }
-        const prefixed = v.addSpacePrefix && prevSpecial ? ` ${f.text}` : f.text;
-        tokenizeSpm(prefixed.replaceAll(' ', '▁'), v, this.bytes, out);
-        prevSpecial = false;
-      }
-    } else {
-      for (const f of fragments) {
-        if ('token' in f) out.push(f.token);
-        else for (const word of this.pre!.split(f.text)) this.bpe!.encodeWord(word, out);
+    if (addSpecial && v.addBos) out.push(v.bos!);
+    const wellFormed = toWellFormed(text);
+    const fragments = this.specials.partition(wellFormed, options.parseSpecial ?? false);
+    // As llama.cpp's SPM path: a space is put before the text that starts the input or follows a special token.
+    let afterSpecial = true;
+    for (const f of fragments) {
+      if ('token' in f) {
+        out.push(f.token);
+        afterSpecial = true;
+      } else if (this.spm) {
+        const prefixed = v.addSpacePrefix && afterSpecial ? ` ${f.text}` : f.text;
+        this.spm.encode(prefixed.replaceAll(' ', '▁'), out);
+        afterSpecial = false;
+      } else {
+        this.encodeBpe(f.text, out);
       }
     }
-    if (addSpecial && v.addEos && v.eos !== undefined) out.push(v.eos);
+    if (addSpecial && v.addEos) out.push(v.eos!);
     return out;
   }
 
-  /**
-   * The bytes a token stands for in generated text: `▁` becomes a space (SPM), byte tokens their byte,
-   * byte-level BPE characters their bytes; control tokens are empty.
-   */
-  tokenBytes(id: number): Uint8Array {
-    this.check(id);
-    let b = this.pieceBytes[id];
-    if (!b) {
-      b = this.computePieceBytes(id);
-      this.pieceBytes[id] = b;
+  /** Byte-level BPE of one text fragment: pre-tokenize, then merge each word (cached). */
+  private encodeBpe(text: string, out: number[]): void {
+    const cps = toCodePoints(text);
+    const ends = this.pre!.split(cps);
+    const ignoreMerges = this.vocab.preType?.ignoreMerges === true;
+    let start = 0;
+    for (const end of ends) {
+      const a = u16Offset(cps, start);
+      const b = u16Offset(cps, end);
+      const word = text.slice(a, b);
+      let ids = b - a <= CACHE_MAX_WORD ? this.wordCache.get(word) : undefined;
+      if (!ids) {
+        if (this.wordBytes.length < 4 * (end - start)) this.wordBytes = new Uint8Array(4 * (end - start));
+        let n = 0;
+        for (let i = start; i < end; i++) n = writeUtf8(cps.cps[i], this.wordBytes, n);
+        const list: number[] = [];
+        const whole = ignoreMerges ? this.vocab.idOf.get(byteLevelText(this.wordBytes, n)) : undefined;
+        if (whole !== undefined) list.push(whole);
+        else this.bpe!.encodeWord(this.wordBytes, n, list);
+        ids = Int32Array.from(list);
+        if (b - a <= CACHE_MAX_WORD) {
+          if (this.wordCache.size >= CACHE_LIMIT) this.wordCache.clear();
+          this.wordCache.set(word, ids);
+        }
+      }
+      for (let i = 0; i < ids.length; i++) out.push(ids[i]);
+      start = end;
     }
-    return b;
+  }
+
+  /**
+   * The bytes a token renders as (llama.cpp's `token_to_piece`): `▁` becomes a space (SPM), byte tokens
+   * their byte, byte-level BPE characters their bytes. `special` (default true): control and unknown tokens
+   * render as their text; false: as nothing.
+   */
+  tokenBytes(id: number, special = true): Uint8Array {
+    this.check(id);
+    return this.pieces.get(id, special);
   }
 
   /** The text of one token (lossy when the token is part of a multi-byte character). */
-  tokenToPiece(id: number): string {
-    return new TextDecoder().decode(this.tokenBytes(id));
+  tokenToPiece(id: number, options: { special?: boolean } = {}): string {
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.tokenBytes(id, options.special ?? true));
   }
 
   /**
-   * Token ids to text. Invalid UTF-8 (e.g. a lone byte token) becomes U+FFFD. For SentencePiece vocabularies
-   * with `add_space_prefix`, the space the encoder added in front of the first word is removed, so
-   * `decode(encode(s)) === s`.
+   * Token ids to bytes, as llama.cpp's `llama_detokenize` (with `skipSpecial` = !unparse_special). The
+   * bytes need not be valid UTF-8 (e.g. a lone byte token).
    */
-  decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
-    const d = this.createStreamDecoder(options);
-    let s = '';
-    for (let i = 0; i < ids.length; i++) s += d.push(ids[i]);
-    return s + d.flush();
-  }
-
-  /** An incremental decoder: `push(id)` returns only complete characters. */
-  createStreamDecoder(options: DecodeOptions = {}): StreamDecoder {
-    const strip = (options.stripLeadingSpace ?? true) && this.vocab.model === 'llama' && this.vocab.addSpacePrefix;
-    return new StreamDecoder(this, options.skipSpecial ?? true, strip);
-  }
-
-  /** Whether a token is a control token (BOS, EOS, chat markers...). */
-  isControl(id: number): boolean {
-    return this.vocab.types[id] === TokenType.Control;
-  }
-
-  private computePieceBytes(id: number): Uint8Array {
+  detokenize(ids: ArrayLike<number>, options: DetokenizeOptions = {}): Uint8Array {
     const v = this.vocab;
-    const text = v.tokens[id];
-    const type = v.types[id];
-    if (type === TokenType.Control) return utf8Encoder.encode(text);
-    if (type === TokenType.Unused) return new Uint8Array(0);
-    if (v.model === 'llama') {
-      if (type === TokenType.Byte) {
-        const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(text);
-        if (m) return Uint8Array.of(Number.parseInt(m[1], 16));
+    let start = 0;
+    let end = ids.length;
+    let leading = this.leadingSpace(options);
+    if (options.removeSpecial) {
+      if (v.addBos && end > 0 && ids[0] === v.bos) {
+        start = 1;
+        if (leading === 'llama.cpp') leading = 'keep';
       }
-      if (type === TokenType.Unknown) return utf8Encoder.encode('\u2585');
-      return utf8Encoder.encode(text.replaceAll('▁', ' '));
+      if (v.addEos && end > start && ids[end - 1] === v.eos) end--;
     }
-    if (type === TokenType.UserDefined) return utf8Encoder.encode(text);
-    // byte-level BPE: each character stands for one byte
-    const out: number[] = [];
-    for (const ch of text) {
-      const b = CHAR_TO_BYTE.get(ch);
-      if (b === undefined) {
-        for (const x of utf8Encoder.encode(ch)) out.push(x);
-      } else {
-        out.push(b);
+    const special = !(options.skipSpecial ?? true);
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let first = leading !== 'keep';
+    for (let i = start; i < end; i++) {
+      let piece = this.tokenBytes(ids[i], special);
+      if (first && (leading === 'llama.cpp' || piece.length > 0)) {
+        piece = stripSpace(piece);
+        first = false;
       }
+      parts.push(piece);
+      total += piece.length;
     }
-    return Uint8Array.from(out);
+    let bytes: Uint8Array = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(p, at);
+      at += p.length;
+    }
+    if (options.cleanSpaces && v.cleanSpaces) bytes = cleanSpaces(bytes);
+    return bytes;
+  }
+
+  /**
+   * Token ids to text (`detokenize` decoded as UTF-8; invalid sequences become U+FFFD). Throws
+   * `TokenIdError` for an id outside the vocabulary.
+   */
+  decode(ids: ArrayLike<number>, options: DetokenizeOptions = {}): string {
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.detokenize(ids, options));
+  }
+
+  /** An incremental decoder: `push(id)` returns only complete characters; the text equals `decode`'s. */
+  createStreamDecoder(options: DecodeOptions = {}): StreamDecoder {
+    return new StreamDecoder(this, !(options.skipSpecial ?? true), this.leadingSpace(options));
+  }
+
+  private leadingSpace(options: DecodeOptions): LeadingSpace {
+    if (options.stripLeadingSpace === true) return 'first-text';
+    if (options.stripLeadingSpace === false || !this.vocab.addSpacePrefix) return 'keep';
+    return 'llama.cpp';
   }
 
   private check(id: number): void {
-    if (!Number.isInteger(id) || id < 0 || id >= this.vocab.tokens.length)
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocab.tokens.length) {
       throw new TokenIdError(id, this.vocab.tokens.length);
+    }
   }
+}
+
+/** The `<0xNN>` token of each byte, else the byte's own one-character token, else UNK (-1: none). */
+function byteTokens(vocab: Vocab): Int32Array {
+  const out = new Int32Array(256);
+  for (let b = 0; b < 256; b++) {
+    const hex = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+    out[b] = vocab.idOf.get(hex) ?? (b < 0x80 ? vocab.idOf.get(String.fromCharCode(b)) : undefined) ?? vocab.unk ?? -1;
+  }
+  return out;
 }
