@@ -11,7 +11,10 @@ import { Tokenizer } from '../src/index.js';
 // Run from packages/tokenizer (as `pnpm bench` does): shared fixtures first, then the committed subset.
 const repoRoot = resolve(process.cwd(), '../..');
 function fixturePath(rel: string): string | undefined {
-  const dirs = [join(process.env.LLAMATS_SHARED ?? join(repoRoot, '..', 'shared'), 'fixtures'), join(repoRoot, 'fixtures')];
+  const dirs = [
+    join(process.env.LLAMATS_SHARED ?? join(repoRoot, '..', 'shared'), 'fixtures'),
+    join(repoRoot, 'fixtures'),
+  ];
   return dirs.map((d) => join(d, rel)).find((p) => existsSync(p));
 }
 
@@ -79,5 +82,7 @@ for (const [name, vocab, peerModule] of [
     'build ms': buildMs.toFixed(0),
   });
 }
-console.log(`encode ${mb.toFixed(2)} MB (prompts/perplexity4.txt repeated), median of ${reps}, Node ${process.version}`);
+console.log(
+  `encode ${mb.toFixed(2)} MB (prompts/perplexity4.txt repeated), median of ${reps}, Node ${process.version}`,
+);
 console.table(rows);

@@ -13,10 +13,13 @@ const root = resolve(import.meta.dirname, '../../..');
 const dirs = [join(process.env.LLAMATS_SHARED ?? join(root, '..', 'shared'), 'fixtures'), join(root, 'fixtures')];
 const rels = new Set(['models/spm4k-Q8_0.gguf']);
 for (const d of dirs) {
-  if (existsSync(join(d, 'vocab'))) for (const f of readdirSync(join(d, 'vocab'))) if (f.endsWith('.gguf')) rels.add(`vocab/${f}`);
+  if (existsSync(join(d, 'vocab')))
+    for (const f of readdirSync(join(d, 'vocab'))) if (f.endsWith('.gguf')) rels.add(`vocab/${f}`);
 }
 const run = (path, args, input) =>
-  execFileSync(oracle, [path, ...args], { input, maxBuffer: 1 << 28 }).toString().split('\n');
+  execFileSync(oracle, [path, ...args], { input, maxBuffer: 1 << 28 })
+    .toString()
+    .split('\n');
 
 const vocabs = {};
 let seed = 1;

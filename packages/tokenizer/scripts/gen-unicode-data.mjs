@@ -11,7 +11,7 @@ const ranges = [...section.matchAll(/\{0x([0-9A-F]+), 0x([0-9A-F]+)\}/g)].map((m
   Number.parseInt(m[2], 16),
 ]);
 // llama.cpp's category bits (unicode.h) → our category digit (see unicode.ts `Category`).
-const CATEGORY_OF_FLAG = { 0x01: 0, 0x02: 1, 0x04: 2, 0x08: 3, 0x10: 4, 0x20: 5, 0x40: 6, 0x80: 7 };
+const CATEGORY_OF_FLAG = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4, 32: 5, 64: 6, 128: 7 };
 let prev = 0;
 const parts = [];
 for (const [start, flags] of ranges) {

@@ -139,7 +139,9 @@ export class BpeModel {
 
   /** Merges `sym[0, n)` in place by rescanning; returns the number of symbols left. */
   private mergeShort(n: number): number {
-    const { sym, rank, merged } = this;
+    const sym = this.sym;
+    const rank = this.rank;
+    const merged = this.merged;
     const setPair = (i: number) => {
       const s = this.find(sym[i], sym[i + 1]);
       rank[i] = s < 0 ? NO_RANK : this.rankOf[s];

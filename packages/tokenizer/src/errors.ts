@@ -23,6 +23,8 @@ export class TokenIdError extends TokenizerError {
     readonly id: number,
     readonly vocabSize: number,
   ) {
-    super(`Token id ${id} is outside the vocabulary (0..${vocabSize - 1}): was it produced with another model's vocabulary?`);
+    super(
+      `Token id ${id} is outside the vocabulary (0..${vocabSize - 1}): was it produced with another model's vocabulary?`,
+    );
   }
 }

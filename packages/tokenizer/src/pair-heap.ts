@@ -62,7 +62,10 @@ export class PairHeap {
       if (c >= last) break;
       if (c + 1 < last) {
         const d = c + 1;
-        if (this.priority[d] < this.priority[c] || (this.priority[d] === this.priority[c] && this.leftAt[d] < this.leftAt[c]))
+        if (
+          this.priority[d] < this.priority[c] ||
+          (this.priority[d] === this.priority[c] && this.leftAt[d] < this.leftAt[c])
+        )
           c = d;
       }
       if (priority < this.priority[c] || (priority === this.priority[c] && left <= this.leftAt[c])) break;

@@ -35,7 +35,8 @@ export class TokenPieces {
     const attr = this.vocab.attrs[id];
     const text = tokens[id];
     if (attr & (TokenAttr.Unknown | TokenAttr.Control | TokenAttr.UserDefined)) return utf8.encode(text);
-    if (attr & TokenAttr.Normal) return model === 'llama' ? utf8.encode(text.replaceAll('▁', ' ')) : byteLevelBytes(text);
+    if (attr & TokenAttr.Normal)
+      return model === 'llama' ? utf8.encode(text.replaceAll('▁', ' ')) : byteLevelBytes(text);
     if (attr & TokenAttr.Byte) return Uint8Array.of(Number.parseInt(text.slice(3, 5), 16) & 0xff);
     return EMPTY; // unused and undefined tokens render as nothing
   }

@@ -23,7 +23,18 @@ const CLASSES: Record<string, { byte: number; ascii: string }> = {
   S: { byte: 0xd5, ascii: '\\x24\\x2B\\x3C-\\x3E\\x5E\\x60\\x7C\\x7E' },
 };
 /** llama.cpp maps the letter subclasses to all letters. */
-const CLASS_NAMES: Record<string, string> = { N: 'N', L: 'L', P: 'P', M: 'M', S: 'S', Lu: 'L', Ll: 'L', Lt: 'L', Lm: 'L', Lo: 'L' };
+const CLASS_NAMES: Record<string, string> = {
+  N: 'N',
+  L: 'L',
+  P: 'P',
+  M: 'M',
+  S: 'S',
+  Lu: 'L',
+  Ll: 'L',
+  Lt: 'L',
+  Lm: 'L',
+  Lo: 'L',
+};
 const CLASS_PATTERN = /\\p\{(N|L|P|M|S|Lu|Ll|Lt|Lm|Lo)\}/;
 
 /** The collapsed byte of a non-ASCII code point with these flags. */

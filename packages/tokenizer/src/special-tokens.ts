@@ -43,9 +43,9 @@ export class SpecialTokens {
     this.list = list;
     for (const s of list) {
       const first = s.text.charCodeAt(0);
-      let group = this.byFirst.get(first);
-      if (!group) this.byFirst.set(first, (group = []));
-      group.push(s);
+      const group = this.byFirst.get(first);
+      if (group) group.push(s);
+      else this.byFirst.set(first, [s]);
     }
   }
 
@@ -63,7 +63,11 @@ export class SpecialTokens {
           continue;
         }
         let from = f.start;
-        for (let at = text.indexOf(s.text, from); at >= 0 && at + s.text.length <= f.end; at = text.indexOf(s.text, from)) {
+        for (
+          let at = text.indexOf(s.text, from);
+          at >= 0 && at + s.text.length <= f.end;
+          at = text.indexOf(s.text, from)
+        ) {
           let leftEnd = at;
           if (s.attrs & TokenAttr.Lstrip) while (leftEnd > from && isSpace(text.charCodeAt(leftEnd - 1))) leftEnd--;
           if (leftEnd > from) next.push({ start: from, end: leftEnd });

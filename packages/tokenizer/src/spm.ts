@@ -78,7 +78,8 @@ export class SpmModel {
       lens.push(n);
       i += n;
     }
-    const count = starts.length <= SHORT_WORD ? this.mergeShort(word, starts, lens) : this.mergeLong(word, starts, lens);
+    const count =
+      starts.length <= SHORT_WORD ? this.mergeShort(word, starts, lens) : this.mergeLong(word, starts, lens);
     for (let i = 0; i < count; i++) {
       const piece = word.substr(starts[i], lens[i]);
       const id = this.idOf.get(piece);

@@ -185,7 +185,10 @@ export function readVocab(gguf: GgufFile, options: ReadVocabOptions = {}): Vocab
   const idOf = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     if (!idOf.has(tokens[i])) idOf.set(tokens[i], i);
-    else warn(`token ${i} repeats the text of token ${idOf.get(tokens[i])} (${JSON.stringify(tokens[i])}); llama.cpp refuses such vocabularies`);
+    else
+      warn(
+        `token ${i} repeats the text of token ${idOf.get(tokens[i])} (${JSON.stringify(tokens[i])}); llama.cpp refuses such vocabularies`,
+      );
   }
 
   const pre = getString(gguf, 'tokenizer.ggml.pre') ?? '';
@@ -290,7 +293,10 @@ export function readVocab(gguf: GgufFile, options: ReadVocabOptions = {}): Vocab
     const id = idOf.get(text);
     if (id !== undefined) attrs[id] = on ? attrs[id] | bit : attrs[id] & ~bit;
   };
-  if (['jina-v2-de', 'jina-v2-es', 'jina-v2-code'].some((p) => pre.includes(p)) || /nomic-bert-moe|jina-bert-v3/.test(arch)) {
+  if (
+    ['jina-v2-de', 'jina-v2-es', 'jina-v2-code'].some((p) => pre.includes(p)) ||
+    /nomic-bert-moe|jina-bert-v3/.test(arch)
+  ) {
     setAttr('<mask>', TokenAttr.Lstrip, true);
   } else if (name.includes('phi-3') || name.includes('phi3')) {
     for (let i = 0; i < n; i++) {
