@@ -61,7 +61,8 @@ for (const [name, vocab, peerModule] of [
   // The LLaMA 2 peer gets a tokenizer.json built from the same GGUF vocabulary (its packaged LLaMA 2
   // tokenizer.json numbers the tokens differently from llama.cpp's test vocabulary).
   const loader = peerModule as unknown as { fromPreTrained(p?: object): Peer };
-  const peer = ours.vocab.model === 'llama' ? loader.fromPreTrained(spmTokenizerJson(ours.vocab)) : loader.fromPreTrained();
+  const peer =
+    ours.vocab.model === 'llama' ? loader.fromPreTrained(spmTokenizerJson(ours.vocab)) : loader.fromPreTrained();
   const a = ours.encode(text, { addSpecial: false });
   const b = peer.encode(text, { add_special_tokens: false });
   const same = a.length === b.length && a.every((x, i) => x === b[i]);

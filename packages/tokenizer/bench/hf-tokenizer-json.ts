@@ -29,7 +29,15 @@ export function spmTokenizerJson(vocab: Vocab): { tokenizerJSON: object; tokeniz
   const special = vocab.tokens
     .map((content, id) => ({ id, content, attr: vocab.attrs[id] }))
     .filter((t) => t.attr & (TokenAttr.Control | TokenAttr.Unknown))
-    .map(({ id, content }) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+    .map(({ id, content }) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    }));
   const unk = vocab.unk !== undefined ? vocab.tokens[vocab.unk] : null;
   return {
     tokenizerJSON: {
