@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PreTokenizer, preTokenizerType } from './pre-tokenizers.js';
+import { knownPreTokenizers, PreTokenizer, preTokenizerType } from './pre-tokenizers.js';
 import { CpFlag, cpFlagTable, toCodePoints } from './unicode.js';
 
 /** The words a pre-tokenizer cuts `text` into. */
@@ -55,4 +55,13 @@ describe('pre-tokenizers', () => {
   it('DeepSeek: CJK runs and line breaks are words of their own', () => {
     expect(words('deepseek-coder', '你好\nworld')).toEqual(['你好', '\n', 'world']);
   });
+});
+
+it('every known pre-tokenizer builds and cuts text into pieces that cover it exactly', () => {
+  const text = "Hello, World! It's 2025: naïve café 日本語 🦙\n\n\t  x   \u0085y\u3000z ١٢٣ <|end|>";
+  for (const name of knownPreTokenizers()) {
+    const pieces = words(name, text);
+    expect(pieces.join(''), name).toBe(text);
+    expect(pieces.every((p) => p.length > 0)).toBe(true);
+  }
 });

@@ -11,6 +11,7 @@
  *
  * Matches and the text between them become pieces, as llama.cpp does.
  */
+import { TokenizerError } from './errors.js';
 import type { Splitter } from './splitters.js';
 import { CpFlag } from './unicode.js';
 
@@ -49,10 +50,9 @@ function collapsedByte(flags: number): number {
 }
 
 /** A llama.cpp regex that this module cannot reproduce. */
-export class UnsupportedRegexError extends Error {
+export class UnsupportedRegexError extends TokenizerError {
   constructor(readonly pattern: string) {
     super(`The pre-tokenizer regex ${JSON.stringify(pattern)} is not supported`);
-    this.name = 'UnsupportedRegexError';
   }
 }
 
