@@ -53,10 +53,21 @@ export class WasmActivation extends Placed implements Tensor {
   }
 }
 
-/** One layer of a KV cache: K and V rows (`nCtx` cells each), in one memory group. */
+/** Where K or V rows of one layer start. */
+export interface KvPart {
+  readonly group: MemoryGroup;
+  readonly ptr: number;
+}
+
+/**
+ * One layer of a KV cache: K and V rows (`nCtx` cells each) in one allocation, so that they always share
+ * a memory group (the attention kernel reads both from one memory).
+ */
 export interface WasmKvLayer {
-  readonly k: Placed;
-  readonly v: Placed;
+  /** The allocation holding K then V. */
+  readonly block: Placed;
+  readonly k: KvPart;
+  readonly v: KvPart;
 }
 
 export class WasmKvCache implements KvCache {

@@ -132,6 +132,37 @@ describe('wasm backend threads and memories', () => {
     expect(run.status).toBe(0);
   });
 
+  it('keeps K and V of a layer in one memory when the layer\'s memory has room for only one of them', async () => {
+    // one memory holds 1.5 MiB of tensors (2 MiB less a quarter kept for scratch); a filler weight leaves a gap of about 1.5 K (or V) sizes in it, for
+    // gaps on both sides of that size: whatever the gap, attention must run and equal the one-memory result
+    const cells = 96;
+    const row = KV_HEADS * HEAD_DIM;
+    const partBytes = cells * row * 4;
+    const attend = async (b: Backend) => {
+      const cache = b.createKvCache({ nLayer: 1, nCtx: cells, nHeadKv: KV_HEADS, headDim: HEAD_DIM, type: 'f32' });
+      const k = b.createTensor('k', [4, row]);
+      const v = b.createTensor('v', [4, row]);
+      const q = b.createTensor('q', [4, EMBD]);
+      const out = b.createTensor('out', [4, EMBD]);
+      b.writeTensor(k, randomValues(4 * row, 1));
+      b.writeTensor(v, randomValues(4 * row, 2));
+      b.writeTensor(q, randomValues(4 * EMBD, 3));
+      b.writeKv(cache, 0, 0, k, v, 4);
+      b.attention(out, q, cache, 0, 4, { nHead: HEADS, nHeadKv: KV_HEADS, headDim: HEAD_DIM, pos0: 0, scale: 0.125 });
+      return b.readTensor(out);
+    };
+    const one = await createWasmBackend({ threads: 1 });
+    const expected = Array.from(await attend(one));
+    one.dispose();
+    for (const gap of [1.2, 1.5, 1.8]) {
+      const b = await createWasmBackend({ threads: 1, memoryBytesPerGroup: 2 << 20, scratchReserveBytes: 1 << 19 });
+      const fillerValues = Math.floor(((3 << 19) - 2048 - gap * partBytes) / 4 / 256) * 256;
+      b.createWeight({ name: 'filler', type: GgmlType.F32, shape: [256, fillerValues / 256], layer: 0 });
+      expect(Array.from(await attend(b)), `gap of ${gap} parts`).toEqual(expected);
+      b.dispose();
+    }
+  });
+
   it('rejects a weight larger than one memory can hold', async () => {
     const b = await createWasmBackend({ threads: 1, memoryBytesPerGroup: 2 << 20 });
     expect(() => b.createWeight({ name: 'huge', type: GgmlType.F32, shape: [1024, 1024] })).toThrow(/huge/);

@@ -31,7 +31,7 @@ import { kernelModule } from './kernel-module.js';
 import { KERNEL_INDEX, type KernelName, kernelArity } from './kernel-names.js';
 import { MemoryGroup, WasmMemoryError } from './memory-group.js';
 import { fillRopeTable, ropeThetas } from './rope-table.js';
-import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
+import { type KvPart, WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
 import { ThreadPool } from './thread-pool.js';
 import {
   type ActivationForm,
@@ -249,20 +249,17 @@ export class WasmBackend implements Backend {
     const es = spec.type === 'f16' ? 2 : 4;
     const bytes = spec.nCtx * spec.nHeadKv * spec.headDim * es;
     const layers: WasmKvLayer[] = [];
+    // K and V of a layer share one allocation: V starts at the next 64-byte boundary after K
+    const vOffset = Math.ceil(bytes / 64) * 64;
     try {
       for (let l = 0; l < spec.nLayer; l++) {
-        const near = this.layerGroups.get(l);
-        const k = this.place(bytes, `kv cache K of layer ${l}`, [near]);
-        const v = this.place(bytes, `kv cache V of layer ${l}`, [k.group]);
-        layers.push({ k: { ...k, byteLength: bytes, freed: false }, v: { ...v, byteLength: bytes, freed: false } });
-        k.group.u8.fill(0, k.ptr, k.ptr + bytes);
-        v.group.u8.fill(0, v.ptr, v.ptr + bytes);
+        const { group, ptr } = this.place(vOffset + bytes, `kv cache of layer ${l}`, [this.layerGroups.get(l)]);
+        group.u8.fill(0, ptr, ptr + vOffset + bytes);
+        const block = { group, ptr, byteLength: vOffset + bytes, freed: false };
+        layers.push({ block, k: { group, ptr }, v: { group, ptr: ptr + vOffset } });
       }
     } catch (e) {
-      for (const L of layers) {
-        L.k.group.release(L.k.ptr);
-        L.v.group.release(L.v.ptr);
-      }
+      for (const L of layers) L.block.group.release(L.block.ptr);
       throw e;
     }
     return new WasmKvCache(spec, layers);
@@ -314,10 +311,7 @@ export class WasmBackend implements Backend {
     if (t instanceof WasmKvCache) {
       if (t.freed) return;
       t.freed = true;
-      for (const L of t.layers) {
-        L.k.group.release(L.k.ptr);
-        L.v.group.release(L.v.ptr);
-      }
+      for (const L of t.layers) L.block.group.release(L.block.ptr);
       return;
     }
     if (t instanceof WasmWeight || t instanceof WasmActivation) {
@@ -540,7 +534,6 @@ export class WasmBackend implements Backend {
     if (p.pos0 < 0 || p.pos0 + n > c.spec.nCtx)
       throw new BackendError(`attention: positions ${p.pos0}..${p.pos0 + n} exceed the cache`);
     if (n === 0) return;
-    if (L.k.group !== L.v.group) throw new BackendError('attention: K and V of a layer must share a memory group');
     const g = L.k.group;
     const group = p.nHead / p.nHeadKv;
     const qPtr = this.input(Q, g, n, 'in0');
@@ -743,7 +736,7 @@ export class WasmBackend implements Backend {
   }
 
   /** K or V rows [0, nCells) of a layer as f32 values. */
-  private readCells(c: WasmKvCache, part: WasmKvLayer['k'], nCells: number): Float32Array {
+  private readCells(c: WasmKvCache, part: KvPart, nCells: number): Float32Array {
     const count = nCells * c.rowValues;
     const g = part.group;
     if (c.elementBytes === 4) return g.f32(part.ptr, count).slice();
@@ -752,7 +745,7 @@ export class WasmBackend implements Backend {
     return g.f32(tmp, count).slice();
   }
 
-  private writeCells(c: WasmKvCache, part: WasmKvLayer['k'], values: Float32Array): void {
+  private writeCells(c: WasmKvCache, part: KvPart, values: Float32Array): void {
     const g = part.group;
     if (c.elementBytes === 4) {
       g.f32(part.ptr, values.length).set(values);
