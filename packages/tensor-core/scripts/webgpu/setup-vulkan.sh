@@ -19,6 +19,13 @@ SWS_JSON="$CACHE/swiftshader/icd.json"
 LIBDIR=/usr/lib/x86_64-linux-gnu
 
 impossible() { echo "setup-vulkan: $*" >&2; exit 3; }
+# Retries a command that talks to the package mirrors (a dropped connection on a shared CI machine
+# must not fail every WebGPU test): 4 tries, 3 s apart.
+retry() {
+  local i
+  for i in 1 2 3; do "$@" && return 0; echo "setup-vulkan: retrying ($i): $*" >&2; sleep 3; done
+  "$@"
+}
 have_lib() { [ -e "$LIBDIR/$1" ] || [ -e "/lib/x86_64-linux-gnu/$1" ]; }
 
 missing_libs() {
@@ -59,8 +66,9 @@ if [ -n "${missing// /}" ]; then
   echo "setup-vulkan: installing $missing" >&2
   # shellcheck disable=SC2086
   if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    retry apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    retry apt-get install -y -qq --no-install-recommends $missing >/dev/null
   fi
 fi
 
@@ -83,12 +91,12 @@ fi
 APT_OPTS=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$APT/sources"
   -o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT" -o "Dir::Cache::archives=$APT/archives"
   -o "Debug::NoLocking=1" -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root")
-apt-get "${APT_OPTS[@]}" update -qq >/dev/null
+retry apt-get "${APT_OPTS[@]}" update -qq >/dev/null
 
 download() { # package[/release] -> path of the .deb
   local dir
   dir="$(mktemp -d "$APT/dl.XXXXXX")"
-  (cd "$dir" && apt-get "${APT_OPTS[@]}" download -qq "$1" >/dev/null)
+  (cd "$dir" && retry apt-get "${APT_OPTS[@]}" download -qq "$1" >/dev/null)
   ls "$dir"/*.deb
 }
 
