@@ -8,6 +8,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerPerplexity } from './commands/perplexity.js';
 import { registerQuantize } from './commands/quantize.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { type CommandContext, createContext, interruptSignal } from './context.js';
 import { errorMessage, exitCodeOf } from './errors.js';
@@ -34,6 +35,7 @@ export function buildProgram(run: CommandRunner): Command {
   for (const register of [
     registerRun,
     registerChat,
+    registerServe,
     registerBench,
     registerPerplexity,
     registerInspect,

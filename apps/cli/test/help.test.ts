@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, cliDir } from './cli.js';
 
-const COMMANDS = ['run', 'chat', 'bench', 'perplexity', 'inspect', 'tokenize', 'quantize', 'completion'];
+const COMMANDS = ['run', 'chat', 'serve', 'bench', 'perplexity', 'inspect', 'tokenize', 'quantize', 'completion'];
 
 const hasShell = (name: string) => {
   try {
