@@ -63,7 +63,8 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number)
           { Connection: 'close' },
         ),
       );
-      req.destroy();
+      // The 408 is written with `Connection: close`; a client that still holds the socket loses it soon after.
+      setTimeout(() => req.destroy(), 1000).unref();
     }, timeoutMs);
     req.on('data', (chunk: Buffer) => {
       if (done) return;

@@ -18,7 +18,10 @@ let client: OpenAI;
 const events: GenerationEndEvent[] = [];
 
 /** Resolves with the next generation-end event that matches. */
-function nextEvent(match: (e: GenerationEndEvent) => boolean, timeoutMs = 10_000): Promise<GenerationEndEvent> {
+function nextEvent(
+  match: (e: GenerationEndEvent, index: number) => boolean,
+  timeoutMs = 10_000,
+): Promise<GenerationEndEvent> {
   const seen = events.find(match);
   if (seen) return Promise.resolve(seen);
   return new Promise((resolve, reject) => {
@@ -34,6 +37,14 @@ function nextEvent(match: (e: GenerationEndEvent) => boolean, timeoutMs = 10_000
       }
     }, 5);
   });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!condition()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** What the engine itself generates for a plain prompt (fresh session, greedy). */
@@ -431,10 +442,35 @@ describe('several clients', () => {
     const metrics = await (
       await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${API_KEY}` } })
     ).text();
-    expect(metrics).toMatch(/^llamats_generations_total\{finish_reason="abort"\} 1$/m);
+    expect(metrics).toMatch(/^llamats_generations_total\{finish_reason="abort"\} [1-9]$/m);
     // The slot is free again: the next request is answered.
     const r = await client.completions.create({ model: 'x', prompt: PROMPT, temperature: 0, max_tokens: 3 });
     expect(r.usage?.completion_tokens).toBe(3);
+  });
+});
+
+describe('clients that leave', () => {
+  it('a non-streaming request aborted by its client stops, and a queued one leaves the queue', async () => {
+    const before = events.length;
+    const long = { model: 'x', prompt: PROMPT, temperature: 0, max_tokens: 240, ignore_eos: true } as never;
+    const first = new AbortController();
+    const queued = new AbortController();
+    const a = client.completions.create(long, { signal: first.signal });
+    // Wait until the first one generates, then queue a second behind it.
+    await waitFor(() => server.metrics().inFlight === 1);
+    const b = client.completions.create(long, { signal: queued.signal });
+    await waitFor(() => server.metrics().queued === 1);
+    queued.abort();
+    await expect(b).rejects.toThrow();
+    await waitFor(() => server.metrics().queued === 0);
+    expect(server.metrics().inFlight).toBe(1);
+    first.abort();
+    await expect(a).rejects.toThrow();
+    const e = await nextEvent((x, i) => i >= before && x.finishReason === 'abort');
+    expect(e.completionTokens).toBeLessThan(240);
+    // Only the first one ever generated.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events.length - before).toBe(1);
   });
 });
 
@@ -578,6 +614,38 @@ describe('errors (raw fetch, OpenAI error bodies)', () => {
     }
     const h = await (await fetch(`${server.url}/health`)).json();
     expect(h).toMatchObject({ status: 'ok', slots_busy: 0, queued: 0 });
+  });
+});
+
+describe('a second server: slow bodies, CORS', () => {
+  it('408 when a body does not arrive in time; CORS preflight and headers', async () => {
+    const other = await startServer({ model, port: 0, bodyTimeoutMs: 300, cors: '*' });
+    try {
+      const { connect } = await import('node:net');
+      const url = new URL(other.url!);
+      const reply = await new Promise<string>((resolve) => {
+        const s = connect(Number(url.port), url.hostname);
+        let out = '';
+        s.setEncoding('utf8');
+        s.on('data', (d) => {
+          out += d;
+        });
+        s.on('close', () => resolve(out));
+        s.on('error', () => resolve(out));
+        s.setTimeout(5000, () => s.destroy());
+        s.write('POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"prompt":');
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 408/);
+      expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.code).toBe('request_timeout');
+      const pre = await fetch(`${other.url}/v1/chat/completions`, { method: 'OPTIONS' });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+      expect(pre.headers.get('access-control-allow-methods')).toContain('POST');
+      const h = await fetch(`${other.url}/health`);
+      expect(h.headers.get('access-control-allow-origin')).toBe('*');
+    } finally {
+      await other.close();
+    }
   });
 });
 
