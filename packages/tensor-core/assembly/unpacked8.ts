@@ -145,6 +145,113 @@ function kResult(acc: v128, isum: v128, dw: f32, dmin: f32, daAt: usize, bsums: 
   return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dmin * da)));
 }
 
+/** acc16 + the i16 pair sums of 32 levels (`w0`, `w1`) times the 32 i8 activations at `a`. */
+@inline
+function pairs32(w0: v128, w1: v128, a: usize, acc16: v128): v128 {
+  return i16x8.add(acc16, i16x8.add(pairSums(w0, a), pairSums(w1, a + 16)));
+}
+
+/** i16 pair sums to i32, adjacent lanes added (in the interleaved layout: one block's sum per lane). */
+@inline
+function widen(p: v128): v128 {
+  return i32x4.extadd_pairwise_i16x8_s(p);
+}
+
+/**
+ * One token's share of a group of four blocks: acc + (its integer block sums `s`) * d_w * d_a, plus
+ * m_w * s_a for formats with mins (one accumulator: the relaxed build's own order).
+ */
+@inline
+function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: usize, sOff: usize, bo: usize, hasMin: bool): v128 {
+  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.mul(dw, v128.load(rec + dOff + bo))));
+  if (hasMin) acc = f32x4.add(acc, f32x4.mul(m, v128.load(rec + sOff + bo)));
+  return acc;
+}
+
+/**
+ * One relaxed unpacked 32-value-format row times `count` (1 or 4, a constant where it is inlined)
+ * interleaved i8 records (activations.ts quantize_q8_32r) at `a`, `a + stride`, ...: each lane of a
+ * group's sum is one block's integer sum. For 4-bit levels (Q4_0, Q4_1): a pair sum is at most
+ * 2 * 15 * 128 = 3840, so a whole group's 8 pair sums per lane add up in i16 (30720, exact) before one
+ * widening. The group is a loop of 32-level steps, not unrolled: V8 would hoist all of its loads
+ * ahead of the arithmetic and spill.
+ */
+@inline
+function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
+  const np = paddedBlocks(cols);
+  const ud = u + (<usize>np << 5);
+  const um = ud + (<usize>np << 2);
+  const dOff = <usize>np << 5;
+  const sOff = dOff + (<usize>np << 2);
+  const a0 = a;
+  const a1 = a + stride;
+  const a2 = a1 + stride;
+  const a3 = a2 + stride;
+  const zero = i16x8.splat(0);
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  let acc2 = f32x4.splat(0);
+  let acc3 = f32x4.splat(0);
+  for (let b = 0; b < np; b += 4) {
+    const g = <usize>b << 5;
+    let pw = u + g;
+    let p0 = a0 + g;
+    let p1 = a1 + g;
+    let p2 = a2 + g;
+    let p3 = a3 + g;
+    const end = pw + 128;
+    let q0 = zero;
+    let q1 = zero;
+    let q2 = zero;
+    let q3 = zero;
+    while (true) {
+      const w0 = v128.load(pw);
+      const w1 = v128.load(pw, 16);
+      q0 = pairs32(w0, w1, p0, q0);
+      if (count == 4) {
+        q1 = pairs32(w0, w1, p1, q1);
+        q2 = pairs32(w0, w1, p2, q2);
+        q3 = pairs32(w0, w1, p3, q3);
+      }
+      pw += 32;
+      p0 += 32;
+      p1 += 32;
+      p2 += 32;
+      p3 += 32;
+      if (pw == end) break;
+    }
+    const s0 = widen(q0);
+    const s1 = count == 4 ? widen(q1) : s0;
+    const s2 = count == 4 ? widen(q2) : s0;
+    const s3 = count == 4 ? widen(q3) : s0;
+    const bo = <usize>b << 2;
+    const dw = v128.load(ud + bo);
+    const m = hasMin ? v128.load(um + bo) : dw;
+    acc0 = block32Result(acc0, s0, dw, m, a0, dOff, sOff, bo, hasMin);
+    if (count == 4) {
+      acc1 = block32Result(acc1, s1, dw, m, a1, dOff, sOff, bo, hasMin);
+      acc2 = block32Result(acc2, s2, dw, m, a2, dOff, sOff, bo, hasMin);
+      acc3 = block32Result(acc3, s3, dw, m, a3, dOff, sOff, bo, hasMin);
+    }
+  }
+  store<f32>(out, hsum(acc0));
+  if (count == 4) {
+    store<f32>(out + outStride, hsum(acc1));
+    store<f32>(out + 2 * outStride, hsum(acc2));
+    store<f32>(out + 3 * outStride, hsum(acc3));
+  }
+}
+
+/** {@link dot32x8Body} for four tokens, specialised per format (`F`: formats/ classes). */
+export function dot32x8x4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
+  dot32x8Body(u, a, stride, 4, cols, f.hasMin, out, outStride);
+}
+
+/** {@link dot32x8Body} for one token. */
+export function dot32x8x1<F>(f: F, u: usize, a: usize, cols: i32, out: usize): void {
+  dot32x8Body(u, a, 0, 1, cols, f.hasMin, out, 0);
+}
+
 /** i32 sums of 32 levels (`w0`, `w1`) times the 32 i8 activations at `a`: i16 pair sums added first. */
 @inline
 function sum32(w0: v128, w1: v128, a: usize): v128 {
@@ -154,6 +261,7 @@ function sum32(w0: v128, w1: v128, a: usize): v128 {
 /**
  * One relaxed unpacked 32-value-format row times `count` (1 or 4) interleaved i8 records (activations.ts
  * quantize_q8_32r) at `a`, `a + stride`, ...: each lane of a group's sum is one block's integer sum.
+ * For 5-bit levels (Q5_0, Q5_1), where this order measured faster than {@link dot32x8Body}'s.
  */
 export function dot32x8(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
   const np = paddedBlocks(cols);

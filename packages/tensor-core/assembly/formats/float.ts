@@ -22,6 +22,8 @@ export class F32Format {
   }
   @inline get batch8(): bool { return false; }
   @inline get pairedScales(): bool { return false; }
+  /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
+  @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     unreachable();
   }
@@ -88,6 +90,8 @@ export class F16Format {
   }
   @inline get batch8(): bool { return false; }
   @inline get pairedScales(): bool { return false; }
+  /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
+  @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     unreachable();
   }
@@ -125,6 +129,8 @@ export class Bf16Format {
   }
   @inline get batch8(): bool { return false; }
   @inline get pairedScales(): bool { return false; }
+  /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
+  @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     unreachable();
   }
