@@ -3,7 +3,7 @@
  * (`chat.completion`, `chat.completion.chunk`, `text_completion`).
  */
 import { randomBytes } from 'node:crypto';
-import type { FinishReason, GeneratedPiece, GenerateOptions } from '@llamats/engine';
+import type { FinishReason, GeneratedPiece, GenerateOptions, GenerationResult } from '@llamats/engine';
 import type { ChatCompletionRequest, CompletionRequest, SamplingRequest } from './validate.js';
 
 export type OpenAiFinishReason = 'stop' | 'length';
@@ -69,13 +69,17 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Prompt tokens whose KV cache entries were reused from the previous request in the session. */
+  prompt_tokens_details: { cached_tokens: number };
 }
 
-export function usageOf(promptTokens: number, completionTokens: number): Usage {
+export function usageOf(r: GenerationResult): Usage {
+  const completion = r.tokens.length;
   return {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: completion,
+    total_tokens: r.promptTokens + completion,
+    prompt_tokens_details: { cached_tokens: r.promptTokens - r.promptTokensEvaluated },
   };
 }
 

@@ -580,7 +580,7 @@ export class LlamatsServer {
                 finish_reason: finishReasonOf(result.finishReason),
               },
             ],
-            usage: usageOf(result.promptTokens, result.tokens.length),
+            usage: usageOf(result),
           },
           this.corsHeaders(),
         );
@@ -639,7 +639,7 @@ export class LlamatsServer {
           },
         ]),
       );
-      if (includeUsage) sse.send(chunk([], usageOf(result.promptTokens, result.tokens.length)));
+      if (includeUsage) sse.send(chunk([], usageOf(result)));
       sse.done();
       return result;
     });
@@ -699,7 +699,7 @@ export class LlamatsServer {
                 finish_reason: finishReasonOf(result.finishReason),
               },
             ],
-            usage: usageOf(result.promptTokens, result.tokens.length),
+            usage: usageOf(result),
           },
           this.corsHeaders(),
         );
@@ -742,7 +742,7 @@ export class LlamatsServer {
           },
         ]),
       );
-      if (includeUsage) sse.send(chunk([], usageOf(result.promptTokens, result.tokens.length)));
+      if (includeUsage) sse.send(chunk([], usageOf(result)));
       sse.done();
       return result;
     });

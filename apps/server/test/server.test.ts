@@ -121,7 +121,12 @@ describe('POST /v1/completions', () => {
       prompt_tokens: model.tokenize(PROMPT).length,
       completion_tokens: 24,
       total_tokens: model.tokenize(PROMPT).length + 24,
+      prompt_tokens_details: { cached_tokens: 0 },
     });
+    // The same prompt again: all but its last token come from the KV cache.
+    const again = await client.completions.create({ model: 'x', prompt: PROMPT, temperature: 0, max_tokens: 24 });
+    expect(again.choices[0].text).toBe(expected.text);
+    expect(again.usage?.prompt_tokens_details).toEqual({ cached_tokens: model.tokenize(PROMPT).length - 1 });
   });
 
   it('ends with finish_reason stop at end of text', async () => {
@@ -249,7 +254,7 @@ describe('POST /v1/chat/completions', () => {
     expect(r.choices[0].message.role).toBe('assistant');
     expect(r.choices[0].message.content).toBe(expected.text);
     expect(r.choices[0].finish_reason).toBe('length');
-    expect(r.usage).toEqual({
+    expect(r.usage).toMatchObject({
       prompt_tokens: expected.promptTokens,
       completion_tokens: 30,
       total_tokens: expected.promptTokens + 30,
@@ -533,6 +538,17 @@ describe('errors (raw fetch, OpenAI error bodies)', () => {
       ['/v1/completions', {}, 'prompt', /'prompt' must be/],
       ['/v1/completions', { prompt: [1, 99999999] }, 'prompt', /outside the vocabulary/],
       ['/v1/completions', { prompt: 'hi', logit_bias: { 99999999: 5 } }, 'logit_bias', /outside the vocabulary/],
+      [
+        '/v1/chat/completions',
+        {
+          messages: [{ role: 'user', content: 'hi' }],
+          response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'blob' } } },
+        },
+        'response_format.json_schema.schema',
+        /unknown type "blob"/,
+      ],
+      ['/v1/chat/completions', { messages: [{ role: 'assistant', content: 'hi' }] }, 'messages', /last message/],
+      ['/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], tools: [{}] }, 'tools', /not supported/],
     ];
     for (const [path, body, param, message] of cases) {
       const r = await post(path, body);
