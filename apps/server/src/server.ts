@@ -153,16 +153,28 @@ export class LlamatsServer {
       '/v1/chat/completions': { POST: (q, s) => this.chatCompletions(q, s) },
       '/v1/completions': { POST: (q, s) => this.completions(q, s) },
     };
-    this.http = createHttpServer((req, res) => {
-      this.handle(req, res).catch((e) => {
-        // handle() answers every error itself; this is the last line of defence.
-        if (!res.headersSent) sendError(res, new HttpError(500, `Internal server error: ${(e as Error)?.message}`));
-        else res.destroy();
-      });
+    const bodyTimeout = options.bodyTimeoutMs ?? 30_000;
+    this.http = createHttpServer(
+      {
+        // Node's own limits: the headers within 30 s, the whole request (not the response, which may stream
+        // for long) a little after our body timeout, idle keep-alive connections closed after 5 s.
+        headersTimeout: 30_000,
+        requestTimeout: bodyTimeout + 30_000,
+        keepAliveTimeout: 5_000,
+      },
+      (req, res) => this.onRequest(req, res),
+    );
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // Socket trouble (a reset mid-body, mid-stream) must never become an unhandled 'error' event.
+    req.on('error', () => {});
+    res.on('error', () => {});
+    this.handle(req, res).catch((e) => {
+      // handle() answers every error itself; this is the last line of defence.
+      if (!res.headersSent) sendError(res, new HttpError(500, `Internal server error: ${(e as Error)?.message}`));
+      else res.destroy();
     });
-    this.http.requestTimeout = 0; // bodies are bounded by bodyTimeoutMs; responses may stream for long
-    this.http.headersTimeout = 30_000;
-    this.http.keepAliveTimeout = 5_000;
   }
 
   /** @internal use {@link createServer}. */

@@ -4,6 +4,7 @@
  */
 import { loadModel, type Model } from '@llamats/engine';
 import { demoModelPath } from '@llamats/test-fixtures';
+import fc from 'fast-check';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GenerationEndEvent, type LlamatsServer, startServer } from '../src/index.js';
@@ -630,6 +631,70 @@ describe('errors (raw fetch, OpenAI error bodies)', () => {
     }
     const h = await (await fetch(`${server.url}/health`)).json();
     expect(h).toMatchObject({ status: 'ok', slots_busy: 0, queued: 0 });
+  });
+});
+
+describe('fuzzed parameters', () => {
+  const KEYS = [
+    'max_tokens',
+    'max_completion_tokens',
+    'temperature',
+    'top_p',
+    'seed',
+    'stop',
+    'presence_penalty',
+    'frequency_penalty',
+    'n',
+    'logprobs',
+    'top_logprobs',
+    'response_format',
+    'logit_bias',
+    'stream',
+    'stream_options',
+    'echo',
+    'prompt',
+    'messages',
+    'top_k',
+    'min_p',
+    'suffix',
+    'best_of',
+    'model',
+  ];
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom(-1, 0, 1, 2, 3, 0.5, 1e9, 'x', '', [], {}, { type: 'json_object' }, [1, 2], null, true),
+  );
+
+  it('every body gets 200 or an OpenAI 400, and the server keeps serving', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 }),
+        async (chat, extra) => {
+          const base = chat
+            ? { messages: [{ role: 'user', content: 'Hi' }], max_tokens: 3 }
+            : { prompt: 'Hi', max_tokens: 3 };
+          const body = { ...base, ...extra };
+          // Keep generation short whatever the fuzz chose.
+          for (const k of ['max_tokens', 'max_completion_tokens'] as const) {
+            const v = body[k as keyof typeof body];
+            if (typeof v === 'number' && v > 8) (body as Record<string, unknown>)[k] = 8;
+          }
+          const r = await post(chat ? '/v1/chat/completions' : '/v1/completions', body);
+          const text = await r.text();
+          if (r.status === 200) return;
+          expect(r.status, `${JSON.stringify(body)} -> ${text}`).toBe(400);
+          const e = JSON.parse(text).error;
+          expect(typeof e.message).toBe('string');
+          expect(e.type).toBe('invalid_request_error');
+          expect(e.param === null || typeof e.param === 'string').toBe(true);
+          expect(e.code === null || typeof e.code === 'string').toBe(true);
+        },
+      ),
+      { numRuns: 80, seed: 42 },
+    );
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    expect(server.metrics().inFlight).toBe(0);
   });
 });
 
