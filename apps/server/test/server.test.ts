@@ -350,6 +350,23 @@ describe('POST /v1/chat/completions', () => {
       expect(c.top_logprobs[0].logprob).toBeGreaterThanOrEqual(c.top_logprobs[2].logprob);
       expect(c.bytes).toEqual([...new TextEncoder().encode(c.token)]);
     }
+    const stream = await client.chat.completions.create({
+      model: 'x',
+      messages,
+      temperature: 0,
+      max_tokens: 6,
+      logprobs: true,
+      top_logprobs: 3,
+      stream: true,
+    });
+    const streamed: string[] = [];
+    let text = '';
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      for (const c of chunk.choices[0]?.logprobs?.content ?? []) streamed.push(c.token);
+    }
+    expect(text).toBe(r.choices[0].message.content);
+    expect(streamed).toEqual(content.map((c) => c.token));
   });
 
   it('constrains the reply to a JSON schema (response_format)', async () => {
