@@ -132,7 +132,7 @@ describe('wasm backend threads and memories', () => {
     expect(run.status).toBe(0);
   });
 
-  it('keeps K and V of a layer in one memory when the layer\'s memory has room for only one of them', async () => {
+  it("keeps K and V of a layer in one memory when the layer's memory has room for only one of them", async () => {
     // one memory holds 1.5 MiB of tensors (2 MiB less a quarter kept for scratch); a filler weight leaves a gap of about 1.5 K (or V) sizes in it, for
     // gaps on both sides of that size: whatever the gap, attention must run and equal the one-memory result
     const cells = 96;
