@@ -107,3 +107,11 @@ export interface ModelGolden {
 export function readModelGolden(model: string): ModelGolden {
   return readFixtureJson<ModelGolden>(`golden/${model.replace(/\.gguf$/, '')}.json`);
 }
+
+export {
+  CHROMIUM_FLAGS,
+  CHROMIUM_PATH,
+  type ChromiumAvailability,
+  type EnsureChromiumOptions,
+  ensureChromium,
+} from './chromium.js';
