@@ -53,6 +53,16 @@ export function dotU32Scaled(u0: v128, a0: usize, u1: v128, a1: usize, scale: i3
   return scaled(acc, dotU16(u1, a1, dotU16(u0, a0, i32x4.splat(0))), scale);
 }
 
+/**
+ * {@link dotU32Scaled} with the scale already spread over the lanes (superblock.ts scaleSplat: in every
+ * i16 lane in the relaxed build, every i32 lane in the SIMD-128 build).
+ */
+@inline
+export function dotU32ScaledV(u0: v128, a0: usize, u1: v128, a1: usize, scale: v128, acc: v128): v128 {
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), scale));
+  return i32x4.add(acc, i32x4.mul(dotU16(u1, a1, dotU16(u0, a0, i32x4.splat(0))), scale));
+}
+
 /** acc + partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`, `u1` with `a1`). */
 @inline
 export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v128 {

@@ -3,7 +3,7 @@
 // x = (d * scale[s]) * q - (dmin * min[s])
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU32Scaled, minDot16 } from '../simd-dot';
+import { actOffset, dotU32ScaledV, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
   halfAt,
@@ -22,20 +22,24 @@ import {
   minsK4High,
   minsK4Low,
   scalesAt,
+  scaleSplat,
   scalesK4,
+  scalesK4v,
   storeMinsK4,
   storeScaledLevelsMinus,
   superMins,
   superResult,
+  superResultMins,
+  superScales2,
 } from './superblock';
 
-/** isum + the scaled sums of one 64-value chunk: 32 bytes at `q` (low nibbles: scale s0, high: s1). */
+/** isum + the scaled sums of one 64-value chunk: 32 bytes at `q` (low nibbles: scale byte j0 of `sm`, high: j1). */
 @inline
-function chunkQ4K(isum: v128, q: usize, e: usize, s0: u32, s1: u32): v128 {
+function chunkQ4K(isum: v128, q: usize, e: usize, sm: v128, j0: i32, j1: i32): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
-  isum = dotU32Scaled(lowNibbles(v0), e, lowNibbles(v1), e + actOffset(16), <i32>s0, isum);
-  return dotU32Scaled(highNibbles(v0), e + actOffset(32), highNibbles(v1), e + actOffset(48), <i32>s1, isum);
+  isum = dotU32ScaledV(lowNibbles(v0), e, lowNibbles(v1), e + actOffset(16), scaleSplat(sm, j0), isum);
+  return dotU32ScaledV(highNibbles(v0), e + actOffset(32), highNibbles(v1), e + actOffset(48), scaleSplat(sm, j1), isum);
 }
 
 @final @unmanaged
@@ -81,17 +85,17 @@ export class Q4_KFormat {
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 144;
       const ab = actLevels(a, b);
-      const sm = scalesK4(wb + 4);
-      const scLo = <u32>i32x4.extract_lane(sm, 0);
-      const scHi = <u32>i32x4.extract_lane(sm, 1);
-      // the four 64-value chunks, unrolled: constant offsets and scale shifts
-      let isum = chunkQ4K(i32x4.splat(0), wb + 16, ab, scLo & 0xff, (scLo >> 8) & 0xff);
-      isum = chunkQ4K(isum, wb + 48, ab + actOffset(64), (scLo >> 16) & 0xff, scLo >> 24);
-      isum = chunkQ4K(isum, wb + 80, ab + actOffset(128), scHi & 0xff, (scHi >> 8) & 0xff);
-      isum = chunkQ4K(isum, wb + 112, ab + actOffset(192), (scHi >> 16) & 0xff, scHi >> 24);
-      const da = actScale(a, cols, b);
-      acc = superResult(acc, isum, scaleAt(wb), da);
-      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), scaleAt(wb + 2), da);
+      const sm = scalesK4v(wb + 4);
+      // the four 64-value chunks as a loop, not unrolled: V8 would schedule an unrolled block's loads
+      // first and spill them; the chunk's two scales are bytes 0 and 1 of `sc`, shifted on per chunk
+      let isum = i32x4.splat(0);
+      let sc = sm;
+      for (let c = 0; c < 4; c++) {
+        isum = chunkQ4K(isum, wb + 16 + (<usize>c << 5), ab + actOffset(c << 6), sc, 0, 1);
+        sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+      }
+      const msum = minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b));
+      acc = superResultMins(acc, isum, msum, superScales2(wb, actScale(a, cols, b)));
     }
     return hsum(acc);
   }

@@ -1,5 +1,6 @@
 // Shared pieces of the 256-value super-block formats (Q2_K .. Q6_K, IQ4_XS).
 
+import { finiteHalfToF32x4 } from '../common';
 import { actOffset } from '../simd-dot';
 
 /** Bit `k` (0..7) of every byte, as 0 or 1. */
@@ -73,6 +74,50 @@ export function scalesK4(p: usize): v128 {
   const mnLo = u1 & 0x3f3f3f3f;
   const mnHi = ((u2 >> 4) & 0x0f0f0f0f) | ((u1 >> 2) & 0x30303030);
   return i32x4(scLo, scHi, mnLo, mnHi);
+}
+
+/**
+ * {@link scalesK4} with SIMD (the same four words, bit for bit). Loads 16 bytes at `p` (the 12 scale bytes
+ * and 4 bytes of the levels after them, which only land in a lane that is masked off).
+ */
+@inline
+export function scalesK4v(p: usize): v128 {
+  const v = v128.load(p); // u0 u1 u2 -
+  const lo = v128.shuffle<i32>(v, i32x4.shr_u(v, 4), 0, 2, 1, 6); // u0 u2 u1 u2>>4
+  const hi = v128.shuffle<i32>(i32x4.shr_u(v, 2), v, 0, 0, 1, 1); // - u0>>2 - u1>>2
+  return v128.or(
+    v128.and(lo, i32x4(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
+    v128.and(hi, i32x4(0, 0x30303030, 0, 0x30303030)),
+  ); // scales 0..3, scales 4..7, mins 0..3, mins 4..7 (as scalesK4)
+}
+
+/**
+ * Scale byte `j` (0..15, a compile-time constant) of `v` spread for {@link dotU32ScaledV}: in every i16
+ * lane (relaxed build) or every i32 lane (SIMD-128 build). One constant swizzle instead of a lane
+ * extract, shifts and a splat.
+ */
+@inline
+export function scaleSplat(v: v128, i: i32): v128 {
+  const j = <i8>i;
+  if (RELAXED) return i8x16.swizzle(v, i8x16(j, -128, j, -128, j, -128, j, -128, j, -128, j, -128, j, -128, j, -128));
+  return i8x16.swizzle(v, i8x16(j, -128, -128, -128, j, -128, -128, -128, j, -128, -128, -128, j, -128, -128, -128));
+}
+
+/**
+ * [d * da, dmin * da, 0, 0] from the two finite halves at `p` (d, then dmin) and the activation scale
+ * `da`: the same products as the scalar {@link finiteHalfToF32} path, bit for bit.
+ */
+@inline
+export function superScales2(p: usize, da: f32): v128 {
+  const h = i32x4.extend_low_i16x8_u(v128.load32_zero(p));
+  return f32x4.mul(finiteHalfToF32x4(h), f32x4.splat(da));
+}
+
+/** acc + isum * ds[0] - msum * ds[1] (ds from {@link superScales2}): superResult then superMins. */
+@inline
+export function superResultMins(acc: v128, isum: v128, msum: v128, ds: v128): v128 {
+  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), v128.shuffle<f32>(ds, ds, 0, 0, 0, 0)));
+  return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), v128.shuffle<f32>(ds, ds, 1, 1, 1, 1)));
 }
 
 /** Stores the eight mins (bytes 8..15 of {@link scalesK4}) as 16 i16, each twice (one per 16-value group). */
