@@ -23,6 +23,7 @@ describe.skipIf(!browserAvailable.path)(
   `the web demo in headless Chromium${browserAvailable.skip ? ` (skipped: ${browserAvailable.skip})` : ''}`,
   () => {
     let server: StaticServer;
+    let plainServer: StaticServer;
     let context: BrowserContext;
     let page: Page;
     let profile: string;
@@ -33,6 +34,7 @@ describe.skipIf(!browserAvailable.path)(
       await mkdir(cacheDir, { recursive: true });
       const outdir = await buildPage({ outdir: join(cacheDir, 'dist-test') });
       server = await serveStatic(outdir);
+      plainServer = await serveStatic(outdir, { isolated: false });
       profile = await mkdtemp(join(tmpdir(), 'llamats-web-chromium-'));
       const launching = playwright.launchPersistentContext(profile, {
         executablePath: browserAvailable.path,
@@ -58,6 +60,7 @@ describe.skipIf(!browserAvailable.path)(
     afterAll(async () => {
       await context?.close().catch(() => {});
       await server?.close();
+      await plainServer?.close();
       if (profile) await rm(profile, { recursive: true, force: true });
     });
 
@@ -67,8 +70,8 @@ describe.skipIf(!browserAvailable.path)(
       await page.fill('#max-tokens', String(maxTokens));
     }
 
-    async function loadDemo() {
-      await page.check('input[name="source"][value="demo"]');
+    async function loadDemo(source: 'demo' | 'file' | 'url' = 'demo') {
+      await page.check(`input[name="source"][value="${source}"]`);
       await page.click('#load');
       await page.waitForFunction(
         () => document.body.dataset.state === 'ready' || !!document.getElementById('error')?.textContent,
@@ -124,6 +127,34 @@ describe.skipIf(!browserAvailable.path)(
       expect(reply.stats).toMatch(/\d+(\.\d+)? tokens\/s/);
     }, 70_000);
 
+    it('cancels a slow load', async () => {
+      // Every Range read of the model takes 150 ms, so the load takes long enough to be cancelled.
+      const pattern = '**/models/stories-demo-Q8_0.gguf';
+      await context.route(pattern, async (route) => {
+        await new Promise((r) => setTimeout(r, 150));
+        await route.continue().catch(() => {});
+      });
+      try {
+        await page.check('input[name="source"][value="demo"]');
+        await page.click('#load');
+        await page.waitForFunction(
+          () => (document.getElementById('load-progress') as HTMLProgressElement).value > 0,
+          undefined,
+          {
+            timeout: 20_000,
+          },
+        );
+        expect(await page.isEnabled('#cancel-load')).toBe(true);
+        await page.click('#cancel-load');
+        await page.waitForFunction(() => document.body.dataset.state === 'idle', undefined, { timeout: 20_000 });
+        expect(await page.textContent('#load-status')).toBe('Loading cancelled.');
+        expect(await page.isEnabled('#send')).toBe(false);
+      } finally {
+        await context.unroute(pattern);
+      }
+      await loadDemo();
+    }, 60_000);
+
     it('Stop halts a long generation', async () => {
       await setSettings('complete', 0.8, 100_000);
       const before = await page.locator('#messages li[data-role="assistant"]').count();
@@ -154,11 +185,13 @@ describe.skipIf(!browserAvailable.path)(
       expect(await page.isChecked('input[name="source"][value="file"]')).toBe(true);
       await page.click('#load');
       await page.locator('#error:not([hidden])').waitFor({ timeout: 20_000 });
-      expect(await page.textContent('#error')).toMatch(/not a GGUF/i);
+      expect(await page.textContent('#error')).toMatch(/Could not load notes\.txt\. Not a GGUF file/);
       expect(await page.getAttribute('body', 'data-state')).toBe('idle');
       expect(await page.isEnabled('#load')).toBe(true);
-      // The page recovers: load the demo again and chat with it.
-      await loadDemo();
+      // The page recovers: load the demo again, this time typed in as a URL (HTTP Range), and chat with it.
+      await page.fill('#model-url', `${server.url}models/stories-demo-Q8_0.gguf`);
+      await loadDemo('url');
+      expect(await page.textContent('#load-status')).toContain('/models/stories-demo-Q8_0.gguf');
       await setSettings('chat', 0, 8);
       await page.fill('#system', 'You tell short stories.');
       const reply = await sendAndWait('Tell me about a cat.');
@@ -168,5 +201,28 @@ describe.skipIf(!browserAvailable.path)(
       await page.screenshot({ path: join(cacheDir, 'web-demo.png'), fullPage: true });
       expect(pageErrors).toEqual([]);
     }, 70_000);
+
+    it('falls back to one thread on a page without cross-origin isolation, and loads a picked File', async () => {
+      const isolatedPage = page;
+      page = await context.newPage();
+      try {
+        page.on('pageerror', (e) => pageErrors.push(e.message));
+        await page.goto(plainServer.url);
+        expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+        await page.locator('#backend-info.warn').waitFor({ timeout: 10_000 });
+        expect(await page.textContent('#backend-info')).toMatch(/1 thread.*not cross-origin isolated/);
+        await page.setInputFiles('#model-file', demoModelPath);
+        await loadDemo('file');
+        expect(await page.textContent('#load-status')).toContain('stories-demo-Q8_0.gguf');
+        expect(await page.getAttribute('#backend-info', 'data-threads')).toBe('1');
+        await setSettings('complete', 0, N);
+        const reply = await sendAndWait(PROMPT);
+        expect(reply.text).toBe(expected);
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await page.close();
+        page = isolatedPage;
+      }
+    }, 60_000);
   },
 );

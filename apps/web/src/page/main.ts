@@ -39,6 +39,7 @@ type State = 'idle' | 'loading' | 'ready' | 'generating';
 let state: State = 'idle';
 let modelLoaded = false;
 let nextId = 1;
+let loadingName = 'the model';
 let current: { id: number; body: HTMLElement; item: HTMLLIElement } | undefined;
 
 function setState(s: State): void {
@@ -78,6 +79,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       return;
     }
     case 'progress': {
+      if (state !== 'loading') return; // a late report from a load that was cancelled
       const fraction = m.totalBytes ? m.loadedBytes / m.totalBytes : 1;
       ui.progress.value = fraction;
       ui.progress.dataset.loaded = String(m.loadedBytes);
@@ -103,7 +105,7 @@ worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
       modelLoaded = false;
       ui.progress.value = 0;
       ui.loadStatus.textContent = m.cancelled ? 'Loading cancelled.' : 'Loading failed.';
-      if (!m.cancelled) showError(`Could not load the model. ${m.message}`);
+      if (!m.cancelled) showError(`Could not load ${loadingName}. ${m.message}`);
       setState('idle');
       return;
     }
@@ -169,6 +171,7 @@ function loadSelected(): void {
     return;
   }
   showError(undefined);
+  loadingName = source.kind === 'file' ? source.file.name : source.label;
   modelLoaded = false;
   ui.progress.value = 0;
   ui.loadStatus.textContent = 'Opening the model…';

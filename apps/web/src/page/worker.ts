@@ -100,10 +100,10 @@ async function load(source: ModelSourceMessage, backend: 'wasm' | 'webgpu'): Pro
 }
 
 function explainLoadError(e: unknown): string {
-  const text = message(e);
-  const name = e instanceof Error ? e.name : '';
-  if (/magic/i.test(text) || name === 'GgufMagicError') return `This is not a GGUF model file: ${text}`;
-  return text;
+  // The engine's errors already say what is wrong and what to do (e.g. "Not a GGUF file: it starts with ...").
+  if (e instanceof TypeError && /fetch/i.test(e.message))
+    return `${e.message}: the URL could not be fetched (is it reachable, and does it allow this page by CORS?)`;
+  return message(e);
 }
 
 async function generate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<void> {
