@@ -32,7 +32,7 @@ import {
 /** The 6-bit level (0..63) of values l .. l + 15 (+0, +32, +64, +96 for k = 0..3) from nibbles and qh. */
 @inline
 function level6(nibbles: v128, top: v128, k: i32): v128 {
-  const high = v128.and(k < 2 ? i16x8.shl(top, 4 - (k << 1)) : i16x8.shr_u(top, (k << 1) - 4), i8x16.splat(0x30));
+  const high = v128.and(k < 2 ? i16x8.shl(top, 4 - (k << 1)) : k == 2 ? top : i16x8.shr_u(top, 2), i8x16.splat(0x30));
   return v128.or(nibbles, high);
 }
 
@@ -106,11 +106,25 @@ export class Q6_KFormat {
       const wb = w + <usize>b * 210;
       const ab = actLevels(a, b);
       const sc = wb + 192;
-      // the two halves times the two 16-value column groups, unrolled (constant offsets)
-      let isum = quarterQ6K(i32x4.splat(0), wb, wb + 128, sc, ab);
-      isum = quarterQ6K(isum, wb + 16, wb + 144, sc + 1, ab + actOffset(16));
-      isum = quarterQ6K(isum, wb + 64, wb + 160, sc + 8, ab + actOffset(128));
-      isum = quarterQ6K(isum, wb + 80, wb + 176, sc + 9, ab + actOffset(144));
+      // the two halves h times the two 16-value column groups r (groups 8h + r + 0, 2, 4, 6) as loops,
+      // not unrolled: V8 would schedule an unrolled block's loads first and spill them
+      let isum = i32x4.splat(0);
+      let ql = wb;
+      let qh = wb + 128;
+      let sg = sc;
+      let e = ab;
+      for (let h = 0; h < 2; h++) {
+        for (let r = 0; r < 2; r++) {
+          isum = quarterQ6K(isum, ql, qh, sg, e);
+          ql += 16;
+          qh += 16;
+          sg += 1;
+          e += actOffset(16);
+        }
+        ql += 32;
+        sg += 6;
+        e += actOffset(96);
+      }
       const d = scaleAt(wb + 208);
       const da = actScale(a, cols, b);
       const scv = v128.load(sc);
