@@ -3,55 +3,23 @@
  * missing and we are root), driven through playwright-core with a fresh profile and no network beyond
  * loopback.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, ensureChromium as locateChromium } from '@llamats/test-fixtures';
 import { importPeer, PeerUnavailableError } from './peer-modules.js';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM_FLAGS, CHROMIUM_PATH };
 
 export function hasChromium(): boolean {
   return existsSync(CHROMIUM_PATH);
 }
 
-function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
-  log(`${cmd} ${args.join(' ')}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}`))));
-  });
-}
-
-/** Installs Debian's chromium when it is missing (as root, with apt-get). */
+/** Installs Debian's chromium when it is missing (as root, with apt-get; the tests' helper does it). */
 export async function ensureChromium(log: (line: string) => void): Promise<void> {
-  if (hasChromium()) return;
-  if (process.getuid?.() !== 0) {
-    throw new PeerUnavailableError(
-      `${CHROMIUM_PATH} is missing: install it with \`sudo apt-get install -y chromium\``,
-      'chromium',
-    );
-  }
-  await run('apt-get', ['update', '-qq'], log);
-  await run('apt-get', ['install', '-y', '-qq', 'chromium'], log);
-  if (!hasChromium())
-    throw new PeerUnavailableError(`apt-get installed chromium but ${CHROMIUM_PATH} is absent`, 'chromium');
+  const found = await locateChromium({ log });
+  if (found.skip !== undefined) throw new PeerUnavailableError(found.skip, 'chromium');
 }
 
 /** The subset of playwright-core's API the bench uses. */
