@@ -90,9 +90,13 @@ export class Q4_KFormat {
       // first and spill them; the chunk's two scales are bytes 0 and 1 of `sc`, shifted on per chunk
       let isum = i32x4.splat(0);
       let sc = sm;
+      let q = wb + 16;
+      let e = ab;
       for (let c = 0; c < 4; c++) {
-        isum = chunkQ4K(isum, wb + 16 + (<usize>c << 5), ab + actOffset(c << 6), sc, 0, 1);
+        isum = chunkQ4K(isum, q, e, sc, 0, 1);
         sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+        q += 32;
+        e += actOffset(64);
       }
       const msum = minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b));
       acc = superResultMins(acc, isum, msum, superScales2(wb, actScale(a, cols, b)));
