@@ -86,7 +86,19 @@ function matmulRows<F>(
     if (fused) {
       for (let t0 = 0; t0 < n; t0 += TOKEN_TILE) {
         const t1 = min(t0 + TOKEN_TILE, n);
-        for (let r = r0; r < r1; r++) {
+        let r = r0;
+        if (isDefined(f.dot2)) {
+          // two rows per pass where the format shares the activation loads (each row as dot1 computes it;
+          // pairs start at the chunk's first row, so the pairing does not depend on the threads)
+          for (; r + 2 <= r1; r += 2) {
+            const wr = w + <usize>r * rowBytes;
+            for (let t = t0; t < t1; t++) {
+              const o = out + <usize>t * oStride + (<usize>r << 2);
+              f.dot2(wr, wr + rowBytes, acts + <usize>t * aStride, cols, o, o + 4);
+            }
+          }
+        }
+        for (; r < r1; r++) {
           const wr = w + <usize>r * rowBytes;
           for (let t = t0; t < t1; t++) {
             store<f32>(out + <usize>t * oStride + (<usize>r << 2), f.dot1(wr, acts + <usize>t * aStride, cols));

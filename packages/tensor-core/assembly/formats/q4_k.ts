@@ -42,6 +42,17 @@ function chunkQ4K(isum: v128, q: usize, e: usize, sm: v128, j0: i32, j1: i32): v
   return dotU32ScaledV(highNibbles(v0), e + actOffset(32), highNibbles(v1), e + actOffset(48), scaleSplat(sm, j1), isum);
 }
 
+/** {@link chunkQ4K} with the chunk's 64 activations already loaded (relaxed build only). */
+@inline
+function chunkQ4K2(isum: v128, q: usize, x0: v128, x1: v128, x2: v128, x3: v128, sm: v128): v128 {
+  const v0 = v128.load(q);
+  const v1 = v128.load(q, 16);
+  const p0 = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(x0, lowNibbles(v0)), i16x8.relaxed_dot_i8x16_i7x16_s(x1, lowNibbles(v1)));
+  isum = i32x4.add(isum, i32x4.dot_i16x8_s(p0, scaleSplat(sm, 0)));
+  const p1 = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(x2, highNibbles(v0)), i16x8.relaxed_dot_i8x16_i7x16_s(x3, highNibbles(v1)));
+  return i32x4.add(isum, i32x4.dot_i16x8_s(p1, scaleSplat(sm, 1)));
+}
+
 @final @unmanaged
 export class Q4_KFormat {
   @inline get blockSize(): i32 { return 256; }
@@ -102,6 +113,53 @@ export class Q4_KFormat {
       acc = superResultMins(acc, isum, msum, superScales2(wb, actScale(a, cols, b)));
     }
     return hsum(acc);
+  }
+  /**
+   * Rows `w0` and `w1` times one Q8_K record, stored at `o0` and `o1`: each exactly as {@link dot1}
+   * computes it (the same operations in the same order), the activations loaded once for both rows
+   * (relaxed build; the SIMD-128 build runs dot1 twice).
+   */
+  @inline dot2(w0: usize, w1: usize, a: usize, cols: i32, o0: usize, o1: usize): void {
+    if (!RELAXED) {
+      store<f32>(o0, this.dot1(w0, a, cols));
+      store<f32>(o1, this.dot1(w1, a, cols));
+      return;
+    }
+    const nbs = cols >> 8;
+    let acc0 = f32x4.splat(0);
+    let acc1 = f32x4.splat(0);
+    for (let b = 0; b < nbs; b++) {
+      const wb0 = w0 + <usize>b * 144;
+      const wb1 = w1 + <usize>b * 144;
+      const sm0 = scalesK4v(wb0 + 4);
+      const sm1 = scalesK4v(wb1 + 4);
+      let isum0 = i32x4.splat(0);
+      let isum1 = i32x4.splat(0);
+      let sc0 = sm0;
+      let sc1 = sm1;
+      let q0 = wb0 + 16;
+      let q1 = wb1 + 16;
+      let e = actLevels(a, b);
+      for (let c = 0; c < 4; c++) {
+        const x0 = v128.load(e);
+        const x1 = v128.load(e, 16);
+        const x2 = v128.load(e, 32);
+        const x3 = v128.load(e, 48);
+        isum0 = chunkQ4K2(isum0, q0, x0, x1, x2, x3, sc0);
+        isum1 = chunkQ4K2(isum1, q1, x0, x1, x2, x3, sc1);
+        sc0 = i8x16.shuffle(sc0, sc0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+        sc1 = i8x16.shuffle(sc1, sc1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+        q0 += 32;
+        q1 += 32;
+        e += 64;
+      }
+      const sums = actSums(a, cols, b);
+      const da = actScale(a, cols, b);
+      acc0 = superResultMins(acc0, isum0, minDot16(minsK4Low(sm0), minsK4High(sm0), sums), superScales2(wb0, da));
+      acc1 = superResultMins(acc1, isum1, minDot16(minsK4Low(sm1), minsK4High(sm1), sums), superScales2(wb1, da));
+    }
+    store<f32>(o0, hsum(acc0));
+    store<f32>(o1, hsum(acc1));
   }
   @inline get batch8(): bool { return true; }
   @inline get pairedScales(): bool { return true; }
