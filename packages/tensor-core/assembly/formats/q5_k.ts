@@ -3,7 +3,7 @@
 // x = (d * scale[s]) * q - (dmin * min[s])
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU32Scaled, minDot16 } from '../simd-dot';
+import { actOffset, dotU32ScaledV, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
@@ -23,7 +23,9 @@ import {
   minsK4High,
   minsK4Low,
   scalesAt,
+  scaleSplat,
   scalesK4,
+  scalesK4v,
   storeMinsK4,
   storeScaledLevelsMinus,
   superMins,
@@ -36,17 +38,20 @@ function level5(nibbles: v128, h: v128, k: i32): v128 {
   return v128.or(nibbles, i16x8.shl(bitOf(h, k), 4));
 }
 
-/** isum + the scaled sums of one 64-value chunk (qs at `q`, 5th bits `bit` and `bit + 1` of h0/h1). */
+/**
+ * isum + the scaled sums of one 64-value chunk (qs at `q`, 5th bits: bits 0 and 1 of h0/h1; scales: bytes
+ * 0 and 1 of `sc`).
+ */
 @inline
-function chunkQ5K(isum: v128, q: usize, e: usize, h0: v128, h1: v128, bit: i32, s0: u32, s1: u32): v128 {
+function chunkQ5K(isum: v128, q: usize, e: usize, h0: v128, h1: v128, sc: v128): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
-  const l0 = level5(lowNibbles(v0), h0, bit);
-  const l1 = level5(lowNibbles(v1), h1, bit);
-  isum = dotU32Scaled(l0, e, l1, e + actOffset(16), <i32>s0, isum);
-  const u0 = level5(highNibbles(v0), h0, bit + 1);
-  const u1 = level5(highNibbles(v1), h1, bit + 1);
-  return dotU32Scaled(u0, e + actOffset(32), u1, e + actOffset(48), <i32>s1, isum);
+  const l0 = level5(lowNibbles(v0), h0, 0);
+  const l1 = level5(lowNibbles(v1), h1, 0);
+  isum = dotU32ScaledV(l0, e, l1, e + actOffset(16), scaleSplat(sc, 0), isum);
+  const u0 = level5(highNibbles(v0), h0, 1);
+  const u1 = level5(highNibbles(v1), h1, 1);
+  return dotU32ScaledV(u0, e + actOffset(32), u1, e + actOffset(48), scaleSplat(sc, 1), isum);
 }
 
 @final @unmanaged
@@ -93,16 +98,23 @@ export class Q5_KFormat {
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 176;
       const ab = actLevels(a, b);
-      const sm = scalesK4(wb + 4);
-      const scLo = <u32>i32x4.extract_lane(sm, 0);
-      const scHi = <u32>i32x4.extract_lane(sm, 1);
-      const h0 = v128.load(wb, 16);
-      const h1 = v128.load(wb, 32);
-      // the four 64-value chunks, unrolled: constant offsets, bits and scale shifts
-      let isum = chunkQ5K(i32x4.splat(0), wb + 48, ab, h0, h1, 0, scLo & 0xff, (scLo >> 8) & 0xff);
-      isum = chunkQ5K(isum, wb + 80, ab + actOffset(64), h0, h1, 2, (scLo >> 16) & 0xff, scLo >> 24);
-      isum = chunkQ5K(isum, wb + 112, ab + actOffset(128), h0, h1, 4, scHi & 0xff, (scHi >> 8) & 0xff);
-      isum = chunkQ5K(isum, wb + 144, ab + actOffset(192), h0, h1, 6, (scHi >> 16) & 0xff, scHi >> 24);
+      const sm = scalesK4v(wb + 4);
+      // the four 64-value chunks as a loop, not unrolled (V8 would schedule an unrolled block's loads
+      // first and spill them): scales shifted on by two bytes, the 5th bits by two bits per chunk
+      let h0 = v128.load(wb, 16);
+      let h1 = v128.load(wb, 32);
+      let sc = sm;
+      let q = wb + 48;
+      let e = ab;
+      let isum = i32x4.splat(0);
+      for (let c = 0; c < 4; c++) {
+        isum = chunkQ5K(isum, q, e, h0, h1, sc);
+        sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+        h0 = i16x8.shr_u(h0, 2);
+        h1 = i16x8.shr_u(h1, 2);
+        q += 32;
+        e += actOffset(64);
+      }
       const da = actScale(a, cols, b);
       acc = superResult(acc, isum, scaleAt(wb), da);
       acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), scaleAt(wb + 2), da);
