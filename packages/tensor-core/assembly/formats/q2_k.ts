@@ -79,11 +79,22 @@ export class Q2_KFormat {
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 84;
       const ab = actLevels(a, b);
-      // (h, r) quarters unrolled: group g = 8h + 2k + r
-      let isum = quadQ2(i32x4.splat(0), v128.load(wb, 16), ab, wb);
-      isum = quadQ2(isum, v128.load(wb, 32), ab + actOffset(16), wb + 1);
-      isum = quadQ2(isum, v128.load(wb, 48), ab + actOffset(128), wb + 8);
-      isum = quadQ2(isum, v128.load(wb, 64), ab + actOffset(144), wb + 9);
+      // the (h, r) quarters (groups g = 8h + 2k + r) as loops, not unrolled: V8 would schedule an
+      // unrolled block's loads first and spill them
+      let isum = i32x4.splat(0);
+      let q = wb + 16;
+      let e = ab;
+      let sc = wb;
+      for (let h = 0; h < 2; h++) {
+        for (let r = 0; r < 2; r++) {
+          isum = quadQ2(isum, v128.load(q), e, sc);
+          q += 16;
+          e += actOffset(16);
+          sc += 1;
+        }
+        e += actOffset(96);
+        sc += 6;
+      }
       const da = actScale(a, cols, b);
       const sm = v128.load(wb);
       acc = superResult(acc, isum, scaleAt(wb + 80), da);
