@@ -35,6 +35,21 @@ describe.skipIf(!HAVE_MODEL)('MemorySource, BlobSource, FileSource', () => {
     await expect(file.read(0, 1)).rejects.toThrow(/closed/);
   });
 
+  it('fill a caller-owned buffer with readInto where they offer it (file and memory)', async () => {
+    const file = await FileSource.open(requireFixture(MODEL));
+    for (const s of [new MemorySource(bytes), file]) {
+      const target = new Uint8Array(300).fill(7);
+      await s.readInto(1000, target.subarray(100, 250));
+      expect(target.subarray(100, 250)).toEqual(new Uint8Array(bytes.subarray(1000, 1150)));
+      expect(target.subarray(0, 100).every((b) => b === 7) && target.subarray(250).every((b) => b === 7)).toBe(true);
+      await expect(s.readInto(s.size - 10, new Uint8Array(11))).rejects.toBeInstanceOf(ByteSourceError);
+    }
+    const aborted = AbortSignal.abort();
+    await expect(file.readInto(0, new Uint8Array(4), aborted)).rejects.toThrow();
+    await file.close();
+    await expect(file.readInto(0, new Uint8Array(1))).rejects.toThrow(/closed/);
+  });
+
   it('FileSource names the problem when the path is wrong', async () => {
     await expect(FileSource.open('/nonexistent/model.gguf')).rejects.toThrow(/no such file: check the path/);
     await expect(FileSource.open('/tmp')).rejects.toThrow(/not a regular file/);

@@ -14,6 +14,11 @@ export interface ByteSource {
    * the range lies outside the source. The returned array may be a view into a larger buffer.
    */
   read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Optional: reads `target.byteLength` bytes at `offset` into `target`, allocating nothing. Loaders that
+   * stream gigabytes use it with one reused buffer (a fresh buffer per chunk costs page faults and GC).
+   */
+  readInto?(offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void>;
   /** Releases OS resources (file handles). Safe to call twice. */
   close?(): Promise<void>;
 }
@@ -44,6 +49,10 @@ export class MemorySource implements ByteSource {
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length);
     return this.bytes.subarray(offset, offset + length);
+  }
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    checkRange(this, offset, target.byteLength);
+    target.set(this.bytes.subarray(offset, offset + target.byteLength));
   }
 }
 

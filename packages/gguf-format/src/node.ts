@@ -39,17 +39,22 @@ export class FileSource implements ByteSource {
   }
 
   async read(offset: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    await this.readInto(offset, out, signal);
+    return out;
+  }
+
+  async readInto(offset: number, target: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const length = target.byteLength;
     checkRange(this, offset, length);
     signal?.throwIfAborted();
     if (!this.handle) throw new ByteSourceError(`${this.path} is closed`);
-    const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.handle.read(out, done, length - done, offset + done);
+      const { bytesRead } = await this.handle.read(target, done, length - done, offset + done);
       if (bytesRead === 0) throw new ByteSourceError(`${this.path} ended early at byte ${offset + done}`);
       done += bytesRead;
     }
-    return out;
   }
 
   async close(): Promise<void> {

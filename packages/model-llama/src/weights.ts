@@ -138,13 +138,20 @@ export async function loadWeights(
   const layerOf = (name: string) => (name.startsWith('blk.') ? Number(name.split('.')[1]) : -1);
   // Read in file order so a file source is read sequentially.
   const ordered = [...plan.values()].sort((a, b) => a.offset - b.offset);
+  // One reused chunk buffer where the source can fill it (backends copy what uploadWeight is given)
+  let scratch: Uint8Array | undefined;
   for (const info of ordered) {
     if (options.signal?.aborted)
       throw new LoadAbortedError('Model loading was cancelled', { cause: options.signal.reason });
     const t = backend.createWeight({ name: info.name, type: info.type, shape: info.shape, layer: layerOf(info.name) });
     for (let off = 0; off < info.byteLength; off += chunk) {
       const len = Math.min(chunk, info.byteLength - off);
-      const bytes = await info.source.read(info.offset + off, len, options.signal);
+      let bytes: Uint8Array;
+      if (info.source.readInto) {
+        scratch ??= new Uint8Array(Math.min(chunk, totalBytes));
+        bytes = scratch.subarray(0, len);
+        await info.source.readInto(info.offset + off, bytes, options.signal);
+      } else bytes = await info.source.read(info.offset + off, len, options.signal);
       await backend.uploadWeight(t, off, bytes);
       loadedBytes += len;
       options.onProgress?.({ loadedBytes, totalBytes, tensor: info.name });

@@ -96,7 +96,10 @@ export interface Backend {
   // ---- memory ------------------------------------------------------------------------------------
   /** Allocates a weight tensor (contents undefined until uploaded). */
   createWeight(spec: WeightSpec): Tensor;
-  /** Copies raw GGUF bytes of a weight into place, `byteOffset` into the tensor. Upload in chunks. */
+  /**
+   * Copies raw GGUF bytes of a weight into place, `byteOffset` into the tensor. Upload in chunks. The caller
+   * may reuse `bytes` once the call returns (or its promise settles): backends copy them.
+   */
   uploadWeight(weight: Tensor, byteOffset: number, bytes: Uint8Array): void | Promise<void>;
   /** Allocates a zero-filled activation tensor of row-major `shape`. */
   createTensor(name: string, shape: readonly number[], dtype?: ActivationType): Tensor;
