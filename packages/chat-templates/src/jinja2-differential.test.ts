@@ -14,14 +14,23 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_TEMPLATES } from './builtins.js';
 import { type ChatMessage, renderChatTemplate } from './render.js';
 
-function hasJinja2(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+/**
+ * A Python that has jinja2: `python3` on PATH (pyenv's shim here), else the system's. Each is asked twice: a
+ * pyenv shim can fail once under load, and a flaky probe must not silently skip the whole comparison.
+ */
+function pythonWithJinja2(): string | undefined {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        execFileSync(python, ['-c', 'import jinja2'], { stdio: 'ignore', timeout: 30_000 });
+        return python;
+      } catch {}
+    }
   }
+  return undefined;
 }
+
+const python = pythonWithJinja2();
 
 const tools = [
   {
@@ -89,7 +98,7 @@ function templates(): [string, string][] {
   return out;
 }
 
-describe.skipIf(!hasJinja2())('agreement with jinja2', () => {
+describe.skipIf(!python)('agreement with jinja2', () => {
   it('renders every template and conversation as jinja2 does', () => {
     const jobs = templates().flatMap(([name, template]) =>
       conversations.map((c) => ({
@@ -108,7 +117,7 @@ describe.skipIf(!hasJinja2())('agreement with jinja2', () => {
     const dir = mkdtempSync(join(tmpdir(), 'llamats-jinja2-'));
     writeFileSync(join(dir, 'jobs.json'), JSON.stringify(jobs));
     const script = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'jinja2_reference.py');
-    execFileSync('python3', [script, join(dir, 'jobs.json'), join(dir, 'out.json')]);
+    execFileSync(python!, [script, join(dir, 'jobs.json'), join(dir, 'out.json')]);
     const reference = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as { text?: string; error?: string }[];
 
     const mismatches: string[] = [];
