@@ -22,6 +22,17 @@ if (setup.ok) {
     ],
     prompts: ['short', 'mixed', 'chat'],
   });
+  // SwiftShader has no shader-f16: the f32 fallbacks of every kernel run the whole model (a smaller subset,
+  // SwiftShader being the slower driver: a K-quant mix, a 32-value format with multi-query attention, F16
+  // weights with head size 128, and the BPE model with Llama 3.1 rope scaling)
+  describeGoldenSuite('webgpu (swiftshader)', () => createTestBackend(TEST_ADAPTERS[1]), {
+    models: ['spm4k-Q4_K_M.gguf', 'spm4k-mqa-Q8_0.gguf', 'spm4k-mha-hd128-F16.gguf'],
+    prompts: ['short', 'chat'],
+  });
+  describeGoldenSuite('webgpu (swiftshader)', () => createTestBackend(TEST_ADAPTERS[1]), {
+    models: ['bpe-llama3rope-Q8_0.gguf'],
+    prompts: ['short'],
+  });
 } else {
   describe('webgpu (lavapipe)', () => {
     it.skip(`software Vulkan unavailable: ${setup.reason}`, () => {});
