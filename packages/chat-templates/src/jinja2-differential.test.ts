@@ -1,11 +1,11 @@
 /**
  * Differential test against Python's jinja2 (the engine transformers uses): every built-in and every fixture
  * template renders several conversations (tools, tool calls, quotes, non-ASCII, no generation prompt) and the
- * output must equal jinja2's byte for byte, or both must fail. Skipped where python3 with jinja2 is absent.
+ * output must equal jinja2's byte for byte, or both must fail. Skipped where no python3 with jinja2 can be had (see pythonWithJinja2).
  * Set LLAMATS_EXTRA_TEMPLATES=<dir of .jinja files> to check more templates.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,19 +15,37 @@ import { BUILTIN_TEMPLATES } from './builtins.js';
 import { type ChatMessage, renderChatTemplate } from './render.js';
 
 /**
- * A Python that has jinja2: `python3` on PATH (pyenv's shim here), else the system's. Each is asked twice: a
- * pyenv shim can fail once under load, and a flaky probe must not silently skip the whole comparison.
+ * A Python that has jinja2: `python3` on PATH (pyenv's shim here, when PATH puts it first), else the system's,
+ * else the system's after installing Debian's python3-jinja2 (as root, with apt-get, as the WebGPU and browser
+ * tests install what they need). Each probe is tried twice: one failed probe under load must not skip the test.
  */
 function pythonWithJinja2(): string | undefined {
-  for (const python of ['python3', '/usr/bin/python3']) {
+  const probe = (python: string) => {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         execFileSync(python, ['-c', 'import jinja2'], { stdio: 'ignore', timeout: 30_000 });
-        return python;
+        return true;
       } catch {}
     }
+    return false;
+  };
+  for (const python of ['python3', '/usr/bin/python3']) if (probe(python)) return python;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get') || !existsSync('/usr/bin/python3')) return undefined;
+  const apt = (...args: string[]) =>
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', ...args], {
+      stdio: 'ignore',
+      timeout: 300_000,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  try {
+    apt('install', '-y', '-qq', '--no-install-recommends', 'python3-jinja2');
+  } catch {
+    try {
+      apt('update', '-qq');
+      apt('install', '-y', '-qq', '--no-install-recommends', 'python3-jinja2');
+    } catch {}
   }
-  return undefined;
+  return probe('/usr/bin/python3') ? '/usr/bin/python3' : undefined;
 }
 
 const python = pythonWithJinja2();
