@@ -53,21 +53,16 @@ export class WasmActivation extends Placed implements Tensor {
   }
 }
 
-/** Where K or V rows of one layer start. */
-export interface KvPart {
-  readonly group: MemoryGroup;
-  readonly ptr: number;
-}
-
 /**
- * One layer of a KV cache: K and V rows (`nCtx` cells each) in one allocation, so that they always share
- * a memory group (the attention kernel reads both from one memory).
+ * One layer of a KV cache: K and V rows (`nCtx` cells each) in one allocation of `group` starting at `k`, so
+ * that they always share a memory (the attention kernel reads both from one memory).
  */
 export interface WasmKvLayer {
-  /** The allocation holding K then V. */
-  readonly block: Placed;
-  readonly k: KvPart;
-  readonly v: KvPart;
+  readonly group: MemoryGroup;
+  /** Address of the K rows (and of the allocation). */
+  readonly k: number;
+  /** Address of the V rows. */
+  readonly v: number;
 }
 
 export class WasmKvCache implements KvCache {

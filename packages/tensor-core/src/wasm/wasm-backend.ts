@@ -31,7 +31,7 @@ import { kernelModule } from './kernel-module.js';
 import { KERNEL_INDEX, type KernelName, kernelArity } from './kernel-names.js';
 import { MemoryGroup, WasmMemoryError } from './memory-group.js';
 import { fillRopeTable, ropeThetas } from './rope-table.js';
-import { type KvPart, WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
+import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
 import { ThreadPool } from './thread-pool.js';
 import {
   type ActivationForm,
@@ -255,11 +255,10 @@ export class WasmBackend implements Backend {
       for (let l = 0; l < spec.nLayer; l++) {
         const { group, ptr } = this.place(vOffset + bytes, `kv cache of layer ${l}`, [this.layerGroups.get(l)]);
         group.u8.fill(0, ptr, ptr + vOffset + bytes);
-        const block = { group, ptr, byteLength: vOffset + bytes, freed: false };
-        layers.push({ block, k: { group, ptr }, v: { group, ptr: ptr + vOffset } });
+        layers.push({ group, k: ptr, v: ptr + vOffset });
       }
     } catch (e) {
-      for (const L of layers) L.block.group.release(L.block.ptr);
+      for (const L of layers) L.group.release(L.k);
       throw e;
     }
     return new WasmKvCache(spec, layers);
@@ -276,8 +275,8 @@ export class WasmBackend implements Backend {
     out[0] = nCells;
     let o = 1;
     for (const L of c.layers) {
-      for (const part of [L.k, L.v]) {
-        out.set(this.readCells(c, part, nCells), o);
+      for (const ptr of [L.k, L.v]) {
+        out.set(this.readCells(c, L.group, ptr, nCells), o);
         o += nCells * row;
       }
     }
@@ -299,8 +298,8 @@ export class WasmBackend implements Backend {
     }
     let o = 1;
     for (const L of c.layers) {
-      for (const part of [L.k, L.v]) {
-        this.writeCells(c, part, f.subarray(o, o + nCells * row));
+      for (const ptr of [L.k, L.v]) {
+        this.writeCells(c, L.group, ptr, f.subarray(o, o + nCells * row));
         o += nCells * row;
       }
     }
@@ -311,7 +310,7 @@ export class WasmBackend implements Backend {
     if (t instanceof WasmKvCache) {
       if (t.freed) return;
       t.freed = true;
-      for (const L of t.layers) L.block.group.release(L.block.ptr);
+      for (const L of t.layers) L.group.release(L.k);
       return;
     }
     if (t instanceof WasmWeight || t instanceof WasmActivation) {
@@ -496,12 +495,12 @@ export class WasmBackend implements Backend {
     this.checkRows('writeKv', n, K, V);
     if (cell0 < 0 || cell0 + n > c.spec.nCtx)
       throw new BackendError(`KV write of ${n} cells at ${cell0} overflows ${c.spec.nCtx}`);
+    const g = L.group;
     for (const [src, part, slot] of [
       [K, L.k, 'in0'],
       [V, L.v, 'in1'],
     ] as const) {
-      const g = part.group;
-      const dst = part.ptr + cell0 * c.rowBytes;
+      const dst = part + cell0 * c.rowBytes;
       const count = n * c.rowValues;
       if (c.elementBytes === 4) {
         if (src.group === g) g.u8.copyWithin(dst, src.ptr, src.ptr + count * 4);
@@ -534,7 +533,7 @@ export class WasmBackend implements Backend {
     if (p.pos0 < 0 || p.pos0 + n > c.spec.nCtx)
       throw new BackendError(`attention: positions ${p.pos0}..${p.pos0 + n} exceed the cache`);
     if (n === 0) return;
-    const g = L.k.group;
+    const g = L.group;
     const group = p.nHead / p.nHeadKv;
     const qPtr = this.input(Q, g, n, 'in0');
     const oPtr = this.output(O, g, n, 'out0');
@@ -549,8 +548,8 @@ export class WasmBackend implements Backend {
       [
         qPtr,
         oPtr,
-        L.k.ptr,
-        L.v.ptr,
+        L.k,
+        L.v,
         c.elementBytes === 2 ? 1 : 0,
         p.nHead,
         p.nHeadKv,
@@ -579,11 +578,8 @@ export class WasmBackend implements Backend {
     if (count === 0) return;
     const rb = c.rowBytes;
     for (const L of c.layers) {
-      for (const part of [L.k, L.v]) {
-        const from = part.ptr + src * rb;
-        part.group.u8.copyWithin(part.ptr + dst * rb, from, from + count * rb);
-      }
-      const g = L.k.group;
+      const g = L.group;
+      for (const part of [L.k, L.v]) g.u8.copyWithin(part + dst * rb, part + src * rb, part + (src + count) * rb);
       const table = g.scratchBuffer('shift-table', 2 * rope.nDims * 4);
       fillRopeTable(rope, ropeThetas(rope, this.freqFactors(rope)), [delta], g.f32(table, 2 * rope.nDims));
       const scratch = g.scratchBuffer('threads', rope.nDims * 4 * this.info.threads);
@@ -591,7 +587,7 @@ export class WasmBackend implements Backend {
         g,
         'rope',
         [
-          L.k.ptr + dst * rb,
+          L.k + dst * rb,
           count,
           rb,
           rope.nHead,
@@ -736,24 +732,22 @@ export class WasmBackend implements Backend {
   }
 
   /** K or V rows [0, nCells) of a layer as f32 values. */
-  private readCells(c: WasmKvCache, part: KvPart, nCells: number): Float32Array {
+  private readCells(c: WasmKvCache, g: MemoryGroup, ptr: number, nCells: number): Float32Array {
     const count = nCells * c.rowValues;
-    const g = part.group;
-    if (c.elementBytes === 4) return g.f32(part.ptr, count).slice();
+    if (c.elementBytes === 4) return g.f32(ptr, count).slice();
     const tmp = g.scratchBuffer('kv-io', count * 4);
-    this.exec(g, 'f16_to_f32', [part.ptr, tmp, count], count * NS.toHalf);
+    this.exec(g, 'f16_to_f32', [ptr, tmp, count], count * NS.toHalf);
     return g.f32(tmp, count).slice();
   }
 
-  private writeCells(c: WasmKvCache, part: KvPart, values: Float32Array): void {
-    const g = part.group;
+  private writeCells(c: WasmKvCache, g: MemoryGroup, ptr: number, values: Float32Array): void {
     if (c.elementBytes === 4) {
-      g.f32(part.ptr, values.length).set(values);
+      g.f32(ptr, values.length).set(values);
       return;
     }
     const tmp = g.scratchBuffer('kv-io', values.length * 4);
     g.f32(tmp, values.length).set(values);
-    this.exec(g, 'f32_to_f16', [tmp, part.ptr, values.length], values.length * NS.toHalf);
+    this.exec(g, 'f32_to_f16', [tmp, ptr, values.length], values.length * NS.toHalf);
   }
 
   private kernelsOf(w: WasmWeight): WeightKernels {
