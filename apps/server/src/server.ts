@@ -540,6 +540,20 @@ export class LlamatsServer {
     });
   }
 
+  /**
+   * Whether a whole (non-streamed) response has a result to send. It has none when the generation was
+   * aborted: the client left, or the server is shutting down (which answers with a 503 body here).
+   */
+  private hasResultToSend(
+    res: ServerResponse,
+    result: GenerationResult | undefined,
+    signal: AbortSignal,
+  ): result is GenerationResult {
+    if (result && result.finishReason !== 'abort') return true;
+    if (signal.reason instanceof Gone && signal.reason.why === 'shutdown') sendError(res, shuttingDown());
+    return false;
+  }
+
   private streamFailure(sse: SseWriter, signal: AbortSignal): void {
     const reason = signal.reason;
     if (reason instanceof Gone && reason.why === 'shutdown') sse.fail(shuttingDown());
@@ -572,10 +586,7 @@ export class LlamatsServer {
           const lp = r.logprobs ? chatLogprob(p, tokenText) : undefined;
           if (lp) logprobs.push(lp);
         });
-        if (!result || result.finishReason === 'abort') {
-          if (signal.reason instanceof Gone && signal.reason.why === 'shutdown') sendError(res, shuttingDown());
-          return result;
-        }
+        if (!this.hasResultToSend(res, result, signal)) return result;
         sendJson(
           res,
           200,
@@ -601,14 +612,7 @@ export class LlamatsServer {
       return;
     }
     const includeUsage = r.stream_options?.include_usage === true;
-    const chunk = (choices: unknown[], usage?: unknown) => ({
-      id,
-      object: 'chat.completion.chunk',
-      created,
-      model,
-      choices,
-      ...(includeUsage ? { usage: usage ?? null } : {}),
-    });
+    const chunk = streamChunk({ id, object: 'chat.completion.chunk', created, model }, includeUsage);
     await this.generation(res, 'chat.completions', 'messages', start, async (gen, signal) => {
       const sse = new SseWriter(res, this.corsHeaders());
       let pending: ChatLogprob[] = [];
@@ -691,10 +695,7 @@ export class LlamatsServer {
         const result = await this.drive(gen, signal, (p) => {
           if (wantLogprobs) lpb.add(logprobs, p);
         });
-        if (!result || result.finishReason === 'abort') {
-          if (signal.reason instanceof Gone && signal.reason.why === 'shutdown') sendError(res, shuttingDown());
-          return result;
-        }
+        if (!this.hasResultToSend(res, result, signal)) return result;
         sendJson(
           res,
           200,
@@ -720,14 +721,7 @@ export class LlamatsServer {
       return;
     }
     const includeUsage = r.stream_options?.include_usage === true;
-    const chunk = (choices: unknown[], usage?: unknown) => ({
-      id,
-      object: 'text_completion',
-      created,
-      model,
-      choices,
-      ...(includeUsage ? { usage: usage ?? null } : {}),
-    });
+    const chunk = streamChunk({ id, object: 'text_completion', created, model }, includeUsage);
     await this.generation(res, 'completions', 'prompt', start, async (gen, signal) => {
       const sse = new SseWriter(res, this.corsHeaders());
       const lpb = new CompletionLogprobsBuilder(tokenText, promptText.length);
@@ -759,6 +753,17 @@ export class LlamatsServer {
       return result;
     });
   }
+}
+
+/**
+ * The chunk builder of one stream: every chunk repeats the response's id, object, creation time and model,
+ * and carries `usage` (null until the last chunk) only when the client asked for it.
+ */
+function streamChunk(
+  head: { id: string; object: string; created: number; model: string },
+  includeUsage: boolean,
+): (choices: unknown[], usage?: unknown) => Record<string, unknown> {
+  return (choices, usage) => ({ ...head, choices, ...(includeUsage ? { usage: usage ?? null } : {}) });
 }
 
 /** Creates the server (loading `modelPath` if given) without listening; call `listen()`. */
