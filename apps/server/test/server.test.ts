@@ -2,6 +2,7 @@
  * The real server on the bundled demo model, on 127.0.0.1 with an ephemeral port, driven by the official
  * `openai` client and by raw `fetch`. Results are compared with the engine run in-process.
  */
+import { connect } from 'node:net';
 import { loadModel, type Model } from '@llamats/engine';
 import { demoModelPath } from '@llamats/test-fixtures';
 import fc from 'fast-check';
@@ -58,6 +59,27 @@ async function engineChatGreedy(user: string, maxTokens: number) {
   const r = await chat.send(user, { temperature: 0, maxTokens }).complete();
   chat.session.dispose();
   return r;
+}
+
+/**
+ * Sends `text` as-is over a TCP connection to the server at `serverUrl` and resolves with everything it
+ * answers until it closes the socket (or `timeoutMs` passes). `end` half-closes the socket after sending.
+ */
+function rawHttp(serverUrl: string, text: string, options: { end: boolean; timeoutMs: number }): Promise<string> {
+  const url = new URL(serverUrl);
+  return new Promise<string>((resolve) => {
+    const s = connect(Number(url.port), url.hostname);
+    let out = '';
+    s.setEncoding('utf8');
+    s.on('data', (d) => {
+      out += d;
+    });
+    s.on('error', () => resolve(out));
+    s.on('close', () => resolve(out));
+    s.setTimeout(options.timeoutMs, () => s.destroy());
+    if (options.end) s.end(text);
+    else s.write(text);
+  });
 }
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}) {
@@ -615,21 +637,7 @@ describe('errors (raw fetch, OpenAI error bodies)', () => {
   });
 
   it('survives hostile input: garbage bodies, odd URLs, early disconnects', async () => {
-    const { connect } = await import('node:net');
-    const url = new URL(server.url!);
-    const raw = (text: string) =>
-      new Promise<string>((resolve) => {
-        const s = connect(Number(url.port), url.hostname);
-        let out = '';
-        s.setEncoding('utf8');
-        s.on('data', (d) => {
-          out += d;
-        });
-        s.on('error', () => resolve(out));
-        s.on('close', () => resolve(out));
-        s.setTimeout(3000, () => s.destroy());
-        s.end(text);
-      });
+    const raw = (text: string) => rawHttp(server.url!, text, { end: true, timeoutMs: 3000 });
     expect(await raw('GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
     expect(
       await raw(
@@ -719,20 +727,12 @@ describe('a second server: slow bodies, CORS', () => {
   it('408 when a body does not arrive in time; CORS preflight and headers', async () => {
     const other = await startServer({ model, port: 0, bodyTimeoutMs: 300, cors: '*' });
     try {
-      const { connect } = await import('node:net');
-      const url = new URL(other.url!);
-      const reply = await new Promise<string>((resolve) => {
-        const s = connect(Number(url.port), url.hostname);
-        let out = '';
-        s.setEncoding('utf8');
-        s.on('data', (d) => {
-          out += d;
-        });
-        s.on('close', () => resolve(out));
-        s.on('error', () => resolve(out));
-        s.setTimeout(5000, () => s.destroy());
-        s.write('POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"prompt":');
-      });
+      // the body promises 100 bytes and stops after 10, the socket left open
+      const reply = await rawHttp(
+        other.url!,
+        'POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"prompt":',
+        { end: false, timeoutMs: 5000 },
+      );
       expect(reply).toMatch(/^HTTP\/1\.1 408/);
       expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)).error.code).toBe('request_timeout');
       const pre = await fetch(`${other.url}/v1/chat/completions`, { method: 'OPTIONS' });
