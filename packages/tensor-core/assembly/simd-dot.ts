@@ -41,21 +41,9 @@ export function dotU16Scaled(u: v128, a: usize, scale: i32, acc: v128): v128 {
 
 /**
  * acc + `scale` times the partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`,
- * `u1` with those at `a1`). The relaxed build adds the two halves' pair sums in i16 (at most
- * 2 * 2 * 63 * 127 = 32004) before one widening multiply by the scale.
- */
-@inline
-export function dotU32Scaled(u0: v128, a0: usize, u1: v128, a1: usize, scale: i32, acc: v128): v128 {
-  if (RELAXED) {
-    const pairs = i16x8.add(pairSums(u0, a0), pairSums(u1, a1));
-    return i32x4.add(acc, i32x4.dot_i16x8_s(pairs, i16x8.splat(<i16>scale)));
-  }
-  return scaled(acc, dotU16(u1, a1, dotU16(u0, a0, i32x4.splat(0))), scale);
-}
-
-/**
- * {@link dotU32Scaled} with the scale already spread over the lanes (superblock.ts scaleSplat: in every
- * i16 lane in the relaxed build, every i32 lane in the SIMD-128 build).
+ * `u1` with those at `a1`), the scale already spread over the lanes (superblock.ts scaleSplat: in every i16
+ * lane in the relaxed build, every i32 lane in the SIMD-128 build). The relaxed build adds the two halves'
+ * pair sums in i16 (at most 2 * 2 * 63 * 127 = 32004) before one widening multiply by the scale.
  */
 @inline
 export function dotU32ScaledV(u0: v128, a0: usize, u1: v128, a1: usize, scale: v128, acc: v128): v128 {
