@@ -64,10 +64,11 @@ describe.skipIf(!browserAvailable.path)(
       if (profile) await rm(profile, { recursive: true, force: true });
     });
 
-    async function setSettings(mode: 'complete' | 'chat', temperature: number, maxTokens: number) {
+    async function setSettings(mode: 'complete' | 'chat', temperature: number, maxTokens: number, ignoreEos = false) {
       await page.selectOption('#mode', mode);
       await page.fill('#temperature', String(temperature));
       await page.fill('#max-tokens', String(maxTokens));
+      await page.setChecked('#ignore-eos', ignoreEos);
     }
 
     async function loadDemo(source: 'demo' | 'file' | 'url' = 'demo') {
@@ -156,7 +157,8 @@ describe.skipIf(!browserAvailable.path)(
     }, 60_000);
 
     it('Stop halts a long generation', async () => {
-      await setSettings('complete', 0.8, 100_000);
+      // past end-of-text too, so that only Stop (or 100000 tokens) can end it: the story model ends its stories
+      await setSettings('complete', 0.8, 100_000, true);
       const before = await page.locator('#messages li[data-role="assistant"]').count();
       await page.fill('#prompt', 'The dragon');
       await page.click('#send');

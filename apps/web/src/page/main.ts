@@ -25,6 +25,7 @@ const ui = {
   mode: $<HTMLSelectElement>('mode'),
   temperature: $<HTMLInputElement>('temperature'),
   maxTokens: $<HTMLInputElement>('max-tokens'),
+  ignoreEos: $<HTMLInputElement>('ignore-eos'),
   system: $<HTMLTextAreaElement>('system'),
   clear: $<HTMLButtonElement>('clear'),
   error: $<HTMLDivElement>('error'),
@@ -206,6 +207,7 @@ function sendPrompt(): void {
   const settings: GenerateSettings = {
     temperature: numberIn(ui.temperature, 0.8, 0, 2),
     maxTokens: Math.round(numberIn(ui.maxTokens, 128, 1, 1 << 20)),
+    ignoreEos: ui.ignoreEos.checked,
     system: ui.system.value.trim(),
   };
   showError(undefined);

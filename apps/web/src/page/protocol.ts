@@ -8,6 +8,8 @@ export type ModelSourceMessage =
 export interface GenerateSettings {
   readonly temperature: number;
   readonly maxTokens: number;
+  /** Generate past end-of-generation tokens (as `llamats run --ignore-eos`): only max tokens or Stop end it. */
+  readonly ignoreEos: boolean;
   readonly system: string;
 }
 

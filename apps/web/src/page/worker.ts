@@ -117,6 +117,7 @@ async function generate(msg: Extract<ToWorker, { type: 'generate' }>): Promise<v
   const options = {
     temperature: msg.settings.temperature,
     maxTokens: msg.settings.maxTokens,
+    ignoreEos: msg.settings.ignoreEos,
     signal: controller.signal,
   };
   try {
