@@ -77,3 +77,24 @@ export function randomRawBlocks(type: GgmlType, rows: number, cols: number, seed
   }
   return out;
 }
+
+/**
+ * `bytes` of `type` with every block's half-precision scale fields replaced by random subnormal halves
+ * (below 2^-14, random sign): real models have them (Q6_K super-block scales often are), and the
+ * kernels must convert them exactly. Returns a copy; types without half scale fields are returned as is.
+ */
+export function withSubnormalScales(type: GgmlType, bytes: Uint8Array, seed: number): Uint8Array {
+  const out = bytes.slice();
+  const fields = HALF_FIELDS[type];
+  if (!fields) return out;
+  const r = seededRandom(seed);
+  const block = ggmlTypeInfo(type).bytesPerBlock;
+  for (let o = 0; o < out.length; o += block) {
+    for (const f of fields) {
+      const h = (1 + Math.floor(r() * 0x3ff)) | (r() < 0.5 ? 0x8000 : 0);
+      out[o + f] = h & 0xff;
+      out[o + f + 1] = h >> 8;
+    }
+  }
+  return out;
+}

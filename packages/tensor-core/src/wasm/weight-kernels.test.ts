@@ -4,8 +4,9 @@
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
+import { f16ToF32 } from '../f16.js';
 import { dequantize, supportedWeightTypes } from '../quant/registry.js';
-import { randomRawBlocks, randomValues, randomWeightBytes } from './random-tensors.js';
+import { randomRawBlocks, randomValues, randomWeightBytes, withSubnormalScales } from './random-tensors.js';
 import { createWasmBackend } from './wasm-backend.js';
 import { matmulBound, wasmWeightTypes } from './weight-kernels.js';
 
@@ -121,6 +122,64 @@ describe.each([
       for (const t of [w, x, out]) backend.free(t);
     });
   }
+
+  // Subnormal halves are converted without subnormal f32 arithmetic (assembly/common.ts): exactly.
+  it('F16 products convert every finite half exactly, subnormals included', async () => {
+    const halves: number[] = [];
+    for (let h = 0; h < 0x10000; h++) if ((h & 0x7c00) !== 0x7c00) halves.push(h);
+    // cols 4: the SIMD loop of the F16 row product; cols 1: its scalar tail
+    for (const cols of [4, 1]) {
+      const rows = halves.length;
+      const raw = new Uint16Array(rows * cols);
+      for (let r = 0; r < rows; r++) raw[r * cols] = halves[r];
+      const w = backend.createWeight({ name: `f16.all${cols}`, type: GgmlType.F16, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, new Uint8Array(raw.buffer));
+      const x = backend.createTensor('x', [1, cols]);
+      const xv = new Float32Array(cols);
+      xv[0] = 1;
+      backend.writeTensor(x, xv);
+      const out = backend.createTensor('out', [1, rows]);
+      backend.matmul(out, w, x, 1);
+      const got = await backend.readTensor(out);
+      let wrong = 0;
+      for (let r = 0; r < rows; r++) if (got[r] !== f16ToF32(halves[r])) wrong++;
+      expect(wrong, `cols ${cols}: values converted wrongly`).toBe(0);
+      for (const t of [w, x, out]) backend.free(t);
+    }
+  });
+
+  it.each(wasmWeightTypes().filter((t) => ggmlTypeInfo(t).blockSize > 1))(
+    'type %s: products with subnormal block scales agree with f64 math',
+    async (type) => {
+      const rows = 8;
+      const cols = colsFor(type);
+      const bytes = withSubnormalScales(type, randomWeightBytes(type, rows, cols, 11 + type), 17 + type);
+      const W = new Float32Array(rows * cols);
+      dequantize(type, bytes, W, rows * cols);
+      const w = backend.createWeight({ name: 'sub.w', type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, bytes);
+      const n = 5;
+      const xv = randomValues(n * cols, 13 + type);
+      const x = backend.createTensor('x', [n, cols]);
+      backend.writeTensor(x, xv);
+      const out = backend.createTensor('out', [n, rows]);
+      for (const m of [1, n]) {
+        backend.matmul(out, w, x, m);
+        const got = await backend.readTensor(out, 0, m * rows);
+        const exact = new Float64Array(m * rows);
+        for (let t = 0; t < m; t++)
+          for (let r = 0; r < rows; r++) {
+            let s = 0;
+            for (let c = 0; c < cols; c++) s += W[r * cols + c] * xv[t * cols + c];
+            exact[t * rows + r] = s;
+          }
+        // twice the usual bound: random independent scale and min fields cancel more than quantized
+        // blocks do (a wrong conversion is off by orders of magnitude, not by a factor of two)
+        expect(relRms(got, exact), `${m} tokens`).toBeLessThan(2 * matmulBound(type));
+      }
+      for (const t of [w, x, out]) backend.free(t);
+    },
+  );
 
   it('rejects weights of types without kernels, naming the tensor', () => {
     expect(() => backend.createWeight({ name: 'odd', type: GgmlType.IQ2_XXS, shape: [256, 2] })).toThrow(/odd/);
