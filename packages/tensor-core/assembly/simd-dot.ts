@@ -8,7 +8,7 @@
 // RELAXED is a compile-time constant (`asc --use RELAXED=0|1`, see asconfig.json): the other branch is
 // not compiled in. In the i16 build, lane j of a 16-value sum holds the products of levels 2j, 2j+1,
 // 8+2j and 9+2j, exactly as the unpacked-row kernels (unpacked.ts) do, so both paths give identical sums.
-// Signed levels (Q8_0, IQ4) cannot use the relaxed product (its second operand must be 7-bit unsigned).
+// Signed levels (Q8_0, IQ4) use it through their magnitudes, the activations taking their signs (signedPairSums).
 
 /** Byte offset of activation level `e` in an activation record. */
 @inline
@@ -58,15 +58,25 @@ export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v12
   return dotU16(u1, a1, dotU16(u0, a0, acc));
 }
 
-/** acc + partial sums of 16 signed levels (any i8) times the 16 activations at `a`. */
+/**
+ * i16 pair sums of 16 signed levels `s` (-127..127) times 16 i8 activations `a` (-127..127) through the
+ * unsigned-times-signed relaxed product, as ggml's x86 kernels do: |s| is the unsigned operand and each
+ * activation takes the sign of its level (pair sums at most 2 * 127 * 127, no saturation). A level of -128
+ * (ggml's quantizers never write one) is exact on x86 engines (pmaddubsw reads |-128| as 128) but outside
+ * the relaxed product's 7-bit contract elsewhere. Relaxed build only.
+ */
+@inline
+export function signedPairSums(s: v128, a: v128): v128 {
+  if (!RELAXED) return unreachable();
+  const negative = i8x16.lt_s(s, i8x16.splat(0));
+  const signedA = i8x16.sub(v128.xor(a, negative), negative); // a where s >= 0, -a where s < 0
+  return i16x8.relaxed_dot_i8x16_i7x16_s(signedA, i8x16.abs(s));
+}
+
+/** acc + partial sums of 16 signed levels (-127..127; any i8 in the SIMD-128 build) times the 16 activations at `a`. */
 @inline
 export function dotS16(s: v128, a: usize, acc: v128): v128 {
-  if (RELAXED) {
-    const av = v128.load(a);
-    const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(s), i16x8.extend_low_i8x16_s(av));
-    const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(s), i16x8.extend_high_i8x16_s(av));
-    return i32x4.add(acc, i32x4.add(lo, hi));
-  }
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(signedPairSums(s, v128.load(a)), i16x8.splat(1)));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(s), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(s), v128.load(a, 16));
   return i32x4.add(acc, i32x4.add(lo, hi));

@@ -4,6 +4,16 @@
 import { finiteHalfToF32, finiteHalfToF32x4, halfToF32, hsum } from '../common';
 import { actOffset } from '../simd-dot';
 
+/**
+ * Bytes of `table` at the 16 indices `nibbles` (each 0..15): one pshufb with the relaxed swizzle, whose
+ * result is defined for indices below 16; the plain swizzle also masks indices of 16 and up (2-3 x64
+ * instructions).
+ */
+@inline
+export function lookup16(table: v128, nibbles: v128): v128 {
+  return RELAXED ? i8x16.relaxed_swizzle(table, nibbles) : i8x16.swizzle(table, nibbles);
+}
+
 /** The low nibble of each byte. */
 @inline
 export function lowNibbles(v: v128): v128 {
@@ -154,10 +164,10 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   let acc = f32x4.splat(0);
   let accm = f32x4.splat(0);
   // Whole groups of four blocks without the lane masks and count tests of a last partial group (1.1-1.2x
-  // in decode for the formats with mins). Q8_0 and IQ4_NL measured slower so: they load 4 vectors per
-  // block, and V8 hoists a whole group's loads ahead of the arithmetic and spills; they keep the loop below.
+  // in decode for the formats with mins; since Q8_0 and IQ4_NL use the relaxed product through
+  // signedPairSums, 1.05-1.2x for them too, in both builds).
   let b = 0;
-  if (f.hasMin) for (; b + 4 <= nb; b += 4) {
+  for (; b + 4 <= nb; b += 4) {
     const wb = w + <usize>b * bb;
     const ab = a + actOffset(b << 5);
     const i0 = f.blockDot(wb, ab);

@@ -9,6 +9,7 @@ import {
   halfAt,
   halves4,
   highNibbles,
+  lookup16,
   lowNibbles,
   padUnpacked32,
   paddedBlocks,
@@ -38,14 +39,14 @@ export class Iq4NlFormat {
       const wb = w + <usize>b * 18;
       const v = v128.load(wb, 2);
       store<f32>(ud + (<usize>b << 2), scaleAt(wb));
-      storeInterleaved(groupOf(u, b), b & 3, i8x16.swizzle(kv, lowNibbles(v)), i8x16.swizzle(kv, highNibbles(v)));
+      storeInterleaved(groupOf(u, b), b & 3, lookup16(kv, lowNibbles(v)), lookup16(kv, highNibbles(v)));
     }
     padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const kv = iq4Levels();
     const v = v128.load(wb, 2);
-    return dotS16(i8x16.swizzle(kv, highNibbles(v)), ab + actOffset(16), dotS16(i8x16.swizzle(kv, lowNibbles(v)), ab, i32x4.splat(0)));
+    return dotS16(lookup16(kv, highNibbles(v)), ab + actOffset(16), dotS16(lookup16(kv, lowNibbles(v)), ab, i32x4.splat(0)));
   }
   @inline scales4(wb: usize, count: i32): v128 {
     return halves4(wb, 18, count);
@@ -72,8 +73,8 @@ export class Iq4NlFormat {
       const v = v128.load(wb, 2);
       const d = halfAt(wb);
       const o = dst + (<usize>b << 7);
-      storeScaled16(o, i8x16.swizzle(kv, lowNibbles(v)), d);
-      storeScaled16(o + 64, i8x16.swizzle(kv, highNibbles(v)), d);
+      storeScaled16(o, lookup16(kv, lowNibbles(v)), d);
+      storeScaled16(o + 64, lookup16(kv, highNibbles(v)), d);
     }
   }
 }

@@ -8,6 +8,7 @@ import { ACT_Q8_K } from '../unpacked';
 import {
   halfAt,
   highNibbles,
+  lookup16,
   lowNibbles,
   scaleAt,
 } from './block32';
@@ -40,8 +41,8 @@ export class Iq4XsFormat {
       for (let s = 0; s < 8; s++) {
         const v = v128.load(wb + 8 + (<usize>s << 4));
         const sc = scaleXs(wb, s);
-        storeI8asI16Scaled(ub + (<usize>s << 6), i8x16.swizzle(kv, lowNibbles(v)), sc);
-        storeI8asI16Scaled(ub + (<usize>s << 6) + 32, i8x16.swizzle(kv, highNibbles(v)), sc);
+        storeI8asI16Scaled(ub + (<usize>s << 6), lookup16(kv, lowNibbles(v)), sc);
+        storeI8asI16Scaled(ub + (<usize>s << 6) + 32, lookup16(kv, highNibbles(v)), sc);
       }
     }
   }
@@ -56,7 +57,7 @@ export class Iq4XsFormat {
       for (let s = 0; s < 8; s++) {
         const v = v128.load(wb + 8 + (<usize>s << 4));
         const e = ab + actOffset(s << 5);
-        const part = dotS16(i8x16.swizzle(kv, highNibbles(v)), e + actOffset(16), dotS16(i8x16.swizzle(kv, lowNibbles(v)), e, i32x4.splat(0)));
+        const part = dotS16(lookup16(kv, highNibbles(v)), e + actOffset(16), dotS16(lookup16(kv, lowNibbles(v)), e, i32x4.splat(0)));
         isum = scaled(isum, part, scaleXs(wb, s));
       }
       acc = superResult(acc, isum, scaleAt(wb), actScale(a, cols, b));
@@ -80,8 +81,8 @@ export class Iq4XsFormat {
       for (let s = 0; s < 8; s++) {
         const v = v128.load(wb + 8 + (<usize>s << 4));
         const dl = d * <f32>scaleXs(wb, s);
-        storeScaledLevels(y + (<usize>s << 7), i8x16.swizzle(kv, lowNibbles(v)), dl);
-        storeScaledLevels(y + (<usize>s << 7) + 64, i8x16.swizzle(kv, highNibbles(v)), dl);
+        storeScaledLevels(y + (<usize>s << 7), lookup16(kv, lowNibbles(v)), dl);
+        storeScaledLevels(y + (<usize>s << 7) + 64, lookup16(kv, highNibbles(v)), dl);
       }
     }
   }
