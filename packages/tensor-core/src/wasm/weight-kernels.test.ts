@@ -20,6 +20,18 @@ function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
+/** f64 products of `m` activation rows `x` with the `rows x cols` dequantized weights `W`: [m, rows]. */
+function exactProducts(W: Float32Array, x: Float32Array, m: number, rows: number, cols: number): Float64Array {
+  const exact = new Float64Array(m * rows);
+  for (let t = 0; t < m; t++)
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += W[r * cols + c] * x[t * cols + c];
+      exact[t * rows + r] = s;
+    }
+  return exact;
+}
+
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
@@ -93,14 +105,7 @@ describe.each([
       for (const m of [1, 3, n]) {
         backend.matmul(out, w, x, m);
         const got = await backend.readTensor(out, 0, m * rows);
-        const exact = new Float64Array(m * rows);
-        for (let t = 0; t < m; t++) {
-          for (let r = 0; r < rows; r++) {
-            let s = 0;
-            for (let c = 0; c < cols; c++) s += W[r * cols + c] * xv[t * cols + c];
-            exact[t * rows + r] = s;
-          }
-        }
+        const exact = exactProducts(W, xv, m, rows, cols);
         expect(relRms(got, exact), `${m} tokens`).toBeLessThan(matmulBound(type));
       }
       // a token's result does not depend on the batch it is computed in: bit for bit with the SIMD-128
@@ -166,13 +171,7 @@ describe.each([
       for (const m of [1, n]) {
         backend.matmul(out, w, x, m);
         const got = await backend.readTensor(out, 0, m * rows);
-        const exact = new Float64Array(m * rows);
-        for (let t = 0; t < m; t++)
-          for (let r = 0; r < rows; r++) {
-            let s = 0;
-            for (let c = 0; c < cols; c++) s += W[r * cols + c] * xv[t * cols + c];
-            exact[t * rows + r] = s;
-          }
+        const exact = exactProducts(W, xv, m, rows, cols);
         // twice the usual bound: random independent scale and min fields cancel more than quantized
         // blocks do (a wrong conversion is off by orders of magnitude, not by a factor of two)
         expect(relRms(got, exact), `${m} tokens`).toBeLessThan(2 * matmulBound(type));
