@@ -44,6 +44,15 @@ function touchLines(p: usize, bytes: usize): i32 {
   return t;
 }
 
+/**
+ * {@link touchLines} of rows [from, to) of `w` (none when `to <= from`): the fused products keep the
+ * rows up to TOUCH_AHEAD past the current ones touched, each row once.
+ */
+@inline
+function touchRows(w: usize, rowBytes: usize, from: i32, to: i32): i32 {
+  return to > from ? touchLines(w + <usize>from * rowBytes, <usize>(to - from) * rowBytes) : 0;
+}
+
 /** Keeps the touch loads alive: a store that never happens for real data (the xor of touched words). */
 @inline
 function keepTouched(t: i32): void {
@@ -119,8 +128,8 @@ function matmulRows<F>(
             const wr = w + <usize>r * rowBytes;
             if (t0 == 0) {
               const to = min(r + 2 + TOUCH_AHEAD, r1);
-              touched ^= touchLines(w + <usize>ahead * rowBytes, <usize>(to - ahead) * rowBytes);
-              ahead = to;
+              touched ^= touchRows(w, rowBytes, ahead, to);
+              ahead = max(ahead, to);
             }
             for (let t = t0; t < t1; t++) {
               const o = out + <usize>t * oStride + (<usize>r << 2);
@@ -132,7 +141,7 @@ function matmulRows<F>(
           const wr = w + <usize>r * rowBytes;
           if (t0 == 0) {
             const to = min(r + 1 + TOUCH_AHEAD, r1);
-            touched ^= touchLines(w + <usize>ahead * rowBytes, <usize>max(0, to - ahead) * rowBytes);
+            touched ^= touchRows(w, rowBytes, ahead, to);
             ahead = max(ahead, to);
           }
           for (let t = t0; t < t1; t++) {
@@ -148,8 +157,8 @@ function matmulRows<F>(
       for (let r = r0; r < r1; r++) {
         const wr = w + <usize>r * rowBytes;
         const to = min(r + 1 + TOUCH_AHEAD, r1);
-        touched ^= touchLines(w + <usize>ahead * rowBytes, <usize>(to - ahead) * rowBytes);
-        ahead = to;
+        touched ^= touchRows(w, rowBytes, ahead, to);
+        ahead = max(ahead, to);
         for (let t = 0; t < n; t++) {
           store<f32>(out + <usize>t * oStride + (<usize>r << 2), f.dot1(wr, acts + <usize>t * aStride, cols));
         }

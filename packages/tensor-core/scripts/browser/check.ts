@@ -3,6 +3,7 @@
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { createWasmBackend, dequantize, ReferenceBackend } from '@llamats/tensor-core';
 import { randomValues, randomWeightBytes } from '../../src/wasm/random-tensors.js';
+import { exactProducts, relRms } from '../../src/wasm/reference-products.js';
 import { wasmWeightTypes } from '../../src/wasm/weight-kernels.js';
 
 interface Result {
@@ -11,16 +12,6 @@ interface Result {
   value: number;
   limit: number;
   ok: boolean;
-}
-
-function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 async function run(): Promise<{ results: Result[]; info: string[] }> {
@@ -50,14 +41,7 @@ async function run(): Promise<{ results: Result[]; info: string[] }> {
       for (const m of [1, n]) {
         b.matmul(out, w, x, m);
         const got = await b.readTensor(out, 0, m * rows);
-        const exact = new Float64Array(m * rows);
-        for (let t = 0; t < m; t++) {
-          for (let r = 0; r < rows; r++) {
-            let s = 0;
-            for (let c = 0; c < cols; c++) s += W[r * cols + c] * xv[t * cols + c];
-            exact[t * rows + r] = s;
-          }
-        }
+        const exact = exactProducts(W, xv, m, rows, cols);
         const e = relRms(got, exact);
         results.push({ check: `matmul ${name} n=${m}`, detail: label, value: e, limit, ok: e < limit });
       }

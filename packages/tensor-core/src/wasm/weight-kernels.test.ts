@@ -7,30 +7,9 @@ import type { Backend } from '../backend.js';
 import { f16ToF32 } from '../f16.js';
 import { dequantize, supportedWeightTypes } from '../quant/registry.js';
 import { randomRawBlocks, randomValues, randomWeightBytes, withSubnormalScales } from './random-tensors.js';
+import { exactProducts, relRms } from './reference-products.js';
 import { createWasmBackend } from './wasm-backend.js';
 import { matmulBound, wasmWeightTypes } from './weight-kernels.js';
-
-function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
-
-/** f64 products of `m` activation rows `x` with the `rows x cols` dequantized weights `W`: [m, rows]. */
-function exactProducts(W: Float32Array, x: Float32Array, m: number, rows: number, cols: number): Float64Array {
-  const exact = new Float64Array(m * rows);
-  for (let t = 0; t < m; t++)
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += W[r * cols + c] * x[t * cols + c];
-      exact[t * rows + r] = s;
-    }
-  return exact;
-}
 
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -52,6 +31,37 @@ describe.each([
     relaxed = backend.info.detail.includes('relaxed');
   });
   afterAll(() => backend.dispose());
+
+  /**
+   * `bytes` (`rows x cols` of `type`) uploaded and multiplied with `n` random activation rows, for each
+   * token count of `counts`: each result within `bound` rel-RMS of f64 math on the dequantized weights.
+   * Returns the tensors (the caller frees them) and the activations, for further checks.
+   */
+  async function checkProducts(
+    type: GgmlType,
+    bytes: Uint8Array,
+    rows: number,
+    cols: number,
+    n: number,
+    counts: readonly number[],
+    seed: number,
+    bound: number,
+  ) {
+    const W = new Float32Array(rows * cols);
+    dequantize(type, bytes, W, rows * cols);
+    const w = backend.createWeight({ name: `${ggmlTypeInfo(type).name}.w`, type, shape: [cols, rows] });
+    backend.uploadWeight(w, 0, bytes);
+    const xv = randomValues(n * cols, seed);
+    const x = backend.createTensor('x', [n, cols]);
+    backend.writeTensor(x, xv);
+    const out = backend.createTensor('out', [n, rows]);
+    for (const m of counts) {
+      backend.matmul(out, w, x, m);
+      const got = await backend.readTensor(out, 0, m * rows);
+      expect(relRms(got, exactProducts(W, xv, m, rows, cols)), `${m} tokens`).toBeLessThan(bound);
+    }
+    return { w, x, out, xv };
+  }
 
   it('cover every type the reference dequantizers cover', () => {
     expect(wasmWeightTypes()).toEqual(supportedWeightTypes());
@@ -92,22 +102,9 @@ describe.each([
     it(`${name}: matmul agrees with f64 math within ${matmulBound(type)} (1, 3 and 6 tokens)`, async () => {
       const rows = 37;
       const cols = colsFor(type);
-      const bytes = randomWeightBytes(type, rows, cols, 5 + type);
-      const W = new Float32Array(rows * cols);
-      dequantize(type, bytes, W, rows * cols);
-      const w = backend.createWeight({ name: `${name}.w`, type, shape: [cols, rows] });
-      backend.uploadWeight(w, 0, bytes);
       const n = 6;
-      const xv = randomValues(n * cols, 3 + type);
-      const x = backend.createTensor('x', [n, cols]);
-      backend.writeTensor(x, xv);
-      const out = backend.createTensor('out', [n, rows]);
-      for (const m of [1, 3, n]) {
-        backend.matmul(out, w, x, m);
-        const got = await backend.readTensor(out, 0, m * rows);
-        const exact = exactProducts(W, xv, m, rows, cols);
-        expect(relRms(got, exact), `${m} tokens`).toBeLessThan(matmulBound(type));
-      }
+      const bytes = randomWeightBytes(type, rows, cols, 5 + type);
+      const { w, x, out, xv } = await checkProducts(type, bytes, rows, cols, n, [1, 3, n], 3 + type, matmulBound(type));
       // a token's result does not depend on the batch it is computed in: bit for bit with the SIMD-128
       // kernels; the relaxed kernels sum decode products in another order (f32 rounding apart)
       backend.matmul(out, w, x, n);
@@ -159,23 +156,10 @@ describe.each([
       const rows = 8;
       const cols = colsFor(type);
       const bytes = withSubnormalScales(type, randomWeightBytes(type, rows, cols, 11 + type), 17 + type);
-      const W = new Float32Array(rows * cols);
-      dequantize(type, bytes, W, rows * cols);
-      const w = backend.createWeight({ name: 'sub.w', type, shape: [cols, rows] });
-      backend.uploadWeight(w, 0, bytes);
+      // twice the usual bound: random independent scale and min fields cancel more than quantized
+      // blocks do (a wrong conversion is off by orders of magnitude, not by a factor of two)
       const n = 5;
-      const xv = randomValues(n * cols, 13 + type);
-      const x = backend.createTensor('x', [n, cols]);
-      backend.writeTensor(x, xv);
-      const out = backend.createTensor('out', [n, rows]);
-      for (const m of [1, n]) {
-        backend.matmul(out, w, x, m);
-        const got = await backend.readTensor(out, 0, m * rows);
-        const exact = exactProducts(W, xv, m, rows, cols);
-        // twice the usual bound: random independent scale and min fields cancel more than quantized
-        // blocks do (a wrong conversion is off by orders of magnitude, not by a factor of two)
-        expect(relRms(got, exact), `${m} tokens`).toBeLessThan(2 * matmulBound(type));
-      }
+      const { w, x, out } = await checkProducts(type, bytes, rows, cols, n, [1, n], 13 + type, 2 * matmulBound(type));
       for (const t of [w, x, out]) backend.free(t);
     },
   );

@@ -1,0 +1,27 @@
+/**
+ * Test support (not part of the public API; no Node imports, so the browser check uses it too): the f64
+ * products that the weight kernels are checked against, and the error measure of those checks.
+ */
+
+/** sqrt(sum((a - b)^2) / sum(b^2)). */
+export function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/** f64 products of `m` activation rows `x` with the `rows x cols` dequantized weights `W`: [m, rows]. */
+export function exactProducts(W: Float32Array, x: Float32Array, m: number, rows: number, cols: number): Float64Array {
+  const exact = new Float64Array(m * rows);
+  for (let t = 0; t < m; t++)
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += W[r * cols + c] * x[t * cols + c];
+      exact[t * rows + r] = s;
+    }
+  return exact;
+}
