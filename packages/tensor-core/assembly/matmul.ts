@@ -22,10 +22,25 @@ import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dotF32x1, dotF32x4, dotK1, dotK4, unpackedRowBytes } from './unpacked';
 import { dot32x8, dot32x8x1, dot32x8x4, dotK8, unpacked8RowBytes } from './unpacked8';
 
-/** Weight rows a thread takes at a time (unpacked together when there are enough tokens to reuse them). */
+/** Weight rows a thread takes at a time in batched products (unpacked together, reused by every token). */
 const ROWS_PER_CHUNK: i32 = 16;
+/**
+ * Chunks a thread takes of a decode product on average. Decode chunks are long contiguous runs of rows
+ * (rows / (threads * this), whole multiples of 16) because the hardware prefetchers follow a stream and
+ * lose it at every jump: with 16-row chunks claimed in turn by two threads, each thread's stream jumped
+ * every 36 KiB, and on an AMD EPYC VM two threads decoded no faster than one (tinyllama-shape Q4_K ffn
+ * products: 20.4 ms per token at 2 threads, 22 at 1; 13-15 ms with long chunks). A few chunks per
+ * thread still let a thread slowed by other work hand rows to the others.
+ */
+const DECODE_CHUNKS_PER_THREAD: i32 = 4;
 /** Rows ahead of the current pair whose lines the fused product touches (touchLines). */
 const TOUCH_AHEAD: i32 = 4;
+/** Bits 0-1 of `mode`: the product mode (see {@link matmulRows}). */
+const MODE_PRODUCT: i32 = 3;
+/** Bit of `mode`, decode only: touch the next rows' cache lines before computing (touchLines). */
+const MODE_TOUCH: i32 = 4;
+/** Bit of `mode`, decode only: two rows per pass where the format has dot2. */
+const MODE_PAIRS: i32 = 8;
 /** Tokens per tile in the fused path: their activation records stay in L2 while a chunk's rows pass. */
 const TOKEN_TILE: i32 = 32;
 
@@ -94,7 +109,9 @@ function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32,
  * (format.dot1, no unpacking pass; 8-bit activation levels in the relaxed-SIMD build), for decode;
  * 1: a chunk of rows unpacked once into i16 levels and multiplied with 4 tokens at a time (unpacked.ts;
  * i16 activations, interleaved for the 32-value formats); 2 (relaxed build, formats with unsigned
- * levels): the same with 8-bit levels (unpacked8.ts).
+ * levels): the same with 8-bit levels (unpacked8.ts). Decode (mode 0) may add {@link MODE_TOUCH} and
+ * {@link MODE_PAIRS}: neither changes a result (dot2 computes each row exactly as dot1), only the speed,
+ * and which is faster depends on the CPU (src/wasm/decode-tuner.ts picks them by measuring).
  */
 @inline
 function matmulRows<F>(
@@ -105,7 +122,11 @@ function matmulRows<F>(
   const ub = unpackedRowBytes(f.actKind, cols);
   const aStride = <usize>actStride;
   const oStride = <usize>outStride << 2;
+  const touch = (mode & MODE_TOUCH) != 0;
+  const pairs = (mode & MODE_PAIRS) != 0;
+  mode &= MODE_PRODUCT;
   const batched = mode != 0;
+  const perChunk = batched ? ROWS_PER_CHUNK : max(ROWS_PER_CHUNK, (rows / (nth * DECODE_CHUNKS_PER_THREAD) + 15) & ~15);
   const fused = f.actKind != ACT_F32 && !batched;
   const relaxed8 = mode == 2 && f.batch8;
   const ub8 = unpacked8RowBytes(f.actKind == ACT_Q8_K, cols);
@@ -113,20 +134,20 @@ function matmulRows<F>(
   let touched: i32 = 0;
   while (true) {
     chunk = claimChunk(counter, chunk, ith, nth);
-    const r0 = chunk * ROWS_PER_CHUNK;
+    const r0 = chunk * perChunk;
     if (r0 >= rows) break;
-    const r1 = min(r0 + ROWS_PER_CHUNK, rows);
+    const r1 = min(r0 + perChunk, rows);
     if (fused) {
       for (let t0 = 0; t0 < n; t0 += TOKEN_TILE) {
         const t1 = min(t0 + TOKEN_TILE, n);
         let r = r0;
         let ahead = r0; // rows [r0, ahead) of the chunk have been touched
-        if (isDefined(f.dot2)) {
+        if (isDefined(f.dot2) && pairs) {
           // two rows per pass where the format shares the activation loads (each row as dot1 computes it;
           // pairs start at the chunk's first row, so the pairing does not depend on the threads)
           for (; r + 2 <= r1; r += 2) {
             const wr = w + <usize>r * rowBytes;
-            if (t0 == 0) {
+            if (touch && t0 == 0) {
               const to = min(r + 2 + TOUCH_AHEAD, r1);
               touched ^= touchRows(w, rowBytes, ahead, to);
               ahead = max(ahead, to);
@@ -139,7 +160,7 @@ function matmulRows<F>(
         }
         for (; r < r1; r++) {
           const wr = w + <usize>r * rowBytes;
-          if (t0 == 0) {
+          if (touch && t0 == 0) {
             const to = min(r + 1 + TOUCH_AHEAD, r1);
             touched ^= touchRows(w, rowBytes, ahead, to);
             ahead = max(ahead, to);
@@ -156,9 +177,11 @@ function matmulRows<F>(
       let ahead = r0;
       for (let r = r0; r < r1; r++) {
         const wr = w + <usize>r * rowBytes;
-        const to = min(r + 1 + TOUCH_AHEAD, r1);
-        touched ^= touchRows(w, rowBytes, ahead, to);
-        ahead = max(ahead, to);
+        if (touch) {
+          const to = min(r + 1 + TOUCH_AHEAD, r1);
+          touched ^= touchRows(w, rowBytes, ahead, to);
+          ahead = max(ahead, to);
+        }
         for (let t = 0; t < n; t++) {
           store<f32>(out + <usize>t * oStride + (<usize>r << 2), f.dot1(wr, acts + <usize>t * aStride, cols));
         }

@@ -12,5 +12,6 @@ export {
   supportedWeightTypes,
 } from './quant/registry.js';
 export { ReferenceBackend } from './reference-backend.js';
+export type { DecodeTuning, DecodeVariant } from './wasm/decode-tuner.js';
 export { createWasmBackend, type WasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 export * from './webgpu/index.js';

@@ -92,8 +92,17 @@ describe('wasm backend threads and memories', () => {
     const spread = await run({ threads: 2, memoryBytesPerGroup: 2 << 20, scratchReserveBytes: 1 << 20 });
     expect(single.backend.info.threads).toBe(1);
     expect(threaded.backend.info.threads).toBe(2);
-    // the worker really computed (the caller would silently take every share it did not claim)
-    const stats = (threaded.backend as WasmBackend).threadStats();
+    // the worker really computed (the caller would silently take every share it did not claim). The
+    // small ops above may all finish before a woken worker gets a core when the machine is busy (the
+    // test files run in parallel), so a product long enough for it to join comes last.
+    const tb = threaded.backend as WasmBackend;
+    const w = tb.createWeight({ name: 'big', type: GgmlType.Q8_0, shape: [2048, 2048] });
+    tb.uploadWeight(w, 0, randomWeightBytes(GgmlType.Q8_0, 2048, 2048, 99));
+    const bx = tb.createTensor('bx', [64, 2048]);
+    tb.writeTensor(bx, randomValues(64 * 2048, 98));
+    const by = tb.createTensor('by', [64, 2048]);
+    for (let i = 0; i < 20 && tb.threadStats().workerShares === 0; i++) tb.matmul(by, w, bx, 64);
+    const stats = tb.threadStats();
     expect(stats.jobs).toBeGreaterThan(100);
     expect(stats.workerShares).toBeGreaterThan(0);
     expect((spread.backend as WasmBackend).memoryGroups().length).toBeGreaterThan(2);

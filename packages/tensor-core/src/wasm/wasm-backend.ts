@@ -26,6 +26,7 @@ import {
   type WeightSpec,
 } from '../backend.js';
 import { dequantize } from '../quant/registry.js';
+import { DecodeTuner, type DecodeTuning, type DecodeVariant } from './decode-tuner.js';
 import { canBlock, hardwareThreads, relaxedSimdAvailable, sharedMemoryAvailable } from './environment.js';
 import { kernelModule } from './kernel-module.js';
 import { KERNEL_INDEX, type KernelName, kernelArity } from './kernel-names.js';
@@ -68,6 +69,12 @@ export interface WasmBackendOptions {
    * for the SIMD-128 kernels everywhere. Results differ slightly between the two (summation order).
    */
   readonly relaxedSimd?: boolean | 'auto';
+  /**
+   * How decode products stream their weights (src/wasm/decode-tuner.ts): `'auto'` (default) times the
+   * variants on the first decode products and keeps the fastest on this CPU; a variant fixes it. Results
+   * are the same either way.
+   */
+  readonly decodeStreaming?: 'auto' | DecodeVariant;
 }
 
 const MAX_GROUP_BYTES = 65535 * 65536;
@@ -125,6 +132,7 @@ export class WasmBackend implements Backend {
   private readonly capacity: number;
   private readonly reserve: number;
   private readonly parallelThreshold: number;
+  private readonly decodeTuner: DecodeTuner;
 
   private constructor(
     private readonly module: WebAssembly.Module,
@@ -139,6 +147,8 @@ export class WasmBackend implements Backend {
     this.capacity = first.options.capacity;
     this.reserve = first.options.scratchReserve;
     this.parallelThreshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
+    const streaming = options.decodeStreaming ?? 'auto';
+    this.decodeTuner = new DecodeTuner(streaming === 'auto' ? undefined : streaming);
     this.groups.push(first);
     this.info = { kind: 'wasm', threads: pool ? pool.threads : 1, detail };
   }
@@ -416,13 +426,36 @@ export class WasmBackend implements Backend {
     const perThread = MATMUL_ROWS_PER_CHUNK * unpackedRowBytes(k.activations, cols, mode);
     const scratch = g.scratchBuffer('threads', threads * perThread);
     g.resetCounter();
+    // decode products stream weights the way the tuner has measured fastest on this CPU (same results)
+    // (only one-token products are timed: the tuner compares time per weight byte)
+    const tune = mode === 'fused' ? this.decodeTuner.next(n === 1 ? w.byteLength : 0) : { flags: 0, timed: false };
+    const started = tune.timed ? performance.now() : 0;
     this.exec(
       g,
       k.matmul,
-      [w.ptr, w.rows, cols, acts, actStride, n, outPtr, O.cols, scratch, perThread, g.counter, PRODUCT_MODE_CODE[mode]],
+      [
+        w.ptr,
+        w.rows,
+        cols,
+        acts,
+        actStride,
+        n,
+        outPtr,
+        O.cols,
+        scratch,
+        perThread,
+        g.counter,
+        PRODUCT_MODE_CODE[mode] | tune.flags,
+      ],
       work,
     );
+    if (tune.timed) this.decodeTuner.record(tune.flags, w.byteLength, performance.now() - started);
     this.flush(O, g, outPtr, n);
+  }
+
+  /** How decode products stream weights here: measured (or fixed) variants and the one in use. */
+  decodeTuning(): DecodeTuning {
+    return this.decodeTuner.tuning();
   }
 
   rmsNorm(out: Tensor, x: Tensor, weight: Tensor, eps: number, n: number): void {
