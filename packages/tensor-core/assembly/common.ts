@@ -32,6 +32,32 @@ export function claimChunk(counter: usize, previous: i32, ith: i32, nth: i32): i
   return atomic.add<i32>(counter, 1);
 }
 
+/** Rows of a guided chunk that starts at row `start` of `rows` (see {@link claimGuidedRows}). */
+@inline
+export function guidedChunkRows(start: i32, rows: i32, nth: i32, minRows: i32): i32 {
+  return max(minRows, ((rows - start) / (nth << 1) + minRows - 1) & ~(minRows - 1));
+}
+
+/**
+ * Guided scheduling over `rows` rows: claims the next chunk, whose size is a fixed function of where it
+ * starts (half of the rows left, shared among the threads, in multiples of `minRows`, a power of two),
+ * and returns its first row (`rows` or more when none is left). The first chunks are long contiguous
+ * runs (hardware prefetchers follow them), the last ones short, so threads finish together. Chunk
+ * bounds depend only on `rows`, `nth` and `minRows`, never on which thread claims what. `counter` 0:
+ * no counter, one thread walking the chunks in order from `previous` (-1 at first).
+ */
+@inline
+export function claimGuidedRows(counter: usize, previous: i32, rows: i32, nth: i32, minRows: i32): i32 {
+  if (counter == 0) return previous < 0 ? 0 : previous + guidedChunkRows(previous, rows, nth, minRows);
+  while (true) {
+    const start = atomic.load<i32>(counter);
+    if (start >= rows) return start;
+    const next = start + guidedChunkRows(start, rows, nth, minRows);
+    if (atomic.cmpxchg<i32>(counter, start, next) == start) return start;
+  }
+  return rows;
+}
+
 // Half to f32 conversions never put a subnormal f32 into an arithmetic operation: x86 cores take a
 // microcode assist of ~100 cycles for each subnormal operand (wasm cannot set denormals-are-zero), and
 // subnormal halves are common among the super-block scales of real models (a Q6_K `d` below 6.1e-5:

@@ -5,7 +5,7 @@
 // activations have been prepared in the format's activation kind (f32 rows or quantized records).
 // Rows are handed out in chunks through a shared counter, so threads that run slower take fewer.
 
-import { claimChunk, shareEnd, shareStart } from './common';
+import { claimChunk, claimGuidedRows, guidedChunkRows, shareEnd, shareStart } from './common';
 import { Bf16Format, F16Format, F32Format } from './formats/float';
 import { Iq4NlFormat } from './formats/iq4_nl';
 import { Iq4XsFormat } from './formats/iq4_xs';
@@ -22,17 +22,15 @@ import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dotF32x1, dotF32x4, dotK1, dotK4, unpackedRowBytes } from './unpacked';
 import { dot32x8, dot32x8x1, dot32x8x4, dotK8, unpacked8RowBytes } from './unpacked8';
 
-/** Weight rows a thread takes at a time in batched products (unpacked together, reused by every token). */
-const ROWS_PER_CHUNK: i32 = 16;
 /**
- * Chunks a thread takes of a decode product on average. Decode chunks are long contiguous runs of rows
- * (rows / (threads * this), whole multiples of 16) because the hardware prefetchers follow a stream and
- * lose it at every jump: with 16-row chunks claimed in turn by two threads, each thread's stream jumped
- * every 36 KiB, and on an AMD EPYC VM two threads decoded no faster than one (tinyllama-shape Q4_K ffn
- * products: 20.4 ms per token at 2 threads, 22 at 1; 13-15 ms with long chunks). A few chunks per
- * thread still let a thread slowed by other work hand rows to the others.
+ * Weight rows a thread takes at a time in batched products (unpacked together, reused by every token).
+ * Decode products take guided chunks instead (common.ts claimGuidedRows: long contiguous runs of rows
+ * first, multiples of this, shorter ones at the end) because the hardware prefetchers follow a stream
+ * and lose it at every jump: with 16-row chunks claimed in turn by two threads, each thread's stream
+ * jumped every 36 KiB, and on an AMD EPYC VM two threads decoded no faster than one (tinyllama-shape
+ * Q4_K ffn products: 20.4 ms per token at 2 threads, 22 at 1; 13-15 ms with long chunks).
  */
-const DECODE_CHUNKS_PER_THREAD: i32 = 4;
+const ROWS_PER_CHUNK: i32 = 16;
 /** Rows ahead of the current pair whose lines the fused product touches (touchLines). */
 const TOUCH_AHEAD: i32 = 4;
 /** Bits 0-1 of `mode`: the product mode (see {@link matmulRows}). */
@@ -126,17 +124,24 @@ function matmulRows<F>(
   const pairs = (mode & MODE_PAIRS) != 0;
   mode &= MODE_PRODUCT;
   const batched = mode != 0;
-  const perChunk = batched ? ROWS_PER_CHUNK : max(ROWS_PER_CHUNK, (rows / (nth * DECODE_CHUNKS_PER_THREAD) + 15) & ~15);
   const fused = f.actKind != ACT_F32 && !batched;
   const relaxed8 = mode == 2 && f.batch8;
   const ub8 = unpacked8RowBytes(f.actKind == ACT_Q8_K, cols);
   let chunk = -1;
+  let r0 = -1;
   let touched: i32 = 0;
   while (true) {
-    chunk = claimChunk(counter, chunk, ith, nth);
-    const r0 = chunk * perChunk;
-    if (r0 >= rows) break;
-    const r1 = min(r0 + perChunk, rows);
+    let r1: i32;
+    if (batched) {
+      chunk = claimChunk(counter, chunk, ith, nth);
+      r0 = chunk * ROWS_PER_CHUNK;
+      if (r0 >= rows) break;
+      r1 = min(r0 + ROWS_PER_CHUNK, rows);
+    } else {
+      r0 = claimGuidedRows(counter, r0, rows, nth, ROWS_PER_CHUNK);
+      if (r0 >= rows) break;
+      r1 = min(r0 + guidedChunkRows(r0, rows, nth, ROWS_PER_CHUNK), rows);
+    }
     if (fused) {
       for (let t0 = 0; t0 < n; t0 += TOKEN_TILE) {
         const t1 = min(t0 + TOKEN_TILE, n);
