@@ -74,7 +74,9 @@ for (const threads of threadCounts) {
     const pass = () => {
       for (const w of weights) backend.matmul(out, w, x, 1);
     };
+    // the decode tuner (src/wasm/decode-tuner.ts) times its variants on the first products: let it settle
     pass();
+    for (let i = 0; i < 64 && backend.decodeTuning().chosen === undefined; i++) pass();
     const vector = time(pass, passes, threads);
     backend.matmul(out, weights[0], x, batch);
     const matrix = time(() => backend.matmul(out, weights[0], x, batch), Math.max(3, passes >> 1), threads);
@@ -87,6 +89,7 @@ for (const threads of threadCounts) {
       matmulGflops: (2 * rows * cols * batch) / matrix.seconds / 1e9,
       matmulCpuShare: matrix.share,
       bandwidthGBs: bandwidth[threads],
+      decodeVariant: backend.decodeTuning().chosen,
     });
     for (const w of weights) backend.free(w);
     process.stderr.write('.');
@@ -105,6 +108,8 @@ if (args.has('json')) {
     `memory read bandwidth: ${threadCounts.map((t) => `${t} thread${t > 1 ? 's' : ''} ${bandwidth[t].toFixed(1)} GB/s`).join(', ')}`,
   );
   console.log('cpu = share of the cores the benchmark got (other work on the machine lowers it and the figures)');
+  const variants = [...new Set(results.map((r) => JSON.stringify(r.decodeVariant)))];
+  console.log(`decode streaming variant the tuner kept (src/wasm/decode-tuner.ts): ${variants.join(', ')}`);
   const head = ['type   '];
   for (const t of threadCounts) head.push(`mv ${t}T GB/s`, '% bw', 'cpu');
   for (const t of threadCounts) head.push(`mm ${t}T GFLOP/s`, 'cpu');

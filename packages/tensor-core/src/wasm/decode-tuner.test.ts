@@ -39,6 +39,15 @@ describe('DecodeTuner', () => {
     expect(tuner.next(1000)).toEqual({ flags: MODE_TOUCH, timed: false });
   });
 
+  it('keeps the plain variant unless another is more than 3% faster', () => {
+    const tuner = new DecodeTuner(undefined, 3);
+    for (let i = 0; i < 12; i++) {
+      const { flags } = tuner.next(TUNED_MIN_BYTES);
+      tuner.record(flags, TUNED_MIN_BYTES, flags === MODE_PAIRS ? 0.98 : 1);
+    }
+    expect(tuner.tuning().chosen).toEqual({ touch: false, pairs: false });
+  });
+
   it('uses the plain variant untimed for small weights while it is still measuring', () => {
     const tuner = new DecodeTuner();
     expect(tuner.next(TUNED_MIN_BYTES - 1)).toEqual({ flags: 0, timed: false });

@@ -10,7 +10,7 @@
  *
  * The first decode products of large weights cycle through the four combinations; once each has
  * {@link DecodeTuner.samplesPerVariant} timings, the one with the lowest median time per byte is kept for
- * the backend's lifetime. Small products (below {@link TUNED_MIN_BYTES}) are dominated by thread
+ * the backend's lifetime (the plain one unless another is at least 3% faster). Small products (below {@link TUNED_MIN_BYTES}) are dominated by thread
  * start-up and use the plain variant throughout.
  */
 
@@ -26,6 +26,9 @@ export const MODE_PAIRS = 8;
 
 /** Weights smaller than this are not timed for tuning (their products take tens of microseconds). */
 export const TUNED_MIN_BYTES = 1 << 20;
+
+/** How much faster (a fraction of its time per byte) another variant must be to replace the plain one. */
+const PLAIN_MARGIN = 0.03;
 
 /** The four variants, as mode bits, in the order the tuner cycles through them. */
 const VARIANT_FLAGS = [0, MODE_TOUCH, MODE_PAIRS, MODE_TOUCH | MODE_PAIRS] as const;
@@ -89,11 +92,12 @@ export class DecodeTuner {
     if (i < 0 || bytes <= 0 || !(ms >= 0)) return;
     this.samples[i].push((ms * 1e6) / bytes);
     if (this.samples.every((s) => s.length >= this.samplesPerVariant)) {
+      const medians = this.samples.map((s) => median(s)!);
       let best = 0;
-      for (let k = 1; k < VARIANT_FLAGS.length; k++) {
-        if (median(this.samples[k])! < median(this.samples[best])!) best = k;
-      }
-      this.chosenFlags = VARIANT_FLAGS[best];
+      for (let k = 1; k < VARIANT_FLAGS.length; k++) if (medians[k] < medians[best]) best = k;
+      // the plain variant unless another is clearly faster: where a variant cannot act (pairs with no
+      // dot2 format among the weights) the medians differ by noise only
+      this.chosenFlags = medians[0] <= medians[best] * (1 + PLAIN_MARGIN) ? 0 : VARIANT_FLAGS[best];
     }
   }
 
