@@ -3,6 +3,7 @@
 // by bits as they should, requantizing dequantized data is stable, and all-zero input stays exactly zero.
 import { type GgmlTypeName, ggmlTypeByName, ggmlTypeInfo } from '@llamats/gguf-format';
 import { describe, expect, it } from 'vitest';
+import { relRms } from '../wasm/reference-products.js';
 import { dequantize, quantizableWeightTypes, quantize } from './registry.js';
 
 /** Seeded normal samples (mulberry32 + Box-Muller), scaled like LLM weights. */
@@ -18,16 +19,6 @@ function gaussian(n: number, seed: number, sigma: number): Float32Array {
   const x = new Float32Array(n);
   for (let i = 0; i < n; i++) x[i] = sigma * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   return x;
-}
-
-function relRms(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 function roundTrip(name: GgmlTypeName, x: Float32Array): { q: Uint8Array; y: Float32Array } {

@@ -5,18 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivationType, AttentionParams, Backend, KvCacheSpec, RopeParams, Tensor } from '../backend.js';
 import { ReferenceBackend } from '../reference-backend.js';
 import { randomValues } from './random-tensors.js';
+import { relRms } from './reference-products.js';
 import { createWasmBackend } from './wasm-backend.js';
-
-function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
 
 /** A pair of tensors, one per backend, holding the same values. */
 interface Pair {

@@ -27,9 +27,13 @@ export function randomValues(n: number, seed: number, scale = 1): Float32Array {
   return out;
 }
 
-/** Random values quantized to `type` (the reference quantizer; F32 stores the values). */
-export function randomWeightBytes(type: GgmlType, rows: number, cols: number, seed: number): Uint8Array {
-  const values = randomValues(rows * cols, seed);
+/**
+ * Random values (standard deviation `scale`) quantized to `type` (the reference quantizer; F32 stores the
+ * values). Real LLaMA weights have a standard deviation of about 0.02: at that scale some super-block
+ * scales are subnormal halves (Q6_K's `d` especially), as in real models.
+ */
+export function randomWeightBytes(type: GgmlType, rows: number, cols: number, seed: number, scale = 1): Uint8Array {
+  const values = randomValues(rows * cols, seed, scale);
   const out = new Uint8Array(ggmlByteSize(type, rows * cols));
   if (type === GgmlType.F32) out.set(new Uint8Array(values.buffer));
   else quantize(type, values, out, rows * cols);

@@ -3,15 +3,16 @@
  * products that the weight kernels are checked against, and the error measure of those checks.
  */
 
-/** sqrt(sum((a - b)^2) / sum(b^2)). */
+/** sqrt(sum((a - b)^2) / sum(b^2)): the relative RMS error of `a` against `b` (throws on a length mismatch). */
 export function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
   let num = 0;
   let den = 0;
   for (let i = 0; i < a.length; i++) {
     num += (a[i] - b[i]) ** 2;
     den += b[i] ** 2;
   }
-  return Math.sqrt(num / den);
+  return Math.sqrt(num / Math.max(den, 1e-30));
 }
 
 /** f64 products of `m` activation rows `x` with the `rows x cols` dequantized weights `W`: [m, rows]. */

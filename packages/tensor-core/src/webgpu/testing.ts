@@ -81,16 +81,7 @@ export function gaussian(n: number, seed: number, sigma = 1): Float32Array {
 }
 
 /** sqrt(mean((a - b)^2)) / sqrt(mean(b^2)). */
-export function relRms(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30));
-}
+export { relRms } from '../wasm/reference-products.js';
 
 /** Largest |a - b|. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
