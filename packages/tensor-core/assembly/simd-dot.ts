@@ -59,6 +59,25 @@ export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v12
 }
 
 /**
+ * Partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`, `u1` with `a1`), with no
+ * accumulator: {@link dotU32} onto zero without the add of a zero vector (V8 does not fold it away).
+ */
+@inline
+export function sumU32(u0: v128, a0: usize, u1: v128, a1: usize): v128 {
+  // (for signed levels the same change measured 5-7% slower: Q8_0 and IQ4 keep dotS16 onto zero)
+  if (RELAXED) return i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), i16x8.splat(1));
+  return i32x4.add(sumU16(u0, a0), sumU16(u1, a1));
+}
+
+/** Partial sums of 16 unsigned levels times the activations at `a` (SIMD-128 build: i16 activations). */
+@inline
+function sumU16(u: v128, a: usize): v128 {
+  const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(u), v128.load(a));
+  const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(u), v128.load(a, 16));
+  return i32x4.add(lo, hi);
+}
+
+/**
  * i16 pair sums of 16 signed levels `s` (-127..127) times 16 i8 activations `a` (-127..127) through the
  * unsigned-times-signed relaxed product, as ggml's x86 kernels do: |s| is the unsigned operand and each
  * activation takes the sign of its level (pair sums at most 2 * 127 * 127, no saturation). A level of -128

@@ -1,7 +1,7 @@
 // Q4_0: blocks of 32 values in 18 bytes: half d; u8 qs[16] (byte j: low nibble = value j, high = j + 16).
 // x[j] = (q[j] - 8) * d, computed as d * q + m with m = -8 d (unsigned levels suit the relaxed dot).
 
-import { actOffset, dotU32 } from '../simd-dot';
+import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   fusedDot32,
@@ -41,7 +41,7 @@ export class Q4_0Format {
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const v = v128.load(wb, 2);
-    return dotU32(lowNibbles(v), ab, highNibbles(v), ab + actOffset(16), i32x4.splat(0));
+    return sumU32(lowNibbles(v), ab, highNibbles(v), ab + actOffset(16));
   }
   @inline scales4(wb: usize, count: i32): v128 {
     return halves4(wb, 18, count);

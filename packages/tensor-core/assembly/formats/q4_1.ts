@@ -1,6 +1,6 @@
 // Q4_1: blocks of 32 values in 20 bytes: half d; half m; u8 qs[16] (nibbles as Q4_0).  x[j] = q[j] * d + m
 
-import { actOffset, dotU32 } from '../simd-dot';
+import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   fusedDot32,
@@ -39,7 +39,7 @@ export class Q4_1Format {
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const v = v128.load(wb, 4);
-    return dotU32(lowNibbles(v), ab, highNibbles(v), ab + actOffset(16), i32x4.splat(0));
+    return sumU32(lowNibbles(v), ab, highNibbles(v), ab + actOffset(16));
   }
   @inline scales4(wb: usize, count: i32): v128 {
     return halves4(wb, 20, count);

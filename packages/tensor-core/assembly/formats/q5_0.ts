@@ -1,7 +1,7 @@
 // Q5_0: blocks of 32 values in 22 bytes: half d; u32 qh (bit j = 5th bit of value j); u8 qs[16]
 // (low 4 bits, nibbles as Q4_0).  x[j] = (q[j] - 16) * d, computed as d * q + m with m = -16 d.
 
-import { actOffset, dotU32 } from '../simd-dot';
+import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   bitMask16,
@@ -58,7 +58,7 @@ export class Q5_0Format {
     const v = v128.load(wb, 6);
     const lo = level5(lowNibbles(v), qh & 0xffff);
     const hi = level5(highNibbles(v), qh >> 16);
-    return dotU32(lo, ab, hi, ab + actOffset(16), i32x4.splat(0));
+    return sumU32(lo, ab, hi, ab + actOffset(16));
   }
   @inline scales4(wb: usize, count: i32): v128 {
     return halves4(wb, 22, count);

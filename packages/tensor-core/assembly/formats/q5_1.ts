@@ -1,6 +1,6 @@
 // Q5_1: blocks of 32 values in 24 bytes: half d; half m; u32 qh; u8 qs[16] (as Q5_0).  x[j] = q[j] * d + m
 
-import { actOffset, dotU32 } from '../simd-dot';
+import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   bitMask16,
@@ -50,7 +50,7 @@ export class Q5_1Format {
     const v = v128.load(wb, 8);
     const lo = level5(lowNibbles(v), qh & 0xffff);
     const hi = level5(highNibbles(v), qh >> 16);
-    return dotU32(lo, ab, hi, ab + actOffset(16), i32x4.splat(0));
+    return sumU32(lo, ab, hi, ab + actOffset(16));
   }
   @inline scales4(wb: usize, count: i32): v128 {
     return halves4(wb, 24, count);
