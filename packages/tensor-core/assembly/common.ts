@@ -76,9 +76,12 @@ function halfMagnitude(em: u32): f32 {
 /** {@link halfMagnitude} of four lanes (each below 0x7c00). */
 @inline
 function halfMagnitudeX4(em: v128): v128 {
+  // two constants, not four (kernels that convert scales in their loops keep them in registers): the
+  // all-ones mask of a subnormal lane shifted to bit 23 is -(1 << 23), so subtracting it adds 1 << 23,
+  // and the subnormal rebias 0x38800000 is itself the f32 bits of 2^-14 (HALF_MIN_NORMAL)
   const isSubnormal = i32x4.lt_s(em, i32x4.splat(0x400));
-  const rebias = i32x4.add(i32x4.splat(HALF_REBIAS), v128.and(isSubnormal, i32x4.splat(0x800000)));
-  return f32x4.sub(i32x4.add(i32x4.shl(em, 13), rebias), v128.and(isSubnormal, f32x4.splat(HALF_MIN_NORMAL)));
+  const rebias = i32x4.sub(i32x4.splat(HALF_REBIAS), i32x4.shl(isSubnormal, 23));
+  return f32x4.sub(i32x4.add(i32x4.shl(em, 13), rebias), v128.and(isSubnormal, rebias));
 }
 
 /** IEEE half bits to f32, exact for every input (subnormals, infinities, NaN payloads with the quiet bit). */
@@ -106,8 +109,9 @@ export function finiteHalfToF32(h: u32): f32 {
  */
 @inline
 export function finiteHalfToF32x4(h: v128): v128 {
-  const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
-  return v128.or(halfMagnitudeX4(v128.and(h, i32x4.splat(0x7fff))), sign);
+  const em = v128.and(h, i32x4.splat(0x7fff));
+  const sign = i32x4.shl(v128.xor(h, em), 16); // bit 15 alone (the high bits are zero), to bit 31
+  return v128.or(halfMagnitudeX4(em), sign);
 }
 
 /** Four halves (the low 16 bits of each i32 lane) to f32x4, exact (see {@link halfToF32}). */
