@@ -5,6 +5,8 @@
 //
 // Record of one token (`cols` values), for weights in 32-value blocks (Q4_0 .. Q8_0, IQ4_NL):
 //   [qs: i16 x cols] [d: f32 x cols/32] [s: f32 x cols/32]      x ~ d * q;  s = d * sum(q) of the block
+//   (relaxed build, fused records: i8 levels fill the first half of qs, and the block's integer level
+//   sums, i32 x cols/32, start at byte `cols`: the offset formats subtract them in integers)
 // Record for weights in 256-value super-blocks (K-quants, IQ4_XS), Q8_K-style:
 //   [qs: i16 x cols] [d: f32 x cols/256] [bsums: i16 x cols/16] bsums = sum of each 16 levels
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
@@ -77,6 +79,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
       const sum = quantizeSpan(xb, 32, d, rec + (narrow ? <usize>(b << 5) : <usize>(b << 6)), 0, narrow);
       store<f32>(dp + (<usize>b << 2), d);
       store<f32>(sp + (<usize>b << 2), d * <f32>sum);
+      if (narrow) store<i32>(rec + (<usize>cols) + (<usize>b << 2), sum);
     }
   }
 }

@@ -158,6 +158,7 @@ export function halves4(p: usize, stride: usize, count: i32): v128 {
  */
 @inline
 export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
+  if (RELAXED && isDefined(f.levelOffsetShift)) return fusedDot32Offset<F>(f, w, a, cols);
   const nb = cols >> 5;
   const bb = <usize>f.blockBytes;
   const ad = a + (<usize>cols << 1);
@@ -199,4 +200,51 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
     }
   }
   return hsum(acc) + hsum(accm);
+}
+
+/**
+ * {@link fusedDot32} for the formats whose value is d * (q - 2^k) (Q4_0: k = 3, Q5_0: k = 4), relaxed
+ * build: each block's integer sum becomes sum(q * a) - 2^k * sum(a), exactly, before the one scaling by
+ * d_w * d_a, as llama.cpp computes these formats (the SIMD-128 build and the batched products add
+ * -2^k d_w * s_a in floats instead). One accumulator instead of two: fewer registers in the loop.
+ * The integer activation sums come from the fused record (activations.ts quantize_q8_32).
+ */
+@inline
+function fusedDot32Offset<F>(f: F, w: usize, a: usize, cols: i32): f32 {
+  const nb = cols >> 5;
+  const bb = <usize>f.blockBytes;
+  const ad = a + (<usize>cols << 1);
+  const asum = a + <usize>cols;
+  const shift = f.levelOffsetShift;
+  const zero = i32x4.splat(0);
+  let acc = f32x4.splat(0);
+  let b = 0;
+  for (; b + 4 <= nb; b += 4) {
+    const wb = w + <usize>b * bb;
+    const ab = a + <usize>(b << 5);
+    const i0 = f.blockDot(wb, ab);
+    const i1 = f.blockDot(wb + bb, ab + 32);
+    const i2 = f.blockDot(wb + 2 * bb, ab + 64);
+    const i3 = f.blockDot(wb + 3 * bb, ab + 96);
+    const isum = i32x4.sub(reduce4(i0, i1, i2, i3), i32x4.shl(v128.load(asum + (<usize>b << 2)), shift));
+    const dw = f.scales4(wb, 4);
+    const da = v128.load(ad + (<usize>b << 2));
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da)));
+  }
+  for (; b < nb; b += 4) {
+    const count = min(4, nb - b);
+    const wb = w + <usize>b * bb;
+    const ab = a + <usize>(b << 5);
+    const i0 = f.blockDot(wb, ab);
+    const i1 = count > 1 ? f.blockDot(wb + bb, ab + 32) : zero;
+    const i2 = count > 2 ? f.blockDot(wb + 2 * bb, ab + 64) : zero;
+    const i3 = count > 3 ? f.blockDot(wb + 3 * bb, ab + 96) : zero;
+    const mask = laneMask(count);
+    const offsets = v128.and(i32x4.shl(v128.load(asum + (<usize>b << 2)), shift), mask);
+    const isum = i32x4.sub(reduce4(i0, i1, i2, i3), offsets);
+    const dw = f.scales4(wb, count);
+    const da = v128.and(v128.load(ad + (<usize>b << 2)), mask);
+    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da)));
+  }
+  return hsum(acc);
 }

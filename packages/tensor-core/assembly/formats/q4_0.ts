@@ -24,6 +24,8 @@ export class Q4_0Format {
   @inline get blockBytes(): i32 { return 18; }
   @inline get actKind(): i32 { return ACT_Q8_32; }
   @inline get hasMin(): bool { return true; }
+  /** Values are d * (q - 2^levelOffsetShift): the relaxed fused product subtracts the offset in integers. */
+  @inline get levelOffsetShift(): i32 { return 3; }
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
