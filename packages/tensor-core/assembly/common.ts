@@ -55,7 +55,6 @@ export function claimGuidedRows(counter: usize, previous: i32, rows: i32, nth: i
     const next = start + guidedChunkRows(start, rows, nth, minRows);
     if (atomic.cmpxchg<i32>(counter, start, next) == start) return start;
   }
-  return rows;
 }
 
 // Half to f32 conversions never put a subnormal f32 into an arithmetic operation: x86 cores take a
