@@ -2,6 +2,7 @@
 // gives the same products bit for bit, and the tuner keeps the variant it measured fastest.
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackendError } from '../backend.js';
 import { DecodeTuner, type DecodeVariant, MODE_PAIRS, MODE_TOUCH, TUNED_MIN_BYTES } from './decode-tuner.js';
 import { randomValues, randomWeightBytes } from './random-tensors.js';
 import { createWasmBackend, type WasmBackend } from './wasm-backend.js';
@@ -112,6 +113,17 @@ describe('decode streaming variants of the wasm backend', () => {
       }
     });
   }
+
+  it('rejects a decodeStreaming option that is neither auto nor a variant, saying what it takes', async () => {
+    for (const bad of ['fast', { touch: true }, { touch: 'yes', pairs: false }, 1]) {
+      await expect(createWasmBackend({ threads: 1, decodeStreaming: bad as unknown as DecodeVariant })).rejects.toThrow(
+        /decodeStreaming must be 'auto' or \{ touch: boolean, pairs: boolean \}/,
+      );
+    }
+    await expect(createWasmBackend({ threads: 1, decodeStreaming: 'fast' as 'auto' })).rejects.toBeInstanceOf(
+      BackendError,
+    );
+  });
 
   it("'auto' settles on a variant after timing products of a large weight, with the same results", async () => {
     const auto = (await createWasmBackend({ threads: 2 })) as WasmBackend;

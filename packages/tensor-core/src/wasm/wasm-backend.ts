@@ -158,6 +158,17 @@ export class WasmBackend implements Backend {
     if (requested !== 'auto' && (!Number.isInteger(requested) || requested < 1)) {
       throw new BackendError(`threads must be 'auto' or a positive integer, not ${requested}`);
     }
+    const streaming: unknown = options.decodeStreaming ?? 'auto';
+    if (
+      streaming !== 'auto' &&
+      (typeof streaming !== 'object' ||
+        typeof (streaming as DecodeVariant).touch !== 'boolean' ||
+        typeof (streaming as DecodeVariant).pairs !== 'boolean')
+    ) {
+      throw new BackendError(
+        `decodeStreaming must be 'auto' or { touch: boolean, pairs: boolean }, not ${JSON.stringify(streaming)}`,
+      );
+    }
     const cores = requested === 'auto' ? await hardwareThreads() : requested;
     const canShare = sharedMemoryAvailable();
     const threads = canShare ? cores : 1;
