@@ -4,7 +4,7 @@
 export { quantize_q8_32, quantize_q8_32i, quantize_q8_32r, quantize_q8_K } from './activations';
 export { attention } from './attention';
 export * from './matmul';
-export { add, f16_to_f32, f32_to_f16, read_memory, rms_norm, rope, swiglu } from './ops';
+export { add, f16_to_f32, f32_to_f16, read_memory, rms_norm, rope, swiglu, touch_pages } from './ops';
 
 /** First free byte after the module's static data (16-byte aligned). */
 export function heap_base(): usize {

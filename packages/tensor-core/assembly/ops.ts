@@ -161,6 +161,23 @@ export function f16_to_f32(ith: i32, nth: i32, src: usize, dst: usize, count: i3
 }
 
 /**
+ * Writes every 4 KiB page that overlaps `[ptr, ptr + bytes)` once, without changing a value (an atomic add
+ * of 0), so that the operating system backs the pages before weights are copied in. A fresh page costs
+ * one fault on first write; on virtual machines whose host backs guest memory lazily that fault can
+ * cost 10 us, and threads take their faults in parallel where one copying thread takes them in turn.
+ */
+export function touch_pages(ith: i32, nth: i32, ptr: usize, bytes: usize): void {
+  if (bytes == 0) return;
+  const first = ptr >> 12;
+  const pages = <i32>(((ptr + bytes - 1) >> 12) - first + 1);
+  for (let i = shareStart(pages, ith, nth), end = shareEnd(pages, ith, nth); i < end; i++) {
+    const page = (first + <usize>i) << 12;
+    // The first page may start before `ptr`: touch the word that holds ptr instead (adding 0 is harmless).
+    atomic.add<u32>(page > ptr ? page : ptr & ~(<usize>3), 0);
+  }
+}
+
+/**
  * Reads `bytes` (a multiple of 64) at `src` as fast as possible and stores a checksum per thread at
  * `out + 16 * ith`: the memory read bandwidth probe of the benchmark.
  */

@@ -18,6 +18,7 @@ const KERNELS = {
   f32_to_f16: 3,
   f16_to_f32: 3,
   read_memory: 3,
+  touch_pages: 2,
   matmul_f32: 12,
   matmul_f16: 12,
   matmul_bf16: 12,

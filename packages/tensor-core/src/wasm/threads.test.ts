@@ -172,6 +172,22 @@ describe('wasm backend threads and memories', () => {
     }
   });
 
+  it('faults in the pages of a large upload on every thread without changing any byte', async () => {
+    // Uploads of 1 MiB or more touch their pages on every thread first (touch_pages); the touch writes
+    // whole words, including the word before an unaligned start, so neighbours must keep their bytes.
+    const b = await createWasmBackend({ threads: 2 });
+    const values = randomValues(3 << 18, 9); // 3 MiB of f32
+    const bytes = new Uint8Array(values.buffer);
+    const w = b.createWeight({ name: 'w', type: GgmlType.F32, shape: [1024, values.length / 1024] });
+    b.uploadWeight(w, 0, bytes.subarray(0, 4101));
+    b.uploadWeight(w, 4101, bytes.subarray(4101, (3 << 20) - 4097));
+    b.uploadWeight(w, (3 << 20) - 4097, bytes.subarray((3 << 20) - 4097));
+    // and again over bytes already written, as a reloaded tensor is
+    b.uploadWeight(w, 7, bytes.subarray(7, (2 << 20) + 7));
+    expect(Array.from(await b.readTensor(w))).toEqual(Array.from(values));
+    b.dispose();
+  });
+
   it('rejects a weight larger than one memory can hold', async () => {
     const b = await createWasmBackend({ threads: 1, memoryBytesPerGroup: 2 << 20 });
     expect(() => b.createWeight({ name: 'huge', type: GgmlType.F32, shape: [1024, 1024] })).toThrow(/huge/);

@@ -101,6 +101,9 @@ const NS = {
 /** Ops estimated shorter than this (ns) use the workers that are awake but do not wake sleeping ones. */
 const WAKE_THRESHOLD_NS = 150_000;
 
+/** Writes of at least this many bytes fault their pages in on every thread first (see touchPages). */
+const TOUCH_MIN_BYTES = 1 << 20;
+
 /** Attention scores per chunk (assembly/attention.ts CHUNK). */
 const ATTENTION_CHUNK = 64;
 
@@ -230,6 +233,7 @@ export class WasmBackend implements Backend {
         `Upload of ${bytes.byteLength} bytes at ${byteOffset} overflows ${w.name} (${w.byteLength} bytes)`,
       );
     }
+    this.touchPages(w.group, w.ptr + byteOffset, bytes.byteLength);
     w.group.u8.set(bytes, w.ptr + byteOffset);
     if (this.ropeCache) this.ropeCache = undefined; // rope_freqs may have changed
   }
@@ -238,6 +242,7 @@ export class WasmBackend implements Backend {
     this.checkLive();
     const bytes = shape.reduce((a, b) => a * b, 1) * 4;
     const { group, ptr } = this.place(bytes, name, []);
+    this.touchPages(group, ptr, bytes);
     group.u8.fill(0, ptr, ptr + bytes);
     return new WasmActivation(name, shape, dtype, group, ptr);
   }
@@ -691,6 +696,15 @@ export class WasmBackend implements Backend {
   /** Threads an op with `work` units uses: 1 below the threshold, else all. */
   private threadsFor(work: number): number {
     return this.pool && work >= this.parallelThreshold ? this.pool.threads : 1;
+  }
+
+  /**
+   * Has every thread fault in its share of the pages under `[ptr, ptr + bytes)` before one thread writes
+   * them: first writes to fresh memory are page faults, slow on virtual machines (0.3 GB/s on the
+   * project's VM for one thread, twice that for two), and they dominated load time.
+   */
+  private touchPages(g: MemoryGroup, ptr: number, bytes: number): void {
+    if (this.pool && bytes >= TOUCH_MIN_BYTES) this.exec(g, 'touch_pages', [ptr, bytes], Number.POSITIVE_INFINITY);
   }
 
   /** Runs a kernel in group `g`, on every thread when `work` reaches the threshold. */
