@@ -12,41 +12,199 @@ import { claimChunk, expF32x4, finiteHalfToF32x4, hmax, hsum } from './common';
 
 /** Cells per chunk of scores. */
 const CHUNK: i32 = 64;
+/** Query rows per work item: their heads share each staged K/V row (see {@link attention}). */
+const QUERY_BLOCK: i32 = 4;
 
-/** q (f32) dot k (f32), `headDim` values (a multiple of 4). */
+/**
+ * Copies `rows` cache rows (`headDim` values each, `stride` bytes apart) to `dst` as f32 rows, widening
+ * an f16 cache, so that the chunk's products read plain f32 rows from L1.
+ */
 @inline
-function dot(q: usize, k: usize, headDim: i32): f32 {
-  let acc = f32x4.splat(0);
-  for (let d = 0; d < headDim; d += 4) {
-    const o = <usize>d << 2;
-    acc = f32x4.add(acc, f32x4.mul(v128.load(q + o), v128.load(k + o)));
+function stageRows(src: usize, stride: usize, rows: i32, headDim: i32, isF16: bool, dst: usize): void {
+  const headBytes = <usize>headDim << 2;
+  for (let j = 0; j < rows; j++) {
+    const p = src + <usize>j * stride;
+    const d0 = dst + <usize>j * headBytes;
+    if (!isF16) {
+      memory.copy(d0, p, headBytes);
+      continue;
+    }
+    for (let d = 0; d < headDim; d += 4) {
+      v128.store(d0 + (<usize>d << 2), finiteHalfToF32x4(v128.load16x4_u(p + (<usize>d << 1))));
+    }
   }
-  return hsum(acc);
-}
-
-/** acc[0 .. headDim) += p * v (f32). */
-@inline
-function accumulate(acc: usize, p: f32, v: usize, headDim: i32): void {
-  const pv = f32x4.splat(p);
-  for (let d = 0; d < headDim; d += 4) {
-    const o = <usize>d << 2;
-    v128.store(acc + o, f32x4.add(v128.load(acc + o), f32x4.mul(pv, v128.load(v + o))));
-  }
-}
-
-/** A row of the cache as f32: in place for an f32 cache, widened into `buf` for an f16 one. */
-@inline
-function rowF32(p: usize, headDim: i32, isF16: bool, buf: usize): usize {
-  if (!isF16) return p;
-  for (let d = 0; d < headDim; d += 4) {
-    v128.store(buf + (<usize>d << 2), finiteHalfToF32x4(v128.load16x4_u(p + (<usize>d << 1))));
-  }
-  return buf;
 }
 
 /**
- * Scratch per thread: acc [group, headDim] f32, scores [group, CHUNK] f32, max and sum [group] f32, and a
- * row buffer [headDim] f32. `headDim` must be a multiple of 4.
+ * Scores of four cells for one head: `scale` * (q . k_i) for the four f32 rows at `k`, `headBytes` apart,
+ * as one vector. Four independent accumulators keep the adders busy (one accumulator was a chain of
+ * dependent adds, latency-bound); each lane sums in the order a single dot would, so the scores are the
+ * same bits as four separate dots.
+ */
+@inline
+function scores4(q: usize, k: usize, headDim: i32, headBytes: usize, scale: f32): v128 {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  // plain pointer steps: V8 recomputed (and spilled) the row address products on every iteration
+  let k0 = k;
+  let k1 = k + headBytes;
+  let k2 = k1 + headBytes;
+  let k3 = k2 + headBytes;
+  for (let qp = q, end = q + headBytes; qp < end; qp += 16) {
+    const qv = v128.load(qp);
+    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0)));
+    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1)));
+    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2)));
+    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3)));
+    k0 += 16;
+    k1 += 16;
+    k2 += 16;
+    k3 += 16;
+  }
+  // lane i of the result = (a_i.0 + a_i.2) + (a_i.1 + a_i.3), as hsum adds
+  const u01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const u23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  const sum = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+  return f32x4.mul(sum, f32x4.splat(scale));
+}
+
+/**
+ * acc[0 .. headDim) += sum over cells j < len of p[j] * v_j, the accumulator held in registers 16 values
+ * at a time while the cells pass (in memory, each cell was a load and a store of the whole row; with 32
+ * values at a time V8 ran out of registers and spilled one accumulator). The adds per value happen in
+ * cell order, as before.
+ */
+@inline
+function weightedSum(acc: usize, p: usize, v: usize, len: i32, headDim: i32, headBytes: usize): void {
+  let d = 0;
+  for (; d + 16 <= headDim; d += 16) {
+    const a = acc + (<usize>d << 2);
+    let x0 = v128.load(a);
+    let x1 = v128.load(a, 16);
+    let x2 = v128.load(a, 32);
+    let x3 = v128.load(a, 48);
+    let vr = v + (<usize>d << 2);
+    for (let j = 0; j < len; j++, vr += headBytes) {
+      const pv = v128.load32_splat(p + (<usize>j << 2));
+      x0 = f32x4.add(x0, f32x4.mul(pv, v128.load(vr)));
+      x1 = f32x4.add(x1, f32x4.mul(pv, v128.load(vr, 16)));
+      x2 = f32x4.add(x2, f32x4.mul(pv, v128.load(vr, 32)));
+      x3 = f32x4.add(x3, f32x4.mul(pv, v128.load(vr, 48)));
+    }
+    v128.store(a, x0);
+    v128.store(a, x1, 16);
+    v128.store(a, x2, 32);
+    v128.store(a, x3, 48);
+  }
+  for (; d < headDim; d += 4) {
+    const a = acc + (<usize>d << 2);
+    let x = v128.load(a);
+    let vr = v + (<usize>d << 2);
+    for (let j = 0; j < len; j++, vr += headBytes) x = f32x4.add(x, f32x4.mul(v128.load32_splat(p + (<usize>j << 2)), v128.load(vr)));
+    v128.store(a, x);
+  }
+}
+
+/**
+ * {@link weightedSum} for two query heads over the same cells: each V load serves both, and the eight
+ * accumulators (16 values of each head) fit V8's registers.
+ */
+@inline
+function weightedSum2(acc: usize, accB: usize, p: usize, pB: usize, v: usize, len: i32, headDim: i32, headBytes: usize): void {
+  let d = 0;
+  for (; d + 16 <= headDim; d += 16) {
+    const a = acc + (<usize>d << 2);
+    const b = accB + (<usize>d << 2);
+    let x0 = v128.load(a);
+    let x1 = v128.load(a, 16);
+    let x2 = v128.load(a, 32);
+    let x3 = v128.load(a, 48);
+    let y0 = v128.load(b);
+    let y1 = v128.load(b, 16);
+    let y2 = v128.load(b, 32);
+    let y3 = v128.load(b, 48);
+    let vr = v + (<usize>d << 2);
+    for (let j = 0; j < len; j++, vr += headBytes) {
+      const pa = v128.load32_splat(p + (<usize>j << 2));
+      const pb = v128.load32_splat(pB + (<usize>j << 2));
+      const v0 = v128.load(vr);
+      x0 = f32x4.add(x0, f32x4.mul(pa, v0));
+      y0 = f32x4.add(y0, f32x4.mul(pb, v0));
+      const v1 = v128.load(vr, 16);
+      x1 = f32x4.add(x1, f32x4.mul(pa, v1));
+      y1 = f32x4.add(y1, f32x4.mul(pb, v1));
+      const v2 = v128.load(vr, 32);
+      x2 = f32x4.add(x2, f32x4.mul(pa, v2));
+      y2 = f32x4.add(y2, f32x4.mul(pb, v2));
+      const v3 = v128.load(vr, 48);
+      x3 = f32x4.add(x3, f32x4.mul(pa, v3));
+      y3 = f32x4.add(y3, f32x4.mul(pb, v3));
+    }
+    v128.store(a, x0);
+    v128.store(a, x1, 16);
+    v128.store(a, x2, 32);
+    v128.store(a, x3, 48);
+    v128.store(b, y0);
+    v128.store(b, y1, 16);
+    v128.store(b, y2, 32);
+    v128.store(b, y3, 48);
+  }
+  if (d < headDim) {
+    weightedSum(acc + (<usize>d << 2), p, v + (<usize>d << 2), len, headDim - d, headBytes);
+    weightedSum(accB + (<usize>d << 2), pB, v + (<usize>d << 2), len, headDim - d, headBytes);
+  }
+}
+
+/**
+ * Online softmax step for one query head over a chunk: folds the chunk's `len` scores at `sc` into the
+ * running max and sum, turns them into probabilities in place, and rescales the head's accumulator when
+ * the max moved.
+ */
+@inline
+function softmaxChunk(sc: usize, len: i32, maxAt: usize, sumAt: usize, acc: usize, headDim: i32): void {
+  let mv = f32x4.splat(-Infinity);
+  let j = 0;
+  for (; j + 4 <= len; j += 4) mv = f32x4.pmax(mv, v128.load(sc + (<usize>j << 2)));
+  let m = hmax(mv);
+  for (; j < len; j++) m = max(m, load<f32>(sc + (<usize>j << 2)));
+  const mOld = load<f32>(maxAt);
+  const mNew = max(mOld, m);
+  const corr = f32x4.extract_lane(expF32x4(f32x4.splat(mOld - mNew)), 0);
+  const mNewV = f32x4.splat(mNew);
+  let sv = f32x4.splat(0);
+  j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const o = <usize>j << 2;
+    const p = expF32x4(f32x4.sub(v128.load(sc + o), mNewV));
+    v128.store(sc + o, p);
+    sv = f32x4.add(sv, p);
+  }
+  let sum = hsum(sv);
+  for (; j < len; j++) {
+    const o = <usize>j << 2;
+    const p = f32x4.extract_lane(expF32x4(f32x4.splat(load<f32>(sc + o) - mNew)), 0);
+    store<f32>(sc + o, p);
+    sum += p;
+  }
+  store<f32>(maxAt, mNew);
+  store<f32>(sumAt, load<f32>(sumAt) * corr + sum);
+  // rescale the accumulator once per chunk (corr = 1 when the max did not move)
+  if (corr != 1) {
+    const c = f32x4.splat(corr);
+    for (let d = 0; d < headDim; d += 4) v128.store(acc + (<usize>d << 2), f32x4.mul(v128.load(acc + (<usize>d << 2)), c));
+  }
+}
+
+/**
+ * Scratch per thread, for the `QUERY_BLOCK * group` query heads of an item: acc [heads, headDim] f32, scores
+ * [heads, CHUNK] f32, max and sum [heads] f32, and the chunk's K and V rows [CHUNK, headDim] f32 each
+ * (src/wasm/wasm-backend.ts sizes it). `headDim` must be a multiple of 4.
+ *
+ * Work item = (block of QUERY_BLOCK query rows, KV head g): every query head of the block that shares KV
+ * head g is done together, so each K/V row is staged (widened from f16) once for all of them. Per query
+ * head the arithmetic is the same, in the same order, whatever the block, so results do not depend on it.
  */
 export function attention(
   ith: i32, nth: i32, q: usize, out: usize, k: usize, v: usize, isF16: bool, nHead: i32, nHeadKv: i32,
@@ -54,91 +212,77 @@ export function attention(
 ): void {
   const scratch = scratchBase + <usize>ith * scratchStride;
   const group = nHead / nHeadKv;
+  const maxHeads = QUERY_BLOCK * group;
   const es: usize = isF16 ? 2 : 4;
   const headBytes = <usize>headDim << 2;
   const acc = scratch;
-  const scores = acc + <usize>group * headBytes;
-  const maxes = scores + (<usize>(group * CHUNK) << 2);
-  const sums = maxes + (<usize>group << 2);
-  const rowBuf = sums + (<usize>group << 2);
-  const total = n * nHeadKv;
+  const scores = acc + <usize>maxHeads * headBytes;
+  const maxes = scores + (<usize>(maxHeads * CHUNK) << 2);
+  const sums = maxes + (<usize>maxHeads << 2);
+  const kBuf = sums + (<usize>maxHeads << 2);
+  const vBuf = kBuf + (<usize>CHUNK * headBytes);
+  const stride = <usize>kvStride;
+  const blocks = (n + QUERY_BLOCK - 1) / QUERY_BLOCK;
+  const total = blocks * nHeadKv;
   let item = -1;
   while (true) {
     item = claimChunk(counter, item, ith, nth);
     if (item >= total) break;
     // longest rows first: later query rows see more cells
     const rev = total - 1 - item;
-    const t = rev / nHeadKv;
-    const g = rev - t * nHeadKv;
-    const nKv = pos0 + t + 1;
+    const b = rev / nHeadKv;
+    const g = rev - b * nHeadKv;
+    const t0 = b * QUERY_BLOCK;
+    const rowsInBlock = min(QUERY_BLOCK, n - t0);
+    const heads = rowsInBlock * group; // query head h: row t0 + h / group, head g * group + h % group
     const kHead = k + <usize>g * <usize>headDim * es;
     const vHead = v + <usize>g * <usize>headDim * es;
-    const qRow = q + <usize>(t * nHead + g * group) * headBytes;
-    for (let hi = 0; hi < group; hi++) {
-      memory.fill(acc + <usize>hi * headBytes, 0, headBytes);
-      store<f32>(maxes + (<usize>hi << 2), -Infinity);
-      store<f32>(sums + (<usize>hi << 2), 0);
+    for (let h = 0; h < heads; h++) {
+      memory.fill(acc + <usize>h * headBytes, 0, headBytes);
+      store<f32>(maxes + (<usize>h << 2), -Infinity);
+      store<f32>(sums + (<usize>h << 2), 0);
     }
-    for (let j0 = 0; j0 < nKv; j0 += CHUNK) {
-      const len = min(CHUNK, nKv - j0);
-      // scores of this chunk for every head of the group
-      for (let j = 0; j < len; j++) {
-        const kr = rowF32(kHead + <usize>(j0 + j) * <usize>kvStride, headDim, isF16, rowBuf);
-        for (let hi = 0; hi < group; hi++) {
-          const s = dot(qRow + <usize>hi * headBytes, kr, headDim) * scale;
-          store<f32>(scores + (<usize>(hi * CHUNK + j) << 2), s);
+    // the block's last row sees the most cells: pos0 + t0 + rowsInBlock
+    const nKvMax = pos0 + t0 + rowsInBlock;
+    for (let j0 = 0; j0 < nKvMax; j0 += CHUNK) {
+      const chunkLen = min(CHUNK, nKvMax - j0);
+      // this chunk's K rows as f32, padded with zero rows to whole quads of cells
+      const len4 = (chunkLen + 3) & ~3;
+      stageRows(kHead + <usize>j0 * stride, stride, chunkLen, headDim, isF16, kBuf);
+      memory.fill(kBuf + <usize>chunkLen * headBytes, 0, <usize>(len4 - chunkLen) * headBytes);
+      stageRows(vHead + <usize>j0 * stride, stride, chunkLen, headDim, isF16, vBuf);
+      for (let h = 0; h < heads; ) {
+        const ti = h / group;
+        // cells of this chunk that query row t0 + ti sees (causal)
+        const len = min(chunkLen, pos0 + t0 + ti + 1 - j0);
+        // heads h and h + 1 of the same row see the same cells: one pass over V serves both
+        const count = h + 1 < heads && (h + 1) / group == ti ? 2 : 1;
+        if (len <= 0) {
+          h += count;
+          continue;
         }
-      }
-      // online softmax: new running max, rescale factor for what was accumulated, probabilities
-      for (let hi = 0; hi < group; hi++) {
-        const sc = scores + (<usize>(hi * CHUNK) << 2);
-        let mv = f32x4.splat(-Infinity);
-        let j = 0;
-        for (; j + 4 <= len; j += 4) mv = f32x4.max(mv, v128.load(sc + (<usize>j << 2)));
-        let m = hmax(mv);
-        for (; j < len; j++) m = max(m, load<f32>(sc + (<usize>j << 2)));
-        const mOld = load<f32>(maxes + (<usize>hi << 2));
-        const mNew = max(mOld, m);
-        const corr = f32x4.extract_lane(expF32x4(f32x4.splat(mOld - mNew)), 0);
-        const mNewV = f32x4.splat(mNew);
-        let sv = f32x4.splat(0);
-        j = 0;
-        for (; j + 4 <= len; j += 4) {
-          const o = <usize>j << 2;
-          const p = expF32x4(f32x4.sub(v128.load(sc + o), mNewV));
-          v128.store(sc + o, p);
-          sv = f32x4.add(sv, p);
+        for (let e = h; e < h + count; e++) {
+          const qh = q + <usize>((t0 + ti) * nHead + g * group + (e - ti * group)) * headBytes;
+          const sc = scores + (<usize>(e * CHUNK) << 2);
+          // scores: [len] (whole quads computed; lanes past len are never read)
+          for (let j = 0; j < len; j += 4) {
+            v128.store(sc + (<usize>j << 2), scores4(qh, kBuf + <usize>j * headBytes, headDim, headBytes, scale));
+          }
+          softmaxChunk(sc, len, maxes + (<usize>e << 2), sums + (<usize>e << 2), acc + <usize>e * headBytes, headDim);
         }
-        let sum = hsum(sv);
-        for (; j < len; j++) {
-          const o = <usize>j << 2;
-          const p = f32x4.extract_lane(expF32x4(f32x4.splat(load<f32>(sc + o) - mNew)), 0);
-          store<f32>(sc + o, p);
-          sum += p;
-        }
-        store<f32>(maxes + (<usize>hi << 2), mNew);
-        store<f32>(sums + (<usize>hi << 2), load<f32>(sums + (<usize>hi << 2)) * corr + sum);
-        // rescale the accumulator once per chunk (corr = 1 when the max did not move)
-        if (corr != 1) {
-          const a = acc + <usize>hi * headBytes;
-          const c = f32x4.splat(corr);
-          for (let d = 0; d < headDim; d += 4) v128.store(a + (<usize>d << 2), f32x4.mul(v128.load(a + (<usize>d << 2)), c));
-        }
-      }
-      // weighted sum of the values
-      for (let j = 0; j < len; j++) {
-        const vr = rowF32(vHead + <usize>(j0 + j) * <usize>kvStride, headDim, isF16, rowBuf);
-        for (let hi = 0; hi < group; hi++) {
-          const p = load<f32>(scores + (<usize>(hi * CHUNK + j) << 2));
-          accumulate(acc + <usize>hi * headBytes, p, vr, headDim);
-        }
+        const a = acc + <usize>h * headBytes;
+        const sc = scores + (<usize>(h * CHUNK) << 2);
+        // weighted sum of the values
+        if (count == 2) weightedSum2(a, a + headBytes, sc, sc + (<usize>CHUNK << 2), vBuf, len, headDim, headBytes);
+        else weightedSum(a, sc, vBuf, len, headDim, headBytes);
+        h += count;
       }
     }
-    const oRow = out + <usize>(t * nHead + g * group) * headBytes;
-    for (let hi = 0; hi < group; hi++) {
-      const inv = f32x4.splat(<f32>1 / load<f32>(sums + (<usize>hi << 2)));
-      const a = acc + <usize>hi * headBytes;
-      const o = oRow + <usize>hi * headBytes;
+    for (let h = 0; h < heads; h++) {
+      const ti = h / group;
+      const inv = f32x4.splat(<f32>1 / load<f32>(sums + (<usize>h << 2)));
+      const a = acc + <usize>h * headBytes;
+      const o = out + <usize>((t0 + ti) * nHead + g * group + (h - ti * group)) * headBytes;
       for (let d = 0; d < headDim; d += 4) v128.store(o + (<usize>d << 2), f32x4.mul(v128.load(a + (<usize>d << 2)), inv));
     }
   }

@@ -134,6 +134,9 @@ describe('wasm ops vs reference', () => {
     ['GQA, f16 cache', 8, 2, 32, 'f16'],
     ['MQA, head 64, f16 cache', 4, 1, 64, 'f16'],
     ['MHA, head 128, f32 cache', 2, 2, 128, 'f32'],
+    // 3 query heads per KV head: a pair and a single one; heads of 20 and 68 values end in 4-value tails
+    ['GQA of 3, head 20, f16 cache', 6, 2, 20, 'f16'],
+    ['MHA, head 68, f16 cache', 3, 3, 68, 'f16'],
   ];
   for (const [label, nHead, nHeadKv, headDim, type] of attentionCases) {
     it(`writeKv + attention: ${label}, a prompt batch then single tokens past one chunk`, async () => {

@@ -106,6 +106,8 @@ const TOUCH_MIN_BYTES = 1 << 20;
 
 /** Attention scores per chunk (assembly/attention.ts CHUNK). */
 const ATTENTION_CHUNK = 64;
+/** Query rows per attention work item (assembly/attention.ts QUERY_BLOCK). */
+const ATTENTION_QUERY_BLOCK = 4;
 
 /** An activation or f32 weight that an op reads as f32 values. */
 type F32Source = WasmActivation | WasmWeight;
@@ -588,7 +590,11 @@ export class WasmBackend implements Backend {
     const oPtr = this.output(O, g, n, 'out0');
     const work = n * (p.pos0 + n / 2) * p.nHead * hd * NS.attention;
     const threads = this.threadsFor(work);
-    const perThread = Math.ceil((group * hd * 4 + group * ATTENTION_CHUNK * 4 + group * 8 + hd * 4) / 64) * 64;
+    // for the QUERY_BLOCK * group heads of an item: acc [heads, hd], scores [heads, CHUNK], max and sum
+    // [heads]; and K and V rows [CHUNK, hd] (attention.ts)
+    const heads = ATTENTION_QUERY_BLOCK * group;
+    const perThread =
+      Math.ceil((heads * hd * 4 + heads * ATTENTION_CHUNK * 4 + heads * 8 + 2 * ATTENTION_CHUNK * hd * 4) / 64) * 64;
     const scratch = g.scratchBuffer('threads', threads * perThread);
     g.resetCounter();
     this.exec(
