@@ -156,6 +156,24 @@ export function f32ToHalf(value: f32): u32 {
   return sign | half;
 }
 
+/**
+ * Four f32 to halves (in the low 16 bits of each i32 lane), rounded to nearest even: the same bits as
+ * {@link f32ToHalf}, without its branches. Normal results round by adding 0xfff plus the odd bit before
+ * the shift; subnormal ones by adding 0.5 in f32, whose rounding then does it; NaN gives 0x7e00.
+ */
+@inline
+export function f32ToHalfX4(v: v128): v128 {
+  const sign = v128.and(v, i32x4.splat(0x80000000));
+  const f = v128.xor(v, sign); // |v| as bits
+  const odd = v128.and(i32x4.shr_u(f, 13), i32x4.splat(1));
+  const normal = i32x4.shr_u(i32x4.add(i32x4.add(f, i32x4.splat(((15 - 127) << 23) + 0xfff)), odd), 13);
+  const sub = i32x4.sub(f32x4.add(f, f32x4.splat(0.5)), i32x4.splat(0x3f000000));
+  const infNan = v128.bitselect(i32x4.splat(0x7e00), i32x4.splat(0x7c00), i32x4.gt_s(f, i32x4.splat(0x7f800000)));
+  let h = v128.bitselect(sub, normal, i32x4.lt_s(f, i32x4.splat(113 << 23))); // below 2^-14: subnormal
+  h = v128.bitselect(infNan, h, i32x4.ge_s(f, i32x4.splat(143 << 23))); // 65536 and up: infinity
+  return v128.or(h, i32x4.shr_u(sign, 16));
+}
+
 /** Sum of the four lanes of an f32x4, in a fixed order ((l0 + l2) + (l1 + l3)). */
 @inline
 export function hsum(v: v128): f32 {

@@ -1,6 +1,6 @@
 // Element-wise and normalisation ops over f32 activation rows (row-major, `cols` values per row).
 
-import { expF32x4, f32ToHalf, halfToF32, shareEnd, shareStart } from './common';
+import { expF32x4, f32ToHalf, f32ToHalfX4, halfToF32, shareEnd, shareStart } from './common';
 
 /** out[t, :] = x[t, :] / rms(x[t, :]) * w for rows t < n; threads split the rows. */
 export function rms_norm(ith: i32, nth: i32, x: usize, out: usize, w: usize, cols: i32, n: i32, eps: f32): void {
@@ -148,9 +148,16 @@ export function rope(
 
 /** Converts `count` f32 values at `src` to IEEE halves at `dst` (round to nearest even). */
 export function f32_to_f16(ith: i32, nth: i32, src: usize, dst: usize, count: i32): void {
-  for (let i = shareStart(count, ith, nth), end = shareEnd(count, ith, nth); i < end; i++) {
-    store<u16>(dst + (<usize>i << 1), <u16>f32ToHalf(load<f32>(src + (<usize>i << 2))));
+  // threads take whole groups of 8; the last one also takes the tail
+  const start = shareStart(count >> 3, ith, nth) << 3;
+  const end = ith == nth - 1 ? count : shareEnd(count >> 3, ith, nth) << 3;
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    const lo = f32ToHalfX4(v128.load(src + (<usize>i << 2)));
+    const hi = f32ToHalfX4(v128.load(src + (<usize>i << 2), 16));
+    v128.store(dst + (<usize>i << 1), i16x8.narrow_i32x4_u(lo, hi));
   }
+  for (; i < end; i++) store<u16>(dst + (<usize>i << 1), <u16>f32ToHalf(load<f32>(src + (<usize>i << 2))));
 }
 
 /** Widens `count` halves at `src` to f32 at `dst`. */

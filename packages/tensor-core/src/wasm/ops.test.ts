@@ -3,6 +3,7 @@
 import { GgmlType } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivationType, AttentionParams, Backend, KvCacheSpec, RopeParams, Tensor } from '../backend.js';
+import { f16ToF32 } from '../f16.js';
 import { ReferenceBackend } from '../reference-backend.js';
 import { randomValues } from './random-tensors.js';
 import { relRms } from './reference-products.js';
@@ -201,6 +202,48 @@ describe('wasm ops vs reference', () => {
       expect(relRms(sw, sr)).toBeLessThan(type === 'f16' ? 1e-3 : 2e-6);
     });
   }
+
+  it('writes an f16 cache with the same bits as the reference for every half, tie and edge', async () => {
+    // The wasm kernel converts 8 values at a time without branches; the reference rounds one value at a
+    // time. Inputs: every half, the midpoints between neighbours (ties, even and odd), values just either
+    // side of them, and the edges: overflow to infinity, subnormals, underflow to zero, NaN, signs.
+    const halves = new Float32Array(1 << 16);
+    for (let h = 0; h < 1 << 16; h++) halves[h] = f16ToF32(h);
+    const values: number[] = [];
+    for (let h = 0; h < 0x7c00; h++) {
+      for (const sign of [1, -1]) {
+        const a = halves[h];
+        const mid = (a + (h + 1 < 0x7c00 ? halves[h + 1] : 65520)) / 2;
+        values.push(sign * a, sign * mid, sign * mid * (1 + 2 ** -20), sign * mid * (1 - 2 ** -20));
+      }
+    }
+    values.push(65504, 65519, 65520, 65536, 1e10, 2 ** -25, 2 ** -26, 1.5 * 2 ** -25, 2 ** -24, 0, -0);
+    values.push(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, -Number.NaN);
+    const headDim = 4; // 4-value rows: the kernel's tail path runs too
+    const n = Math.ceil(values.length / headDim / 8) * 8 + 3;
+    const data = new Float32Array(n * headDim);
+    data.set(values);
+    const two = await createWasmBackend({ threads: 2, parallelThreshold: 0 });
+    try {
+      const spec: KvCacheSpec = { nLayer: 1, nCtx: n, nHeadKv: 1, headDim, type: 'f16' };
+      const caches = [two.createKvCache(spec), ref.createKvCache(spec)];
+      const saved: Uint8Array[] = [];
+      for (const [i, b] of [two, ref].entries()) {
+        const k = b.createTensor('k', [n, headDim]);
+        b.writeTensor(k, data);
+        b.writeKv(caches[i], 0, 0, k, k, n);
+        saved.push(await b.saveKvCache(caches[i], n));
+      }
+      // compared as the f32 values saveKvCache widens the halves to (NaN bit patterns may differ)
+      const [a, b] = saved.map((x) => new Float32Array(x.buffer, x.byteOffset, x.byteLength / 4));
+      expect(a.length).toBe(b.length);
+      const differing = a.findIndex((x, i) => !Object.is(x, b[i]));
+      const input = differing > 0 ? data[(differing - 1) % data.length] : undefined;
+      expect(differing, `value ${input}: wasm ${a[differing]}, reference ${b[differing]}`).toBe(-1);
+    } finally {
+      two.dispose();
+    }
+  });
 
   it('loadKvCache restores what saveKvCache wrote, across backends, and rejects foreign data', async () => {
     const spec: KvCacheSpec = { nLayer: 2, nCtx: 16, nHeadKv: 1, headDim: 8, type: 'f16' };
