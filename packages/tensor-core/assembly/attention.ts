@@ -70,6 +70,52 @@ function scores4(q: usize, k: usize, headDim: i32, headBytes: usize, scale: f32)
   return f32x4.mul(sum, f32x4.splat(scale));
 }
 
+/** Lane i = (a_i.0 + a_i.2) + (a_i.1 + a_i.3): four horizontal sums in hsum's order, as one vector. */
+@inline
+function sums4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const u01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const u23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+}
+
+/**
+ * {@link scores4} for two query heads (`q` and the next row, `q + headBytes`), stored at `sa` and `sb`:
+ * each K load serves both, and eight accumulators hide the adds' latency. Same values as scores4.
+ */
+@inline
+function scores4x2(q: usize, k: usize, headDim: i32, headBytes: usize, scale: f32, sa: usize, sb: usize): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let b2 = f32x4.splat(0);
+  let b3 = f32x4.splat(0);
+  let k0 = k;
+  const qb = q + headBytes;
+  for (let qp = q, end = q + headBytes; qp < end; qp += 16) {
+    const qa = v128.load(qp);
+    const qv = v128.load(qp + headBytes);
+    const x0 = v128.load(k0);
+    a0 = f32x4.add(a0, f32x4.mul(qa, x0));
+    b0 = f32x4.add(b0, f32x4.mul(qv, x0));
+    const x1 = v128.load(k0 + headBytes);
+    a1 = f32x4.add(a1, f32x4.mul(qa, x1));
+    b1 = f32x4.add(b1, f32x4.mul(qv, x1));
+    const x2 = v128.load(k0 + 2 * headBytes);
+    a2 = f32x4.add(a2, f32x4.mul(qa, x2));
+    b2 = f32x4.add(b2, f32x4.mul(qv, x2));
+    const x3 = v128.load(k0 + 3 * headBytes);
+    a3 = f32x4.add(a3, f32x4.mul(qa, x3));
+    b3 = f32x4.add(b3, f32x4.mul(qv, x3));
+    k0 += 16;
+  }
+  const sv = f32x4.splat(scale);
+  v128.store(sa, f32x4.mul(sums4(a0, a1, a2, a3), sv));
+  v128.store(sb, f32x4.mul(sums4(b0, b1, b2, b3), sv));
+}
+
 /**
  * acc[0 .. headDim) += sum over cells j < len of p[j] * v_j, the accumulator held in registers 16 values
  * at a time while the cells pass (in memory, each cell was a load and a store of the whole row; with 32
@@ -261,13 +307,16 @@ export function attention(
           h += count;
           continue;
         }
+        const qh = q + <usize>((t0 + ti) * nHead + g * group + (h - ti * group)) * headBytes;
+        const sh = scores + (<usize>(h * CHUNK) << 2);
+        // scores: [len] per head (whole quads computed; lanes past len are never read)
+        for (let j = 0; j < len; j += 4) {
+          const kq = kBuf + <usize>j * headBytes;
+          if (count == 2) scores4x2(qh, kq, headDim, headBytes, scale, sh + (<usize>j << 2), sh + (<usize>(CHUNK + j) << 2));
+          else v128.store(sh + (<usize>j << 2), scores4(qh, kq, headDim, headBytes, scale));
+        }
         for (let e = h; e < h + count; e++) {
-          const qh = q + <usize>((t0 + ti) * nHead + g * group + (e - ti * group)) * headBytes;
           const sc = scores + (<usize>(e * CHUNK) << 2);
-          // scores: [len] (whole quads computed; lanes past len are never read)
-          for (let j = 0; j < len; j += 4) {
-            v128.store(sc + (<usize>j << 2), scores4(qh, kBuf + <usize>j * headBytes, headDim, headBytes, scale));
-          }
           softmaxChunk(sc, len, maxes + (<usize>e << 2), sums + (<usize>e << 2), acc + <usize>e * headBytes, headDim);
         }
         const a = acc + <usize>h * headBytes;
