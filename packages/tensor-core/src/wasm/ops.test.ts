@@ -203,6 +203,24 @@ describe('wasm ops vs reference', () => {
     });
   }
 
+  it('attention widens subnormal f16 cache values exactly', async () => {
+    // values around 1e-6 are subnormal halves (below 2^-14); the attention kernel widens them with its
+    // own conversion (attention.ts widen8), the reference with a table
+    const spec: KvCacheSpec = { nLayer: 1, nCtx: 40, nHeadKv: 2, headDim: 36, type: 'f16' };
+    const cw = wasm.createKvCache(spec);
+    const cr = ref.createKvCache(spec);
+    const k = tensor('k', [37, 72], 61);
+    const v = tensor('v', [37, 72], 62, 1e-6);
+    const q = tensor('q', [37, 144], 63);
+    const out = tensor('out', [37, 144]);
+    wasm.writeKv(cw, 0, 0, k.w, v.w, 37);
+    ref.writeKv(cr, 0, 0, k.r, v.r, 37);
+    const p: AttentionParams = { nHead: 4, nHeadKv: 2, headDim: 36, pos0: 0, scale: 1 / 6 };
+    wasm.attention(out.w, q.w, cw, 0, 37, p);
+    ref.attention(out.r, q.r, cr, 0, 37, p);
+    expect(relRms(await wasm.readTensor(out.w), await ref.readTensor(out.r))).toBeLessThan(2e-6);
+  });
+
   it('writes an f16 cache with the same bits as the reference for every half, tie and edge', async () => {
     // The wasm kernel converts 8 values at a time without branches; the reference rounds one value at a
     // time. Inputs: every half, the midpoints between neighbours (ties, even and odd), values just either
