@@ -156,6 +156,18 @@ export function f32ToHalf(value: f32): u32 {
   return sign | half;
 }
 
+/** 16 bytes of static data that nothing reads: where {@link keepLoads} stores. */
+const LOAD_SINK: usize = memory.data(16);
+
+/**
+ * Keeps loads whose values are not needed (cache-line touches) from being optimised away: their xor is
+ * stored to a word nobody reads. Threads may race on it; no one cares what it holds.
+ */
+@inline
+export function keepLoads(x: i32): void {
+  store<i32>(LOAD_SINK, x);
+}
+
 /**
  * Four f32 to halves (in the low 16 bits of each i32 lane), rounded to nearest even: the same bits as
  * {@link f32ToHalf}, without its branches. Normal results round by adding 0xfff plus the odd bit before

@@ -5,7 +5,7 @@
 // activations have been prepared in the format's activation kind (f32 rows or quantized records).
 // Rows are handed out in chunks through a shared counter, so threads that run slower take fewer.
 
-import { claimChunk, claimGuidedRows, guidedChunkRows, shareEnd, shareStart } from './common';
+import { claimChunk, claimGuidedRows, guidedChunkRows, keepLoads, shareEnd, shareStart } from './common';
 import { Bf16Format, F16Format, F32Format } from './formats/float';
 import { Iq4NlFormat } from './formats/iq4_nl';
 import { Iq4XsFormat } from './formats/iq4_xs';
@@ -66,10 +66,10 @@ function touchRows(w: usize, rowBytes: usize, from: i32, to: i32): i32 {
   return to > from ? touchLines(w + <usize>from * rowBytes, <usize>(to - from) * rowBytes) : 0;
 }
 
-/** Keeps the touch loads alive: a store that never happens for real data (the xor of touched words). */
+/** Keeps the touch loads alive (common.ts keepLoads). */
 @inline
 function keepTouched(t: i32): void {
-  if (t == 0x5a17c0de) store<i32>(0, t);
+  keepLoads(t);
 }
 
 /** One unpacked row times one token. */
