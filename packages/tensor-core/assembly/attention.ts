@@ -21,7 +21,9 @@ const QUERY_BLOCK: i32 = 4;
  * bit 31 (its copies in bits 30-28 are masked off): the f32 so formed is 2^-112 times the half's value (a
  * subnormal half lands on an f32 subnormal), and times 2^112 it is the value. Four or five instructions
  * per four values where the general conversion (common.ts finiteHalfToF32x4, kept for weight scales)
- * takes twelve: the cache is the one input read in full per token at long contexts.
+ * takes twelve: the cache is the one input read in full per token at long contexts. (A subnormal half
+ * makes a subnormal multiply operand, which costs Intel CPUs a microcode assist without DAZ, as in wasm;
+ * K and V values below 6e-5 in magnitude are rare, so the weight-scale conversions keep the other way.)
  */
 @inline
 function widen8(p: usize, dst: usize): void {
