@@ -13,7 +13,7 @@ import {
   scaleAt,
 } from './block32';
 import { iq4Levels } from './iq4_nl';
-import { actLevels, actScale, scalesAt, storeScaledLevels, superResult } from './superblock';
+import { scalesAt, storeScaledLevels, superResult } from './superblock';
 
 /** Signed scale of sub-block s (0..7). */
 @inline
@@ -50,9 +50,11 @@ export class Iq4XsFormat {
     const nbs = cols >> 8;
     const kv = iq4Levels();
     let acc = f32x4.splat(0);
+    // plain pointer steps per super-block (V8 recomputed the products b * 136 etc. every iteration)
+    let wb = w;
+    let ab = a;
+    let das = a + (<usize>cols << 1);
     for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 136;
-      const ab = actLevels(a, b);
       let isum = i32x4.splat(0);
       for (let s = 0; s < 8; s++) {
         const v = v128.load(wb + 8 + (<usize>s << 4));
@@ -60,7 +62,10 @@ export class Iq4XsFormat {
         const part = dotS16(lookup16(kv, highNibbles(v)), e + actOffset(16), dotS16(lookup16(kv, lowNibbles(v)), e, i32x4.splat(0)));
         isum = scaled(isum, part, scaleXs(wb, s));
       }
-      acc = superResult(acc, isum, scaleAt(wb), actScale(a, cols, b));
+      acc = superResult(acc, isum, scaleAt(wb), load<f32>(das));
+      wb += 136;
+      ab += actOffset(256);
+      das += 4;
     }
     return hsum(acc);
   }

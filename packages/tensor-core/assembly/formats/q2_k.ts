@@ -11,9 +11,6 @@ import {
   scaleAt,
 } from './block32';
 import {
-  actLevels,
-  actScale,
-  actSums,
   crumbOf,
   dminsAt,
   minsAt,
@@ -76,9 +73,12 @@ export class Q2_KFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
+    // plain pointer steps per super-block (V8 recomputed the products b * 84 etc. every iteration)
+    let wb = w;
+    let ab = a;
+    let das = a + (<usize>cols << 1);
+    let sums = das + (<usize>nbs << 2);
     for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 84;
-      const ab = actLevels(a, b);
       // the (h, r) quarters (groups g = 8h + 2k + r) as loops, not unrolled: V8 would schedule an
       // unrolled block's loads first and spill them
       let isum = i32x4.splat(0);
@@ -95,10 +95,14 @@ export class Q2_KFormat {
         e += actOffset(96);
         sc += 6;
       }
-      const da = actScale(a, cols, b);
+      const da = load<f32>(das);
       const sm = v128.load(wb);
       acc = superResult(acc, isum, scaleAt(wb + 80), da);
-      acc = superMins(acc, minDot16(minsLow(sm), minsHigh(sm), actSums(a, cols, b)), scaleAt(wb + 82), da);
+      acc = superMins(acc, minDot16(minsLow(sm), minsHigh(sm), sums), scaleAt(wb + 82), da);
+      wb += 84;
+      ab += actOffset(256);
+      das += 4;
+      sums += 32;
     }
     return hsum(acc);
   }

@@ -13,9 +13,6 @@ import {
   scaleAt,
 } from './block32';
 import {
-  actLevels,
-  actScale,
-  actSums,
   bitOf,
   byteOf,
   crumbOf,
@@ -113,9 +110,12 @@ export class Q3_KFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
+    // plain pointer steps per super-block (V8 recomputed the products b * 110 etc. every iteration)
+    let wb = w;
+    let ab = a;
+    let das = a + (<usize>cols << 1);
+    let sums = das + (<usize>nbs << 2);
     for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 110;
-      const ab = actLevels(a, b);
       const s = scalesQ3(wb + 96);
       // (h, r) quarters unrolled: group g = 8h + 2k + r, high bit 4h + k
       const hm0 = v128.load(wb);
@@ -125,9 +125,13 @@ export class Q3_KFormat {
       isum = quadQ3(isum, v128.load(wb, 64), hm0, 4, ab + actOffset(128), i8x16.extract_lane_s(s, 8), i8x16.extract_lane_s(s, 10), i8x16.extract_lane_s(s, 12), i8x16.extract_lane_s(s, 14));
       isum = quadQ3(isum, v128.load(wb, 80), hm1, 4, ab + actOffset(144), i8x16.extract_lane_s(s, 9), i8x16.extract_lane_s(s, 11), i8x16.extract_lane_s(s, 13), i8x16.extract_lane_s(s, 15));
       const d = scaleAt(wb + 108);
-      const da = actScale(a, cols, b);
+      const da = load<f32>(das);
       acc = superResult(acc, isum, d, da);
-      acc = superMins(acc, minDot16(offsetsLow(s), offsetsHigh(s), actSums(a, cols, b)), d, da);
+      acc = superMins(acc, minDot16(offsetsLow(s), offsetsHigh(s), sums), d, da);
+      wb += 110;
+      ab += actOffset(256);
+      das += 4;
+      sums += 32;
     }
     return hsum(acc);
   }

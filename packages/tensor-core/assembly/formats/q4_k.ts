@@ -93,9 +93,12 @@ export class Q4_KFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
+    // plain pointer steps per super-block (V8 recomputed the products b * 144 etc. every iteration)
+    let wb = w;
+    let ab = a;
+    let das = a + (<usize>cols << 1);
+    let sums = das + (<usize>nbs << 2);
     for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 144;
-      const ab = actLevels(a, b);
       const sm = scalesK4v(wb + 4);
       // the four 64-value chunks as a loop, not unrolled: V8 would schedule an unrolled block's loads
       // first and spill them; the chunk's two scales are bytes 0 and 1 of `sc`, shifted on per chunk
@@ -109,8 +112,12 @@ export class Q4_KFormat {
         q += 32;
         e += actOffset(64);
       }
-      const msum = minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b));
-      acc = superResultMins(acc, isum, msum, superScales2(wb, actScale(a, cols, b)));
+      const msum = minDot16(minsK4Low(sm), minsK4High(sm), sums);
+      acc = superResultMins(acc, isum, msum, superScales2(wb, load<f32>(das)));
+      wb += 144;
+      ab += actOffset(256);
+      das += 4;
+      sums += 32;
     }
     return hsum(acc);
   }

@@ -13,9 +13,6 @@ import {
   scaleAt,
 } from './block32';
 import {
-  actLevels,
-  actScale,
-  actSums,
   bitOf,
   byteOf,
   dminsAt,
@@ -95,9 +92,12 @@ export class Q5_KFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
+    // plain pointer steps per super-block (V8 recomputed the products b * 176 etc. every iteration)
+    let wb = w;
+    let ab = a;
+    let das = a + (<usize>cols << 1);
+    let sums = das + (<usize>nbs << 2);
     for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 176;
-      const ab = actLevels(a, b);
       const sm = scalesK4v(wb + 4);
       // the four 64-value chunks as a loop, not unrolled (V8 would schedule an unrolled block's loads
       // first and spill them): scales shifted on by two bytes, the 5th bits by two bits per chunk
@@ -115,9 +115,13 @@ export class Q5_KFormat {
         q += 32;
         e += actOffset(64);
       }
-      const da = actScale(a, cols, b);
+      const da = load<f32>(das);
       acc = superResult(acc, isum, scaleAt(wb), da);
-      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), actSums(a, cols, b)), scaleAt(wb + 2), da);
+      acc = superMins(acc, minDot16(minsK4Low(sm), minsK4High(sm), sums), scaleAt(wb + 2), da);
+      wb += 176;
+      ab += actOffset(256);
+      das += 4;
+      sums += 32;
     }
     return hsum(acc);
   }

@@ -18,9 +18,6 @@ import {
   scaleAt,
 } from './block32';
 import {
-  actLevels,
-  actScale,
-  actSums,
   dminsAt,
   minsAt,
   scalesAt,
@@ -102,9 +99,12 @@ export class Q6_KFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
+    // plain pointer steps per super-block (V8 recomputed the products b * 210 etc. every iteration)
+    let wb = w;
+    let ab = a;
+    let das = a + (<usize>cols << 1);
+    let sums = das + (<usize>nbs << 2);
     for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 210;
-      const ab = actLevels(a, b);
       const sc = wb + 192;
       // the two halves h times the two 16-value column groups r (groups 8h + r + 0, 2, 4, 6) as loops,
       // not unrolled: V8 would schedule an unrolled block's loads first and spill them
@@ -126,10 +126,14 @@ export class Q6_KFormat {
         e += actOffset(96);
       }
       const d = scaleAt(wb + 208);
-      const da = actScale(a, cols, b);
+      const da = load<f32>(das);
       const scv = v128.load(sc);
       acc = superResult(acc, isum, d, da);
-      acc = superMins(acc, minDot16(offsetsLow(scv), offsetsHigh(scv), actSums(a, cols, b)), d, da);
+      acc = superMins(acc, minDot16(offsetsLow(scv), offsetsHigh(scv), sums), d, da);
+      wb += 210;
+      ab += actOffset(256);
+      das += 4;
+      sums += 32;
     }
     return hsum(acc);
   }
