@@ -3,12 +3,12 @@
 //
 // q, out: [n, nHead * headDim] f32. K and V of the layer: one row per cell, `kvStride` bytes apart, head g
 // at g * headDim values, f32 or f16. Query row t sits at position pos0 + t and sees cells 0 .. pos0 + t.
-// Work item = (query row t, KV head g): the `nHead / nHeadKv` query heads sharing KV head g are done
-// together, so each K/V row is read (and, from an f16 cache, widened) once per group. Items are claimed
-// through a shared counter. f16 values widen exactly (common.ts finiteHalfToF32x4; a cache holds finite
-// values: an infinity would already have broken the softmax).
+// Work item = (block of QUERY_BLOCK query rows, KV head g): every query head of the block that shares KV
+// head g is done together, so each chunk's K/V rows are staged (and, from an f16 cache, widened) once for
+// all of them. Items are claimed through a shared counter. f16 values widen exactly (widen8; a cache holds
+// finite values: an infinity would already have broken the softmax).
 
-import { claimChunk, expF32x4, finiteHalfToF32x4, hmax, hsum, keepLoads } from './common';
+import { claimChunk, expF32, expF32x4, finiteHalfToF32x4, hmax, hsum, keepLoads, touchLines } from './common';
 
 /** Cells per chunk of scores. */
 const CHUNK: i32 = 64;
@@ -49,10 +49,7 @@ function stageRows(src: usize, stride: usize, rows: i32, headDim: i32, isF16: bo
   // time (7B-shaped one-token attention at 2048 cells: 6.2 -> 4.2 ms per layer on one thread)
   const rowBytes = <usize>headDim * (isF16 ? 2 : 4);
   let touched: i32 = 0;
-  for (let j = 0; j < rows; j++) {
-    const p = src + <usize>j * stride;
-    for (let o: usize = 0; o < rowBytes; o += 64) touched ^= load<i32>(p + o);
-  }
+  for (let j = 0; j < rows; j++) touched ^= touchLines(src + <usize>j * stride, rowBytes);
   keepLoads(touched);
   for (let j = 0; j < rows; j++) {
     const p = src + <usize>j * stride;
@@ -67,6 +64,14 @@ function stageRows(src: usize, stride: usize, rows: i32, headDim: i32, isF16: bo
   }
 }
 
+/** Lane i = (a_i.0 + a_i.2) + (a_i.1 + a_i.3): four horizontal sums in hsum's order, as one vector. */
+@inline
+function sums4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const u01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
+  const u23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+}
+
 /**
  * Scores of four cells for one head: `scale` * (q . k_i) for the four f32 rows at `k`, `headBytes` apart,
  * as one vector. Four independent accumulators keep the adders busy (one accumulator was a chain of
@@ -74,7 +79,7 @@ function stageRows(src: usize, stride: usize, rows: i32, headDim: i32, isF16: bo
  * same bits as four separate dots.
  */
 @inline
-function scores4(q: usize, k: usize, headDim: i32, headBytes: usize, scale: f32): v128 {
+function scores4(q: usize, k: usize, headBytes: usize, scale: f32): v128 {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -95,19 +100,7 @@ function scores4(q: usize, k: usize, headDim: i32, headBytes: usize, scale: f32)
     k2 += 16;
     k3 += 16;
   }
-  // lane i of the result = (a_i.0 + a_i.2) + (a_i.1 + a_i.3), as hsum adds
-  const u01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
-  const u23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
-  const sum = f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
-  return f32x4.mul(sum, f32x4.splat(scale));
-}
-
-/** Lane i = (a_i.0 + a_i.2) + (a_i.1 + a_i.3): four horizontal sums in hsum's order, as one vector. */
-@inline
-function sums4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
-  const u01 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), v128.shuffle<f32>(a0, a1, 2, 6, 3, 7));
-  const u23 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), v128.shuffle<f32>(a2, a3, 2, 6, 3, 7));
-  return f32x4.add(v128.shuffle<f32>(u01, u23, 0, 1, 4, 5), v128.shuffle<f32>(u01, u23, 2, 3, 6, 7));
+  return f32x4.mul(sums4(a0, a1, a2, a3), f32x4.splat(scale));
 }
 
 /**
@@ -115,7 +108,7 @@ function sums4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
  * each K load serves both, and eight accumulators hide the adds' latency. Same values as scores4.
  */
 @inline
-function scores4x2(q: usize, k: usize, headDim: i32, headBytes: usize, scale: f32, sa: usize, sb: usize): void {
+function scores4x2(q: usize, k: usize, headBytes: usize, scale: f32, sa: usize, sb: usize): void {
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
@@ -125,7 +118,6 @@ function scores4x2(q: usize, k: usize, headDim: i32, headBytes: usize, scale: f3
   let b2 = f32x4.splat(0);
   let b3 = f32x4.splat(0);
   let k0 = k;
-  const qb = q + headBytes;
   for (let qp = q, end = q + headBytes; qp < end; qp += 16) {
     const qa = v128.load(qp);
     const qv = v128.load(qp + headBytes);
@@ -249,7 +241,7 @@ function softmaxChunk(sc: usize, len: i32, maxAt: usize, sumAt: usize, acc: usiz
   for (; j < len; j++) m = max(m, load<f32>(sc + (<usize>j << 2)));
   const mOld = load<f32>(maxAt);
   const mNew = max(mOld, m);
-  const corr = f32x4.extract_lane(expF32x4(f32x4.splat(mOld - mNew)), 0);
+  const corr = expF32(mOld - mNew);
   const mNewV = f32x4.splat(mNew);
   let sv = f32x4.splat(0);
   j = 0;
@@ -262,7 +254,7 @@ function softmaxChunk(sc: usize, len: i32, maxAt: usize, sumAt: usize, acc: usiz
   let sum = hsum(sv);
   for (; j < len; j++) {
     const o = <usize>j << 2;
-    const p = f32x4.extract_lane(expF32x4(f32x4.splat(load<f32>(sc + o) - mNew)), 0);
+    const p = expF32(load<f32>(sc + o) - mNew);
     store<f32>(sc + o, p);
     sum += p;
   }
@@ -344,8 +336,8 @@ export function attention(
         // scores: [len] per head (whole quads computed; lanes past len are never read)
         for (let j = 0; j < len; j += 4) {
           const kq = kBuf + <usize>j * headBytes;
-          if (count == 2) scores4x2(qh, kq, headDim, headBytes, scale, sh + (<usize>j << 2), sh + (<usize>(CHUNK + j) << 2));
-          else v128.store(sh + (<usize>j << 2), scores4(qh, kq, headDim, headBytes, scale));
+          if (count == 2) scores4x2(qh, kq, headBytes, scale, sh + (<usize>j << 2), sh + (<usize>(CHUNK + j) << 2));
+          else v128.store(sh + (<usize>j << 2), scores4(qh, kq, headBytes, scale));
         }
         for (let e = h; e < h + count; e++) {
           const sc = scores + (<usize>(e * CHUNK) << 2);

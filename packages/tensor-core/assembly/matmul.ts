@@ -5,7 +5,7 @@
 // activations have been prepared in the format's activation kind (f32 rows or quantized records).
 // Rows are handed out in chunks through a shared counter, so threads that run slower take fewer.
 
-import { claimChunk, claimGuidedRows, guidedChunkRows, keepLoads, shareEnd, shareStart } from './common';
+import { claimChunk, claimGuidedRows, guidedChunkRows, keepLoads, shareEnd, shareStart, touchLines } from './common';
 import { Bf16Format, F16Format, F32Format } from './formats/float';
 import { Iq4NlFormat } from './formats/iq4_nl';
 import { Iq4XsFormat } from './formats/iq4_xs';
@@ -43,33 +43,12 @@ const MODE_PAIRS: i32 = 8;
 const TOKEN_TILE: i32 = 32;
 
 /**
- * Loads one word of every 64-byte line of `bytes` bytes at `p` and returns their xor: wasm has no
- * prefetch instruction, so the fused decode product touches the next rows' lines in one tight burst
- * before it computes the current rows. The burst's cache misses are all in flight at once, and they
- * complete while the out-of-order core works on rows already in cache. In a long compute loop, too few
- * misses fit in the reorder window, and on the project's VM the hardware prefetchers do not make up
- * for it: the Q4_K decode product streamed about 5 GB/s from memory against 12 GB/s from cache.
- */
-@inline
-function touchLines(p: usize, bytes: usize): i32 {
-  let t: i32 = 0;
-  for (let q: usize = 0; q < bytes; q += 64) t ^= load<i32>(p + q);
-  return t;
-}
-
-/**
  * {@link touchLines} of rows [from, to) of `w` (none when `to <= from`): the fused products keep the
  * rows up to TOUCH_AHEAD past the current ones touched, each row once.
  */
 @inline
 function touchRows(w: usize, rowBytes: usize, from: i32, to: i32): i32 {
   return to > from ? touchLines(w + <usize>from * rowBytes, <usize>(to - from) * rowBytes) : 0;
-}
-
-/** Keeps the touch loads alive (common.ts keepLoads). */
-@inline
-function keepTouched(t: i32): void {
-  keepLoads(t);
 }
 
 /** One unpacked row times one token. */
@@ -234,7 +213,7 @@ function matmulRows<F>(
       }
     }
   }
-  keepTouched(touched);
+  keepLoads(touched);
 }
 
 /** out[i, :] = dequant(W[ids[i], :]) for the `nIds` i32 ids at `ids`; threads split the ids. */

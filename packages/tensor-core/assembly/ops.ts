@@ -37,14 +37,14 @@ export function rms_norm(ith: i32, nth: i32, x: usize, out: usize, w: usize, col
   }
 }
 
-/** Thread `ith`'s share of `len` elements, in whole vectors of 4. */
+/** Thread `ith`'s share of `len` elements, in whole groups of `1 << shift` (the last thread takes the tail). */
 @inline
-function vecStart(len: i32, ith: i32, nth: i32): i32 {
-  return shareStart(len >> 2, ith, nth) << 2;
+function vecStart(len: i32, ith: i32, nth: i32, shift: i32 = 2): i32 {
+  return shareStart(len >> shift, ith, nth) << shift;
 }
 @inline
-function vecEnd(len: i32, ith: i32, nth: i32): i32 {
-  return ith == nth - 1 ? len : shareEnd(len >> 2, ith, nth) << 2;
+function vecEnd(len: i32, ith: i32, nth: i32, shift: i32 = 2): i32 {
+  return ith == nth - 1 ? len : shareEnd(len >> shift, ith, nth) << shift;
 }
 
 /** out = a + b over `len` values (out may alias a or b). */
@@ -149,9 +149,8 @@ export function rope(
 /** Converts `count` f32 values at `src` to IEEE halves at `dst` (round to nearest even). */
 export function f32_to_f16(ith: i32, nth: i32, src: usize, dst: usize, count: i32): void {
   // threads take whole groups of 8; the last one also takes the tail
-  const start = shareStart(count >> 3, ith, nth) << 3;
-  const end = ith == nth - 1 ? count : shareEnd(count >> 3, ith, nth) << 3;
-  let i = start;
+  const end = vecEnd(count, ith, nth, 3);
+  let i = vecStart(count, ith, nth, 3);
   for (; i + 8 <= end; i += 8) {
     const lo = f32ToHalfX4(v128.load(src + (<usize>i << 2)));
     const hi = f32ToHalfX4(v128.load(src + (<usize>i << 2), 16));
