@@ -20,7 +20,7 @@ import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dotF32x1, dotF32x4, dotK1, dotK4, unpackedRowBytes } from './unpacked';
-import { dot32x8, dot32x8x1, dot32x8x4, dotK8, dotK8x1, dotK8x4, unpacked8RowBytes } from './unpacked8';
+import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, dotK8x1, dotK8x4, unpacked8RowBytes } from './unpacked8';
 
 /**
  * Weight rows a thread takes at a time in batched products (unpacked together, reused by every token).
@@ -78,6 +78,18 @@ function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32,
   else if (f.levelBits > 4) dot32x8(u, a, stride, count, cols, f.hasMin, out, outStride);
   else if (count == 4) dot32x8x4<F>(f, u, a, stride, cols, out, outStride);
   else dot32x8x1<F>(f, u, a, cols, out);
+}
+
+/** Whether the relaxed batched product takes two rows per pass (unpacked8.ts dot32x8Pair4). */
+@inline
+function pairRows8<F>(f: F): bool {
+  return f.actKind != ACT_Q8_K && f.levelBits <= 4;
+}
+
+/** Two relaxed unpacked rows (`u`, `u + ub8`) times 4 tokens. */
+@inline
+function dot8Pair<F>(f: F, u: usize, ub8: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
+  dot32x8Pair4<F>(f, u, u + ub8, a, stride, cols, out, outStride);
 }
 
 /**
@@ -183,7 +195,11 @@ function matmulRows<F>(
       for (; t + 4 <= n; t += 4) {
         const a = acts + <usize>t * aStride;
         const o = out + <usize>t * oStride;
-        for (let r = r0; r < r1; r++) dot8<F>(f, scratch + <usize>(r - r0) * ub8, a, aStride, 4, cols, o + (<usize>r << 2), oStride);
+        let r = r0;
+        if (pairRows8<F>(f)) {
+          for (; r + 2 <= r1; r += 2) dot8Pair<F>(f, scratch + <usize>(r - r0) * ub8, ub8, a, aStride, cols, o + (<usize>r << 2), oStride);
+        }
+        for (; r < r1; r++) dot8<F>(f, scratch + <usize>(r - r0) * ub8, a, aStride, 4, cols, o + (<usize>r << 2), oStride);
       }
       for (; t < n; t++) {
         const a = acts + <usize>t * aStride;

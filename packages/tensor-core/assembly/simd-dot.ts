@@ -10,6 +10,13 @@
 // 8+2j and 9+2j, exactly as the unpacked-row kernels (unpacked.ts) do, so both paths give identical sums.
 // Signed levels (Q8_0, IQ4) use it through their magnitudes, the activations taking their signs (signedPairSums).
 
+/** i16 pair sums of 16 unsigned 7-bit levels `u` times 16 i8 activations `x` already loaded (relaxed build only). */
+@inline
+export function pairSumsOf(u: v128, x: v128): v128 {
+  if (RELAXED) return i16x8.relaxed_dot_i8x16_i7x16_s(x, u);
+  return unreachable();
+}
+
 /** Byte offset of activation level `e` in an activation record. */
 @inline
 export function actOffset(e: i32): usize {

@@ -14,7 +14,7 @@
 
 import { hsum } from './common';
 import { paddedBlocks } from './formats/block32';
-import { pairSums } from './simd-dot';
+import { pairSums, pairSumsOf } from './simd-dot';
 
 /** Bytes of one relaxed unpacked row (16-byte aligned); `k`: a K format, else a 32-value format. */
 @inline
@@ -262,6 +262,97 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
     store<f32>(out + 2 * outStride, hsum(acc2));
     store<f32>(out + 3 * outStride, hsum(acc3));
   }
+}
+
+/**
+ * Two relaxed unpacked 4-bit rows (`u`, `v`: Q4_0, Q4_1) times four interleaved i8 records at `a`,
+ * `a + stride`, ...: the 2 x 4 register tile. Each 16-level step loads 2 weight and 4 activation vectors
+ * for 8 products, where one row per pass loads 10 vectors for 8 (V8 keeps no loaded value in a register
+ * across steps, and x64 has 16 vector registers: 8 i16 accumulators, 6 loads and a temporary fit; a
+ * 32-level step or a third row would spill). Each (row, token) result is computed exactly as
+ * {@link dot32x8Body} computes it (integer sums, then the same float steps in the same order).
+ * Results: row `u` to `out`, `out + outStride`, ...; row `v` 4 bytes after each.
+ */
+export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
+  const hasMin = f.hasMin;
+  const np = paddedBlocks(cols);
+  const dOff = <usize>np << 5; // the d and m (weights) or d and sum (activations) arrays after the levels
+  const sOff = dOff + (<usize>np << 2);
+  const a0 = a;
+  const a1 = a + stride;
+  const a2 = a1 + stride;
+  const a3 = a2 + stride;
+  const zero = i16x8.splat(0);
+  let acc0 = f32x4.splat(0);
+  let acc1 = acc0;
+  let acc2 = acc0;
+  let acc3 = acc0;
+  let acc4 = acc0;
+  let acc5 = acc0;
+  let acc6 = acc0;
+  let acc7 = acc0;
+  for (let b = 0; b < np; b += 4) {
+    const g = <usize>b << 5;
+    let pu = u + g;
+    let pv = v + g;
+    let p0 = a0 + g;
+    let p1 = a1 + g;
+    let p2 = a2 + g;
+    let p3 = a3 + g;
+    const end = pu + 128;
+    let q0 = zero; // row u, tokens 0..3
+    let q1 = zero;
+    let q2 = zero;
+    let q3 = zero;
+    let q4 = zero; // row v, tokens 0..3
+    let q5 = zero;
+    let q6 = zero;
+    let q7 = zero;
+    while (true) {
+      const wu = v128.load(pu);
+      const wv = v128.load(pv);
+      const x0 = v128.load(p0);
+      const x1 = v128.load(p1);
+      const x2 = v128.load(p2);
+      const x3 = v128.load(p3);
+      q0 = i16x8.add(q0, pairSumsOf(wu, x0));
+      q4 = i16x8.add(q4, pairSumsOf(wv, x0));
+      q1 = i16x8.add(q1, pairSumsOf(wu, x1));
+      q5 = i16x8.add(q5, pairSumsOf(wv, x1));
+      q2 = i16x8.add(q2, pairSumsOf(wu, x2));
+      q6 = i16x8.add(q6, pairSumsOf(wv, x2));
+      q3 = i16x8.add(q3, pairSumsOf(wu, x3));
+      q7 = i16x8.add(q7, pairSumsOf(wv, x3));
+      pu += 16;
+      pv += 16;
+      p0 += 16;
+      p1 += 16;
+      p2 += 16;
+      p3 += 16;
+      if (pu == end) break;
+    }
+    const bo = <usize>b << 2;
+    const du = v128.load(u + dOff + bo);
+    const dv = v128.load(v + dOff + bo);
+    const mu = hasMin ? v128.load(u + sOff + bo) : du;
+    const mv = hasMin ? v128.load(v + sOff + bo) : dv;
+    acc0 = block32Result(acc0, widen(q0), du, mu, a0, dOff, sOff, bo, hasMin);
+    acc4 = block32Result(acc4, widen(q4), dv, mv, a0, dOff, sOff, bo, hasMin);
+    acc1 = block32Result(acc1, widen(q1), du, mu, a1, dOff, sOff, bo, hasMin);
+    acc5 = block32Result(acc5, widen(q5), dv, mv, a1, dOff, sOff, bo, hasMin);
+    acc2 = block32Result(acc2, widen(q2), du, mu, a2, dOff, sOff, bo, hasMin);
+    acc6 = block32Result(acc6, widen(q6), dv, mv, a2, dOff, sOff, bo, hasMin);
+    acc3 = block32Result(acc3, widen(q3), du, mu, a3, dOff, sOff, bo, hasMin);
+    acc7 = block32Result(acc7, widen(q7), dv, mv, a3, dOff, sOff, bo, hasMin);
+  }
+  store<f32>(out, hsum(acc0));
+  store<f32>(out, hsum(acc4), 4);
+  store<f32>(out + outStride, hsum(acc1));
+  store<f32>(out + outStride, hsum(acc5), 4);
+  store<f32>(out + 2 * outStride, hsum(acc2));
+  store<f32>(out + 2 * outStride, hsum(acc6), 4);
+  store<f32>(out + 3 * outStride, hsum(acc3));
+  store<f32>(out + 3 * outStride, hsum(acc7), 4);
 }
 
 /** {@link dot32x8Body} for four tokens, specialised per format (`F`: formats/ classes). */

@@ -125,6 +125,39 @@ describe.each([
     });
   }
 
+  // Batched products may compute two rows per pass (unpacked8.ts dot32x8Pair4): a row's result must not
+  // depend on the row it is paired with, nor on being paired at all (37 rows: 16-row chunks of 8 pairs,
+  // then 2 pairs and a single row).
+  for (const type of [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q4_K, GgmlType.Q8_0]) {
+    it(`${ggmlTypeInfo(type).name}: a row's batched result is the same bits alone as inside a matrix`, async () => {
+      const rows = 37;
+      const cols = colsFor(type);
+      const n = 8;
+      const rowBytes = (cols / ggmlTypeInfo(type).blockSize) * ggmlTypeInfo(type).bytesPerBlock;
+      const bytes = randomWeightBytes(type, rows, cols, 23 + type);
+      const xv = randomValues(n * cols, 29 + type);
+      const x = backend.createTensor('x', [n, cols]);
+      backend.writeTensor(x, xv);
+      const w = backend.createWeight({ name: 'all', type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, bytes);
+      const out = backend.createTensor('out', [n, rows]);
+      backend.matmul(out, w, x, n);
+      const all = await backend.readTensor(out);
+      for (const r of [0, 1, 17, 34, 35, 36]) {
+        const w1 = backend.createWeight({ name: `row${r}`, type, shape: [cols, 1] });
+        backend.uploadWeight(w1, 0, bytes.subarray(r * rowBytes, (r + 1) * rowBytes));
+        const o1 = backend.createTensor('o1', [n, 1]);
+        backend.matmul(o1, w1, x, n);
+        const alone = await backend.readTensor(o1);
+        const inMatrix = Float32Array.from({ length: n }, (_, t) => all[t * rows + r]);
+        expect(Array.from(bits(alone)), `row ${r}`).toEqual(Array.from(bits(inMatrix)));
+        backend.free(w1);
+        backend.free(o1);
+      }
+      for (const t of [w, x, out]) backend.free(t);
+    });
+  }
+
   // Subnormal halves are converted without subnormal f32 arithmetic (assembly/common.ts): exactly.
   it('F16 products convert every finite half exactly, subnormals included', async () => {
     const halves: number[] = [];
