@@ -12,7 +12,7 @@
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
 import { hmax, shareEnd, shareStart } from './common';
-import { groupOf, paddedBlocks, storePairs } from './formats/block32';
+import { block32rAt, groupOf, paddedBlocks, storePairs } from './formats/block32';
 
 /**
  * Levels of 4 f32 lanes scaled by `inv`, rounded to nearest even, as i32x4. |x * inv| <= 127 (a little
@@ -139,6 +139,27 @@ export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i
 }
 
 /**
+ * One 32-value block at `xb` quantized with `inv` (1 / its scale) into the relaxed batched layout at `g`
+ * (its first 4-byte piece: values 0..15 in pieces 0..3, 16 bytes apart, values 16..31 in pieces 4..7);
+ * returns the block's level sum.
+ */
+@inline
+function quantizeBlock32r(xb: usize, inv: v128, g: usize): i32 {
+  const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
+  const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
+  const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
+  const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
+  storePairs(g, i8x16.narrow_i16x8_s(a0, a1));
+  storePairs(g + 64, i8x16.narrow_i16x8_s(a2, a3));
+  const s4 = i32x4.add(
+    i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
+    i32x4.add(i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3)),
+  );
+  const s2 = i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
+  return i32x4.extract_lane(s2, 0) + i32x4.extract_lane(s2, 1);
+}
+
+/**
  * As {@link quantize_q8_32}, as i8 levels for the relaxed batched product of 32-value formats
  * (unpacked8.ts): four blocks per 128 bytes in 4-byte pieces (piece c of block k at 16 c + 4 k), padded
  * to whole groups; then [d: f32 x padded] [s: f32 x padded]. Relaxed build only.
@@ -152,7 +173,7 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
     const dp = rec + (<usize>np << 5);
     const sp = dp + (<usize>np << 2);
     for (let b = 0; b < np; b++) {
-      const g = rec + (<usize>(b >> 2) << 7) + (<usize>(b & 3) << 2);
+      const g = block32rAt(rec, b);
       if (b >= nb) {
         storePairs(g, i8x16.splat(0));
         storePairs(g + 64, i8x16.splat(0));
@@ -162,20 +183,37 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
       }
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
-      const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
-      const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
-      const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
-      const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
-      const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
-      storePairs(g, i8x16.narrow_i16x8_s(a0, a1));
-      storePairs(g + 64, i8x16.narrow_i16x8_s(a2, a3));
-      const s4 = i32x4.add(
-        i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
-        i32x4.add(i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3)),
-      );
-      const s2 = i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
+      const sum = quantizeBlock32r(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), g);
       store<f32>(dp + (<usize>b << 2), d);
-      store<f32>(sp + (<usize>b << 2), d * <f32>(i32x4.extract_lane(s2, 0) + i32x4.extract_lane(s2, 1)));
+      store<f32>(sp + (<usize>b << 2), d * <f32>sum);
+    }
+  }
+}
+
+/**
+ * Q8_K activations (one scale per 256 values, the levels {@link quantize_q8_K} computes) in the record
+ * layout of {@link quantize_q8_32r}, each 32-value block with its super-block's scale: for the relaxed
+ * batched product of Q4_K, which runs as 32-value blocks (formats/q4_k.ts unpackRow8). `cols` is a
+ * multiple of 256 (whole groups of four blocks, no padding). Relaxed build only.
+ */
+export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
+  const nbs = cols >> 8;
+  const np = cols >> 5;
+  for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
+    const xr = x + <usize>t * xStride;
+    const rec = out + <usize>t * outStride;
+    const dp = rec + (<usize>np << 5);
+    const sp = dp + (<usize>np << 2);
+    for (let sb = 0; sb < nbs; sb++) {
+      const xs = xr + (<usize>sb << 10);
+      const d = absMax(xs, 256) / 127;
+      const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
+      for (let j = 0; j < 8; j++) {
+        const b = (sb << 3) + j;
+        const sum = quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b));
+        store<f32>(dp + (<usize>b << 2), d);
+        store<f32>(sp + (<usize>b << 2), d * <f32>sum);
+      }
     }
   }
 }

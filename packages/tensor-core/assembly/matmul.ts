@@ -67,10 +67,21 @@ function dot4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize,
   else dot32x4(u, a, stride, cols, f.hasMin, out, outStride);
 }
 
+/**
+ * Whether the relaxed batched product runs the format as 32-value blocks (the 32-value layout of
+ * unpacked8.ts): the 32-value formats, and Q4_K (formats/q4_k.ts batchBlocks32).
+ */
+@inline
+function blocks32In8<F>(f: F): bool {
+  if (f.actKind != ACT_Q8_K) return true;
+  if (isDefined(f.batchBlocks32)) return f.batchBlocks32;
+  return false;
+}
+
 /** One relaxed unpacked row times 1 or 4 tokens (unpacked8.ts). */
 @inline
 function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32, out: usize, outStride: usize): void {
-  if (f.actKind == ACT_Q8_K) {
+  if (!blocks32In8<F>(f)) {
     if (!f.pairedScales) dotK8(u, a, stride, count, cols, f.hasMin, false, out, outStride);
     else if (count == 4) dotK8x4<F>(f, u, a, stride, cols, out, outStride);
     else dotK8x1<F>(f, u, a, cols, out);
@@ -83,7 +94,7 @@ function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32,
 /** Whether the relaxed batched product takes two rows per pass (unpacked8.ts dot32x8Pair4). */
 @inline
 function pairRows8<F>(f: F): bool {
-  return f.actKind != ACT_Q8_K && f.levelBits <= 4;
+  return blocks32In8<F>(f) && f.levelBits <= 4;
 }
 
 /** Two relaxed unpacked rows (`u`, `u + ub8`) times 4 tokens. */
@@ -121,7 +132,7 @@ function matmulRows<F>(
   const batched = mode != 0;
   const fused = f.actKind != ACT_F32 && !batched;
   const relaxed8 = mode == 2 && f.batch8;
-  const ub8 = unpacked8RowBytes(f.actKind == ACT_Q8_K, cols);
+  const ub8 = unpacked8RowBytes(!blocks32In8<F>(f), cols);
   let chunk = -1;
   let r0 = -1;
   let touched: i32 = 0;

@@ -2,7 +2,9 @@
 // multiplied with 4 tokens' i8 activation levels per pass by `i16x8.relaxed_dot_i8x16_i7x16_s`
 // (pmaddubsw), whose i16 pair sums are widened by `i32x4.dot_i16x8_s` against the group scale. About
 // 1.5 to 1.8 times fewer instructions than the i16 kernels of unpacked.ts. Only formats whose levels are
-// unsigned (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K) come here; Q8_0 and IQ4 keep the i16 kernels.
+// unsigned (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K) come here; Q8_0 and IQ4 keep the i16 kernels. Q4_K
+// comes in the 32-value layout (its sub-blocks as Q4_1-like blocks, formats/q4_k.ts unpackRow8) to use the
+// two-row kernel of the 4-bit formats (dot32x8Pair4), 17% faster than its super-block kernel.
 //
 // Unpacked row, K formats, nbs = cols / 256:
 //   [levels: u8 x cols] [scales: i16 x cols/16] [d: f32 x nbs] [dmin: f32 x nbs] [m: i16 x cols/16]
@@ -10,7 +12,8 @@
 // Unpacked row, 32-value formats, blocks padded to whole groups of four (np):
 //   [levels: u8, four blocks per 128 bytes in 4-byte pieces: piece c of block k at 16 c + 4 k]
 //   [d: f32 x np] [m: f32 x np]                                    value = d * level + m
-//   (the activations come in the same layout: activations.ts quantize_q8_32r)
+//   (the activations come in the same layout: activations.ts quantize_q8_32r, or quantize_q8_K32r for
+//   Q4_K: Q8_K levels, each block with its super-block's scale)
 
 import { hsum } from './common';
 import { paddedBlocks } from './formats/block32';
@@ -141,7 +144,7 @@ function dotK8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, has
 /**
  * {@link dotK8Body} with runtime `count`, `hasMin` and `paired`: for the formats with a scale per 16 values
  * (Q2_K, Q3_K, Q6_K), where the specialised copies measured 2-3% slower (V8 allocates their registers
- * differently), while Q4_K and Q5_K gain 7% from them.
+ * differently), while Q5_K gains 7% from them (as Q4_K did before it moved to the 32-value layout).
  */
 export function dotK8(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, paired: bool, out: usize, outStride: usize): void {
   dotK8Body(u, a, stride, count, cols, hasMin, paired, out, outStride);

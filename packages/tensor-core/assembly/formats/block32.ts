@@ -49,6 +49,24 @@ export function storePairs(p: usize, v: v128): void {
   v128.store32_lane(p, v, 3, 48);
 }
 
+/** Where block `b`'s first 4-byte piece is in the relaxed batched layout at `u` (four blocks per 128 bytes). */
+@inline
+export function block32rAt(u: usize, b: i32): usize {
+  return u + (<usize>(b >> 2) << 7) + (<usize>(b & 3) << 2);
+}
+
+/**
+ * Stores block `b`'s 32 levels (`lo`: values 0..15, `hi`: 16..31, one byte each) into a row or record of
+ * the relaxed batched layout at `u` (unpacked8.ts: four blocks per 128 bytes in 4-byte pieces, piece c of
+ * block k at 16 c + 4 k).
+ */
+@inline
+export function storeBlock32r(u: usize, b: i32, lo: v128, hi: v128): void {
+  const g = block32rAt(u, b);
+  storePairs(g, lo);
+  storePairs(g + 64, hi);
+}
+
 /**
  * Stores one block's 32 levels (`lo`: values 0..15, `hi`: 16..31, signed bytes) as i16 into the interleaved
  * layout of a group of four blocks (256 bytes at `group`): value e of block k goes to vector e >> 1,

@@ -10,8 +10,8 @@ import {
   highNibbles,
   lowNibbles,
   scaleAt,
+  storeBlock32r,
 } from './block32';
-import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
   actLevels,
   actScale,
@@ -170,34 +170,42 @@ export class Q4_KFormat {
   }
   @inline get batch8(): bool { return true; }
   @inline get pairedScales(): bool { return true; }
+  /**
+   * The relaxed batched product runs Q4_K as 32-value blocks: each sub-block is a Q4_1-like block with
+   * scale d * scale[s] and offset -dmin * min[s] (both exact in f32), multiplied with Q8_K activations laid
+   * out as 32-value records (activations.ts quantize_q8_K32r) by the two-row kernel of Q4_0 and Q4_1
+   * (unpacked8.ts dot32x8Pair4): 4-bit levels leave the i16 pair sums room for a whole group of four blocks,
+   * where the super-block kernel widens against the scale every 32 values.
+   */
+  @inline get batchBlocks32(): bool { return true; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
-  @inline get levelBits(): i32 { return 8; }
-  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  @inline get levelBits(): i32 { return 4; }
+  /** Unsigned levels, d and m per 32-value sub-block, for the relaxed batched product (unpacked8.ts layout). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
-    const us = scales8At(u, cols);
-    const ud = d8At(u, cols);
-    const udmin = dmin8At(u, cols);
-    const um = mins8At(u, cols);
-    for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 144;
-      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
-      store<f32>(udmin + (<usize>b << 2), scaleAt(wb + 2));
+    const np = cols >> 5;
+    const ud = u + (<usize>np << 5);
+    const um = ud + (<usize>np << 2);
+    for (let sb = 0; sb < nbs; sb++) {
+      const wb = w + <usize>sb * 144;
+      const d = scaleAt(wb);
+      const dmin = scaleAt(wb + 2);
       const sm = scalesK4(wb + 4);
-      storeMinsK4(um + (<usize>b << 5), sm);
-      // the eight sub-block scales as i16, each twice (one per 16-value group)
-      v128.store(us + (<usize>b << 5), minsK4Low(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)));
-      v128.store(us + (<usize>b << 5), minsK4High(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)), 16);
-      const ub = u + (<usize>b << 8);
       for (let c = 0; c < 4; c++) {
+        const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));
+        const mword = <u32>(c < 2 ? i32x4.extract_lane(sm, 2) : i32x4.extract_lane(sm, 3));
+        const j = (c & 1) << 1;
         const q = wb + 16 + (<usize>c << 5);
         const v0 = v128.load(q);
         const v1 = v128.load(q, 16);
-        const o = ub + (<usize>c << 6);
-        v128.store(o, lowNibbles(v0));
-        v128.store(o, lowNibbles(v1), 16);
-        v128.store(o, highNibbles(v0), 32);
-        v128.store(o, highNibbles(v1), 48);
+        // sub-block 2c: the low nibbles of the chunk's 32 bytes; 2c + 1: the high nibbles
+        const b = (sb << 3) + (c << 1);
+        storeBlock32r(u, b, lowNibbles(v0), lowNibbles(v1));
+        storeBlock32r(u, b + 1, highNibbles(v0), highNibbles(v1));
+        store<f32>(ud + (<usize>b << 2), d * <f32>byteOf(word, j));
+        store<f32>(ud + (<usize>b << 2), d * <f32>byteOf(word, j + 1), 4);
+        store<f32>(um + (<usize>b << 2), -(dmin * <f32>byteOf(mword, j)));
+        store<f32>(um + (<usize>b << 2), -(dmin * <f32>byteOf(mword, j + 1)), 4);
       }
     }
   }

@@ -10,6 +10,7 @@ const KERNELS = {
   quantize_q8_32i: 7,
   quantize_q8_32r: 7,
   quantize_q8_K: 7,
+  quantize_q8_K32r: 7,
   attention: 15,
   add: 4,
   swiglu: 4,

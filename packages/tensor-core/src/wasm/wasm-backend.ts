@@ -36,6 +36,7 @@ import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './ten
 import { ThreadPool } from './thread-pool.js';
 import {
   type ActivationForm,
+  activationFormFor,
   activationRecordBytes,
   BATCHED_MIN_TOKENS,
   MATMUL_ROWS_PER_CHUNK,
@@ -429,19 +430,20 @@ export class WasmBackend implements Backend {
     const xPtr = this.input(X, g, n, 'in0');
     // the fused per-token product, or unpacked rows times 4 tokens per pass (see assembly/matmul.ts)
     const mode: ProductMode = n < BATCHED_MIN_TOKENS ? 'fused' : this.relaxed && k.batch8 ? 'unpacked8' : 'unpacked';
+    const form = activationFormFor(k, mode);
     let acts = xPtr;
     let actStride = cols * 4;
-    if (k.activations !== 'f32') {
-      actStride = activationRecordBytes(k.activations, cols, mode);
+    if (form !== 'f32') {
+      actStride = activationRecordBytes(form, cols, mode);
       acts = g.scratchBuffer('acts', n * actStride);
-      const quantize = quantizeKernel(k.activations, mode);
+      const quantize = quantizeKernel(form, mode);
       // i16 levels for the unpacked product; 8-bit levels otherwise where the build has them
       const wide = mode === 'unpacked' ? 1 : 0;
       this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride, wide], n * cols * NS.quantize);
     }
     const outPtr = this.output(O, g, n, 'out0');
     const threads = this.threadsFor(work);
-    const perThread = MATMUL_ROWS_PER_CHUNK * unpackedRowBytes(k.activations, cols, mode);
+    const perThread = MATMUL_ROWS_PER_CHUNK * unpackedRowBytes(form, cols, mode);
     const scratch = g.scratchBuffer('threads', threads * perThread);
     g.resetCounter();
     // decode products stream weights the way the tuner has measured fastest on this CPU (same results)
@@ -880,6 +882,7 @@ export class WasmBackend implements Backend {
 /** The kernel that prepares activations of `form` for a product mode (assembly/activations.ts). */
 function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
   if (form === 'q8_K') return 'quantize_q8_K';
+  if (form === 'q8_K32') return 'quantize_q8_K32r';
   if (mode === 'unpacked') return 'quantize_q8_32i';
   if (mode === 'unpacked8') return 'quantize_q8_32r';
   return 'quantize_q8_32';

@@ -9,9 +9,11 @@ import type { KernelName } from './kernel-names.js';
 /**
  * How a type's matrix product consumes activations (assembly/activations.ts):
  * `f32` rows as they are; `q8_32`: 8-bit levels per 32 values (Q8_0/Q8_1-style, with block sums);
- * `q8_K`: 8-bit levels per 256 values with 16-value sums (Q8_K-style).
+ * `q8_K`: 8-bit levels per 256 values with 16-value sums (Q8_K-style);
+ * `q8_K32`: the levels and scales of `q8_K` in the record layout of the 32-value formats' relaxed batched
+ * product (for Q4_K, whose relaxed batched product runs its 32-value sub-blocks as Q4_1-like blocks).
  */
-export type ActivationForm = 'f32' | 'q8_32' | 'q8_K';
+export type ActivationForm = 'f32' | 'q8_32' | 'q8_K' | 'q8_K32';
 
 export interface WeightKernels {
   readonly matmul: KernelName;
@@ -19,6 +21,8 @@ export interface WeightKernels {
   readonly activations: ActivationForm;
   /** Unsigned levels: the relaxed build multiplies batches with 8-bit products (assembly/unpacked8.ts). */
   readonly batch8?: boolean;
+  /** The activations of the relaxed batched product, where they differ from `activations`. */
+  readonly batch8Activations?: ActivationForm;
 }
 
 const TABLE = new Map<GgmlType, WeightKernels>([
@@ -33,7 +37,10 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32' }],
   [GgmlType.Q2_K, { matmul: 'matmul_q2_k', getRows: 'get_rows_q2_k', activations: 'q8_K', batch8: true }],
   [GgmlType.Q3_K, { matmul: 'matmul_q3_k', getRows: 'get_rows_q3_k', activations: 'q8_K', batch8: true }],
-  [GgmlType.Q4_K, { matmul: 'matmul_q4_k', getRows: 'get_rows_q4_k', activations: 'q8_K', batch8: true }],
+  [
+    GgmlType.Q4_K,
+    { matmul: 'matmul_q4_k', getRows: 'get_rows_q4_k', activations: 'q8_K', batch8: true, batch8Activations: 'q8_K32' },
+  ],
   [GgmlType.Q5_K, { matmul: 'matmul_q5_k', getRows: 'get_rows_q5_k', activations: 'q8_K', batch8: true }],
   [GgmlType.Q6_K, { matmul: 'matmul_q6_k', getRows: 'get_rows_q6_k', activations: 'q8_K', batch8: true }],
   [GgmlType.IQ4_XS, { matmul: 'matmul_iq4_xs', getRows: 'get_rows_iq4_xs', activations: 'q8_K' }],
@@ -62,9 +69,15 @@ export type ProductMode = 'fused' | 'unpacked' | 'unpacked8';
 
 export const PRODUCT_MODE_CODE: Record<ProductMode, number> = { fused: 0, unpacked: 1, unpacked8: 2 };
 
+/** The form a type's matrix product wants its activations in, in a product mode. */
+export function activationFormFor(kernels: WeightKernels, mode: ProductMode): ActivationForm {
+  return mode === 'unpacked8' ? (kernels.batch8Activations ?? kernels.activations) : kernels.activations;
+}
+
 /**
  * Bytes of one token's activation record (16-byte aligned), as assembly/activations.ts lays it out for
- * a product mode (the 32-value formats interleave blocks for the unpacked modes).
+ * a product mode (the 32-value formats interleave blocks for the unpacked modes; `q8_K32` exists only
+ * in the `unpacked8` layout).
  */
 export function activationRecordBytes(form: ActivationForm, cols: number, mode: ProductMode = 'fused'): number {
   let bytes: number;
