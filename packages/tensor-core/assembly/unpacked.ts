@@ -233,6 +233,120 @@ export function dot32x4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bo
   store<f32>(out + 3 * outStride, hsum(acc3) + hsum(accm3));
 }
 
+/**
+ * Two unpacked 32-value-format rows (`u`, `v`) times four interleaved i16 records at `a`, `a + stride`,
+ * ...: the 2 x 4 register tile of {@link dot32x4}. Each 8-level step loads 2 weight and 4 activation
+ * vectors for 8 products, where one row per pass loads 5 for 4 (8 i32 accumulators, 6 loads and a
+ * temporary fit x64's 16 vector registers; longer steps would spill). Each (row, token) result is
+ * computed exactly as {@link dot32x4} computes it (exact integer sums, then the same float steps in the
+ * same order). Results: row `u` to `out`, `out + outStride`, ...; row `v` 4 bytes after each.
+ */
+export function dot32x4Pair(u: usize, v: usize, a: usize, stride: usize, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
+  const np = paddedBlocks(cols);
+  const dOff = <usize>np << 6; // the d and m (rows) or d and s (records) arrays after the levels
+  const sOff = dOff + (<usize>np << 2);
+  const a0 = a;
+  const a1 = a + stride;
+  const a2 = a1 + stride;
+  const a3 = a2 + stride;
+  let acc0 = f32x4.splat(0); // row u, tokens 0..3
+  let acc1 = acc0;
+  let acc2 = acc0;
+  let acc3 = acc0;
+  let acc4 = acc0; // row v, tokens 0..3
+  let acc5 = acc0;
+  let acc6 = acc0;
+  let acc7 = acc0;
+  let accm0 = acc0;
+  let accm1 = acc0;
+  let accm2 = acc0;
+  let accm3 = acc0;
+  let accm4 = acc0;
+  let accm5 = acc0;
+  let accm6 = acc0;
+  let accm7 = acc0;
+  for (let b = 0; b < np; b += 4) {
+    const g = <usize>b << 6;
+    let pu = u + g;
+    let pv = v + g;
+    let p0 = a0 + g;
+    let p1 = a1 + g;
+    let p2 = a2 + g;
+    let p3 = a3 + g;
+    const end = pu + 256;
+    let s0 = i32x4.splat(0);
+    let s1 = s0;
+    let s2 = s0;
+    let s3 = s0;
+    let s4 = s0;
+    let s5 = s0;
+    let s6 = s0;
+    let s7 = s0;
+    while (true) {
+      const wu = v128.load(pu);
+      const wv = v128.load(pv);
+      const x0 = v128.load(p0);
+      const x1 = v128.load(p1);
+      const x2 = v128.load(p2);
+      const x3 = v128.load(p3);
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(wu, x0));
+      s4 = i32x4.add(s4, i32x4.dot_i16x8_s(wv, x0));
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(wu, x1));
+      s5 = i32x4.add(s5, i32x4.dot_i16x8_s(wv, x1));
+      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(wu, x2));
+      s6 = i32x4.add(s6, i32x4.dot_i16x8_s(wv, x2));
+      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(wu, x3));
+      s7 = i32x4.add(s7, i32x4.dot_i16x8_s(wv, x3));
+      pu += 16;
+      pv += 16;
+      p0 += 16;
+      p1 += 16;
+      p2 += 16;
+      p3 += 16;
+      if (pu == end) break;
+    }
+    const bo = <usize>b << 2;
+    const du = v128.load(u + dOff + bo);
+    const dv = v128.load(v + dOff + bo);
+    let da = v128.load(a0 + dOff + bo);
+    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s0), f32x4.mul(du, da)));
+    acc4 = f32x4.add(acc4, f32x4.mul(f32x4.convert_i32x4_s(s4), f32x4.mul(dv, da)));
+    da = v128.load(a1 + dOff + bo);
+    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s1), f32x4.mul(du, da)));
+    acc5 = f32x4.add(acc5, f32x4.mul(f32x4.convert_i32x4_s(s5), f32x4.mul(dv, da)));
+    da = v128.load(a2 + dOff + bo);
+    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s2), f32x4.mul(du, da)));
+    acc6 = f32x4.add(acc6, f32x4.mul(f32x4.convert_i32x4_s(s6), f32x4.mul(dv, da)));
+    da = v128.load(a3 + dOff + bo);
+    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s3), f32x4.mul(du, da)));
+    acc7 = f32x4.add(acc7, f32x4.mul(f32x4.convert_i32x4_s(s7), f32x4.mul(dv, da)));
+    if (hasMin) {
+      const mu = v128.load(u + sOff + bo);
+      const mv = v128.load(v + sOff + bo);
+      let sa = v128.load(a0 + sOff + bo);
+      accm0 = f32x4.add(accm0, f32x4.mul(mu, sa));
+      accm4 = f32x4.add(accm4, f32x4.mul(mv, sa));
+      sa = v128.load(a1 + sOff + bo);
+      accm1 = f32x4.add(accm1, f32x4.mul(mu, sa));
+      accm5 = f32x4.add(accm5, f32x4.mul(mv, sa));
+      sa = v128.load(a2 + sOff + bo);
+      accm2 = f32x4.add(accm2, f32x4.mul(mu, sa));
+      accm6 = f32x4.add(accm6, f32x4.mul(mv, sa));
+      sa = v128.load(a3 + sOff + bo);
+      accm3 = f32x4.add(accm3, f32x4.mul(mu, sa));
+      accm7 = f32x4.add(accm7, f32x4.mul(mv, sa));
+    }
+  }
+  store<f32>(out, hsum(acc0) + hsum(accm0));
+  store<f32>(out, hsum(acc4) + hsum(accm4), 4);
+  store<f32>(out + outStride, hsum(acc1) + hsum(accm1));
+  store<f32>(out + outStride, hsum(acc5) + hsum(accm5), 4);
+  store<f32>(out + 2 * outStride, hsum(acc2) + hsum(accm2));
+  store<f32>(out + 2 * outStride, hsum(acc6) + hsum(accm6), 4);
+  store<f32>(out + 3 * outStride, hsum(acc3) + hsum(accm3));
+  store<f32>(out + 3 * outStride, hsum(acc7) + hsum(accm7), 4);
+}
+
 // ---- plain floats ------------------------------------------------------------------------------------
 
 /** f32 row `w` times f32 row `x` (`cols` values); sums in the same order as {@link dotF32x4}. */

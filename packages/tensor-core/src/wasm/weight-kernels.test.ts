@@ -125,10 +125,19 @@ describe.each([
     });
   }
 
-  // Batched products may compute two rows per pass (unpacked8.ts dot32x8Pair4): a row's result must not
-  // depend on the row it is paired with, nor on being paired at all (37 rows: 16-row chunks of 8 pairs,
-  // then 2 pairs and a single row).
-  for (const type of [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q4_K, GgmlType.Q8_0]) {
+  // Batched products may compute two rows per pass (unpacked8.ts dot32x8Pair4, unpacked.ts dot32x4Pair):
+  // a row's result must not depend on the row it is paired with, nor on being paired at all (37 rows:
+  // 16-row chunks of 8 pairs, then 2 pairs and a single row).
+  for (const type of [
+    GgmlType.Q4_0,
+    GgmlType.Q4_1,
+    GgmlType.Q5_0,
+    GgmlType.Q4_K,
+    GgmlType.Q6_K,
+    GgmlType.Q8_0,
+    GgmlType.IQ4_NL,
+    GgmlType.IQ4_XS,
+  ]) {
     it(`${ggmlTypeInfo(type).name}: a row's batched result is the same bits alone as inside a matrix`, async () => {
       const rows = 37;
       const cols = colsFor(type);
