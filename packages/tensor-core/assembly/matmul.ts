@@ -19,7 +19,7 @@ import { Q5_1Format } from './formats/q5_1';
 import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
-import { ACT_F32, ACT_Q8_32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, unpackedRowBytes } from './unpacked';
+import { ACT_F32, ACT_Q8_32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
 import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, dotK8x1, dotK8x4, unpacked8RowBytes } from './unpacked8';
 
 /**
@@ -227,11 +227,16 @@ function matmulRows<F>(
       const a = acts + <usize>t * aStride;
       const o = out + <usize>t * oStride;
       let r = r0;
+      // quantized formats: two unpacked rows per pass (the 2 x 4 tile; each row computed as dot4 does)
       if (f.actKind == ACT_Q8_32) {
-        // 32-value formats: two unpacked rows per pass (the 2 x 4 tile; each row computed as dot4 does)
         for (; r + 2 <= r1; r += 2) {
           const u = scratch + <usize>(r - r0) * ub;
           dot32x4Pair(u, u + ub, a, aStride, cols, f.hasMin, o + (<usize>r << 2), oStride);
+        }
+      } else if (f.actKind == ACT_Q8_K) {
+        for (; r + 2 <= r1; r += 2) {
+          const u = scratch + <usize>(r - r0) * ub;
+          dotK4Pair(u, u + ub, a, aStride, cols, f.hasMin, o + (<usize>r << 2), oStride);
         }
       }
       for (; r < r1; r++) {

@@ -143,6 +143,121 @@ export function dotK4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool
   store<f32>(out + 3 * outStride, hsum(acc3));
 }
 
+/** acc + isum * (dw * da) [- (mins . bsums) * (dmin * da)]: one super-block of one (row, token) of {@link dotK4}. */
+@inline
+function superBlockResult(acc: v128, isum: v128, dw: f32, dmin: f32, da: f32, mlo: v128, mhi: v128, blo: v128, bhi: v128, hasMin: bool): v128 {
+  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(dw * da)));
+  if (!hasMin) return acc;
+  const msum = i32x4.add(i32x4.dot_i16x8_s(mlo, blo), i32x4.dot_i16x8_s(mhi, bhi));
+  return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dmin * da)));
+}
+
+/**
+ * Two unpacked super-block rows (`u`, `v`) times four Q8_K records at `a`, `a + stride`, ...: the 2 x 4
+ * register tile of {@link dotK4} (8 levels per step: 2 weight and 4 activation loads for 8 products).
+ * Each (row, token) result is computed exactly as {@link dotK4} computes it. Results: row `u` to `out`,
+ * `out + outStride`, ...; row `v` 4 bytes after each.
+ */
+export function dotK4Pair(u: usize, v: usize, a: usize, stride: usize, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
+  const nbs = cols >> 8;
+  const dOff = <usize>cols << 1; // d, dmin and m (rows), d and bsums (records) after the levels
+  const dminOff = dOff + (<usize>nbs << 2);
+  const mOff = dminOff + (<usize>nbs << 2);
+  const bsOff = dOff + (<usize>nbs << 2);
+  const a0 = a;
+  const a1 = a + stride;
+  const a2 = a1 + stride;
+  const a3 = a2 + stride;
+  let acc0 = f32x4.splat(0); // row u, tokens 0..3
+  let acc1 = acc0;
+  let acc2 = acc0;
+  let acc3 = acc0;
+  let acc4 = acc0; // row v, tokens 0..3
+  let acc5 = acc0;
+  let acc6 = acc0;
+  let acc7 = acc0;
+  for (let b = 0; b < nbs; b++) {
+    const off = <usize>b << 9;
+    let pu = u + off;
+    let pv = v + off;
+    let p0 = a0 + off;
+    let p1 = a1 + off;
+    let p2 = a2 + off;
+    let p3 = a3 + off;
+    const end = pu + 512;
+    let s0 = i32x4.splat(0);
+    let s1 = s0;
+    let s2 = s0;
+    let s3 = s0;
+    let s4 = s0;
+    let s5 = s0;
+    let s6 = s0;
+    let s7 = s0;
+    while (true) {
+      const wu = v128.load(pu);
+      const wv = v128.load(pv);
+      const x0 = v128.load(p0);
+      const x1 = v128.load(p1);
+      const x2 = v128.load(p2);
+      const x3 = v128.load(p3);
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(wu, x0));
+      s4 = i32x4.add(s4, i32x4.dot_i16x8_s(wv, x0));
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(wu, x1));
+      s5 = i32x4.add(s5, i32x4.dot_i16x8_s(wv, x1));
+      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(wu, x2));
+      s6 = i32x4.add(s6, i32x4.dot_i16x8_s(wv, x2));
+      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(wu, x3));
+      s7 = i32x4.add(s7, i32x4.dot_i16x8_s(wv, x3));
+      pu += 16;
+      pv += 16;
+      p0 += 16;
+      p1 += 16;
+      p2 += 16;
+      p3 += 16;
+      if (pu == end) break;
+    }
+    const bo = <usize>b << 2;
+    const dwu = load<f32>(u + dOff + bo);
+    const dwv = load<f32>(v + dOff + bo);
+    const dminu = hasMin ? load<f32>(u + dminOff + bo) : 0;
+    const dminv = hasMin ? load<f32>(v + dminOff + bo) : 0;
+    const mo = <usize>b << 5;
+    const zero = i32x4.splat(0);
+    const mulo = hasMin ? v128.load(u + mOff + mo) : zero;
+    const muhi = hasMin ? v128.load(u + mOff + mo, 16) : zero;
+    const mvlo = hasMin ? v128.load(v + mOff + mo) : zero;
+    const mvhi = hasMin ? v128.load(v + mOff + mo, 16) : zero;
+    let da = load<f32>(a0 + dOff + bo);
+    let blo = hasMin ? v128.load(a0 + bsOff + mo) : zero;
+    let bhi = hasMin ? v128.load(a0 + bsOff + mo, 16) : zero;
+    acc0 = superBlockResult(acc0, s0, dwu, dminu, da, mulo, muhi, blo, bhi, hasMin);
+    acc4 = superBlockResult(acc4, s4, dwv, dminv, da, mvlo, mvhi, blo, bhi, hasMin);
+    da = load<f32>(a1 + dOff + bo);
+    blo = hasMin ? v128.load(a1 + bsOff + mo) : zero;
+    bhi = hasMin ? v128.load(a1 + bsOff + mo, 16) : zero;
+    acc1 = superBlockResult(acc1, s1, dwu, dminu, da, mulo, muhi, blo, bhi, hasMin);
+    acc5 = superBlockResult(acc5, s5, dwv, dminv, da, mvlo, mvhi, blo, bhi, hasMin);
+    da = load<f32>(a2 + dOff + bo);
+    blo = hasMin ? v128.load(a2 + bsOff + mo) : zero;
+    bhi = hasMin ? v128.load(a2 + bsOff + mo, 16) : zero;
+    acc2 = superBlockResult(acc2, s2, dwu, dminu, da, mulo, muhi, blo, bhi, hasMin);
+    acc6 = superBlockResult(acc6, s6, dwv, dminv, da, mvlo, mvhi, blo, bhi, hasMin);
+    da = load<f32>(a3 + dOff + bo);
+    blo = hasMin ? v128.load(a3 + bsOff + mo) : zero;
+    bhi = hasMin ? v128.load(a3 + bsOff + mo, 16) : zero;
+    acc3 = superBlockResult(acc3, s3, dwu, dminu, da, mulo, muhi, blo, bhi, hasMin);
+    acc7 = superBlockResult(acc7, s7, dwv, dminv, da, mvlo, mvhi, blo, bhi, hasMin);
+  }
+  store<f32>(out, hsum(acc0));
+  store<f32>(out, hsum(acc4), 4);
+  store<f32>(out + outStride, hsum(acc1));
+  store<f32>(out + outStride, hsum(acc5), 4);
+  store<f32>(out + 2 * outStride, hsum(acc2));
+  store<f32>(out + 2 * outStride, hsum(acc6), 4);
+  store<f32>(out + 3 * outStride, hsum(acc3));
+  store<f32>(out + 3 * outStride, hsum(acc7), 4);
+}
+
 // ---- 32-value blocks ---------------------------------------------------------------------------------
 
 /**

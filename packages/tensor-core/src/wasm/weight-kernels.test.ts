@@ -125,7 +125,7 @@ describe.each([
     });
   }
 
-  // Batched products may compute two rows per pass (unpacked8.ts dot32x8Pair4, unpacked.ts dot32x4Pair):
+  // Batched products may compute two rows per pass (unpacked8.ts dot32x8Pair4, unpacked.ts dot32x4Pair, dotK4Pair):
   // a row's result must not depend on the row it is paired with, nor on being paired at all (37 rows:
   // 16-row chunks of 8 pairs, then 2 pairs and a single row).
   for (const type of [
