@@ -2,7 +2,7 @@
 // per 32-value sub-block); u8 qs[128] (chunk c = qs[32c ..]: low nibbles -> values 64c + l, high -> 64c + 32 + l).
 // x = (d * scale[s]) * q - (dmin * min[s])
 
-import { hsum, storeI8asI16Scaled } from '../common';
+import { finiteHalfToF32, hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU32ScaledV, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
@@ -29,28 +29,34 @@ import {
   storeScaledLevelsMinus,
   superMins,
   superResult,
+  SCALE_SPLATS,
   superResultMins,
-  superScales2,
 } from './superblock';
 
 /** isum + the scaled sums of one 64-value chunk: 32 bytes at `q` (low nibbles: scale byte j0 of `sm`, high: j1). */
 @inline
 function chunkQ4K(isum: v128, q: usize, e: usize, sm: v128, j0: i32, j1: i32): v128 {
-  const v0 = v128.load(q);
-  const v1 = v128.load(q, 16);
-  isum = dotU32ScaledV(lowNibbles(v0), e, lowNibbles(v1), e + actOffset(16), scaleSplat(sm, j0), isum);
-  return dotU32ScaledV(highNibbles(v0), e + actOffset(32), highNibbles(v1), e + actOffset(48), scaleSplat(sm, j1), isum);
+  return chunkQ4KS(isum, q, e, scaleSplat(sm, j0), scaleSplat(sm, j1));
 }
 
-/** {@link chunkQ4K} with the chunk's 64 activations already loaded (relaxed build only). */
+/** {@link chunkQ4K} with the chunk's two scales already spread over the i16 lanes. */
 @inline
-function chunkQ4K2(isum: v128, q: usize, x0: v128, x1: v128, x2: v128, x3: v128, sm: v128): v128 {
+function chunkQ4KS(isum: v128, q: usize, e: usize, s0: v128, s1: v128): v128 {
+  const v0 = v128.load(q);
+  const v1 = v128.load(q, 16);
+  isum = dotU32ScaledV(lowNibbles(v0), e, lowNibbles(v1), e + actOffset(16), s0, isum);
+  return dotU32ScaledV(highNibbles(v0), e + actOffset(32), highNibbles(v1), e + actOffset(48), s1, isum);
+}
+
+/** {@link chunkQ4KS} with the chunk's 64 activations already loaded (relaxed build only). */
+@inline
+function chunkQ4K2(isum: v128, q: usize, x0: v128, x1: v128, x2: v128, x3: v128, s0: v128, s1: v128): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
   const p0 = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(x0, lowNibbles(v0)), i16x8.relaxed_dot_i8x16_i7x16_s(x1, lowNibbles(v1)));
-  isum = i32x4.add(isum, i32x4.dot_i16x8_s(p0, scaleSplat(sm, 0)));
+  isum = i32x4.add(isum, i32x4.dot_i16x8_s(p0, s0));
   const p1 = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(x2, highNibbles(v0)), i16x8.relaxed_dot_i8x16_i7x16_s(x3, highNibbles(v1)));
-  return i32x4.add(isum, i32x4.dot_i16x8_s(p1, scaleSplat(sm, 1)));
+  return i32x4.add(isum, i32x4.dot_i16x8_s(p1, s1));
 }
 
 @final @unmanaged
@@ -103,17 +109,28 @@ export class Q4_KFormat {
       // the four 64-value chunks as a loop, not unrolled: V8 would schedule an unrolled block's loads
       // first and spill them; the chunk's two scales are bytes 0 and 1 of `sc`, shifted on per chunk
       let isum = i32x4.splat(0);
-      let sc = sm;
       let q = wb + 16;
       let e = ab;
-      for (let c = 0; c < 4; c++) {
-        isum = chunkQ4K(isum, q, e, sc, 0, 1);
-        sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
-        q += 32;
-        e += actOffset(64);
+      if (RELAXED) {
+        let mp = SCALE_SPLATS;
+        for (let c = 0; c < 4; c++) {
+          isum = chunkQ4KS(isum, q, e, i8x16.relaxed_swizzle(sm, v128.load(mp)), i8x16.relaxed_swizzle(sm, v128.load(mp, 16)));
+          mp += 32;
+          q += 32;
+          e += actOffset(64);
+        }
+      } else {
+        let sc = sm;
+        for (let c = 0; c < 4; c++) {
+          isum = chunkQ4K(isum, q, e, sc, 0, 1);
+          sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+          q += 32;
+          e += actOffset(64);
+        }
       }
       const msum = minDot16(minsK4Low(sm), minsK4High(sm), sums);
-      acc = superResultMins(acc, isum, msum, superScales2(wb, load<f32>(das)));
+      const da = load<f32>(das);
+      acc = superResultMins(acc, isum, msum, finiteHalfToF32(load<u16>(wb)) * da, finiteHalfToF32(load<u16>(wb, 2)) * da);
       wb += 144;
       ab += actOffset(256);
       das += 4;
@@ -142,28 +159,30 @@ export class Q4_KFormat {
       const sm1 = scalesK4v(wb1 + 4);
       let isum0 = i32x4.splat(0);
       let isum1 = i32x4.splat(0);
-      let sc0 = sm0;
-      let sc1 = sm1;
       let q0 = wb0 + 16;
       let q1 = wb1 + 16;
       let e = actLevels(a, b);
+      let mp = SCALE_SPLATS;
       for (let c = 0; c < 4; c++) {
         const x0 = v128.load(e);
         const x1 = v128.load(e, 16);
         const x2 = v128.load(e, 32);
         const x3 = v128.load(e, 48);
-        isum0 = chunkQ4K2(isum0, q0, x0, x1, x2, x3, sc0);
-        isum1 = chunkQ4K2(isum1, q1, x0, x1, x2, x3, sc1);
-        sc0 = i8x16.shuffle(sc0, sc0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
-        sc1 = i8x16.shuffle(sc1, sc1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+        const m0 = v128.load(mp);
+        const m1 = v128.load(mp, 16);
+        isum0 = chunkQ4K2(isum0, q0, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm0, m0), i8x16.relaxed_swizzle(sm0, m1));
+        isum1 = chunkQ4K2(isum1, q1, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm1, m0), i8x16.relaxed_swizzle(sm1, m1));
+        mp += 32;
         q0 += 32;
         q1 += 32;
         e += 64;
       }
       const sums = actSums(a, cols, b);
       const da = actScale(a, cols, b);
-      acc0 = superResultMins(acc0, isum0, minDot16(minsK4Low(sm0), minsK4High(sm0), sums), superScales2(wb0, da));
-      acc1 = superResultMins(acc1, isum1, minDot16(minsK4Low(sm1), minsK4High(sm1), sums), superScales2(wb1, da));
+      const msum0 = minDot16(minsK4Low(sm0), minsK4High(sm0), sums);
+      const msum1 = minDot16(minsK4Low(sm1), minsK4High(sm1), sums);
+      acc0 = superResultMins(acc0, isum0, msum0, finiteHalfToF32(load<u16>(wb0)) * da, finiteHalfToF32(load<u16>(wb0, 2)) * da);
+      acc1 = superResultMins(acc1, isum1, msum1, finiteHalfToF32(load<u16>(wb1)) * da, finiteHalfToF32(load<u16>(wb1, 2)) * da);
     }
     store<f32>(o0, hsum(acc0));
     store<f32>(o1, hsum(acc1));

@@ -20,6 +20,7 @@ import {
   minsK4High,
   minsK4Low,
   scalesAt,
+  SCALE_SPLATS,
   scaleSplat,
   scalesK4,
   scalesK4v,
@@ -41,14 +42,20 @@ function level5(nibbles: v128, h: v128, k: i32): v128 {
  */
 @inline
 function chunkQ5K(isum: v128, q: usize, e: usize, h0: v128, h1: v128, sc: v128): v128 {
+  return chunkQ5KS(isum, q, e, h0, h1, scaleSplat(sc, 0), scaleSplat(sc, 1));
+}
+
+/** {@link chunkQ5K} with the chunk's two scales already spread over the lanes. */
+@inline
+function chunkQ5KS(isum: v128, q: usize, e: usize, h0: v128, h1: v128, s0: v128, s1: v128): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
   const l0 = level5(lowNibbles(v0), h0, 0);
   const l1 = level5(lowNibbles(v1), h1, 0);
-  isum = dotU32ScaledV(l0, e, l1, e + actOffset(16), scaleSplat(sc, 0), isum);
+  isum = dotU32ScaledV(l0, e, l1, e + actOffset(16), s0, isum);
   const u0 = level5(highNibbles(v0), h0, 1);
   const u1 = level5(highNibbles(v1), h1, 1);
-  return dotU32ScaledV(u0, e + actOffset(32), u1, e + actOffset(48), scaleSplat(sc, 1), isum);
+  return dotU32ScaledV(u0, e + actOffset(32), u1, e + actOffset(48), s1, isum);
 }
 
 @final @unmanaged
@@ -107,13 +114,26 @@ export class Q5_KFormat {
       let q = wb + 48;
       let e = ab;
       let isum = i32x4.splat(0);
-      for (let c = 0; c < 4; c++) {
-        isum = chunkQ5K(isum, q, e, h0, h1, sc);
-        sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
-        h0 = i16x8.shr_u(h0, 2);
-        h1 = i16x8.shr_u(h1, 2);
-        q += 32;
-        e += actOffset(64);
+      if (RELAXED) {
+        // the chunk's scales spread by constant masks (superblock.ts SCALE_SPLATS)
+        let mp = SCALE_SPLATS;
+        for (let c = 0; c < 4; c++) {
+          isum = chunkQ5KS(isum, q, e, h0, h1, i8x16.relaxed_swizzle(sm, v128.load(mp)), i8x16.relaxed_swizzle(sm, v128.load(mp, 16)));
+          h0 = i16x8.shr_u(h0, 2);
+          h1 = i16x8.shr_u(h1, 2);
+          mp += 32;
+          q += 32;
+          e += actOffset(64);
+        }
+      } else {
+        for (let c = 0; c < 4; c++) {
+          isum = chunkQ5K(isum, q, e, h0, h1, sc);
+          sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+          h0 = i16x8.shr_u(h0, 2);
+          h1 = i16x8.shr_u(h1, 2);
+          q += 32;
+          e += actOffset(64);
+        }
       }
       const da = load<f32>(das);
       acc = superResult(acc, isum, scaleAt(wb), da);

@@ -1,6 +1,5 @@
 // Shared pieces of the 256-value super-block formats (Q2_K .. Q6_K, IQ4_XS).
 
-import { finiteHalfToF32x4 } from '../common';
 import { actOffset } from '../simd-dot';
 
 /** Bit `k` (0..7) of every byte, as 0 or 1. */
@@ -104,20 +103,31 @@ export function scaleSplat(v: v128, i: i32): v128 {
 }
 
 /**
- * [d * da, dmin * da, 0, 0] from the two finite halves at `p` (d, then dmin) and the activation scale
- * `da`: the same products as the scalar {@link finiteHalfToF32} path, bit for bit.
+ * Swizzle masks spreading scale byte j of {@link scalesK4v} over the i16 lanes, for j = 0 .. 7, 16 bytes
+ * each: the relaxed decode loops of Q4_K and Q5_K load chunk c's two (j = 2c, 2c + 1) with
+ * `i8x16.relaxed_swizzle` (one pshufb each; indices 128 give zero in every implementation) instead of
+ * shifting the scales on per chunk (one ALU operation less per 64 values: loads are not the limit there).
+ */
+export const SCALE_SPLATS: usize = memory.data<u8>([
+  0, 128, 0, 128, 0, 128, 0, 128, 0, 128, 0, 128, 0, 128, 0, 128,
+  1, 128, 1, 128, 1, 128, 1, 128, 1, 128, 1, 128, 1, 128, 1, 128,
+  2, 128, 2, 128, 2, 128, 2, 128, 2, 128, 2, 128, 2, 128, 2, 128,
+  3, 128, 3, 128, 3, 128, 3, 128, 3, 128, 3, 128, 3, 128, 3, 128,
+  4, 128, 4, 128, 4, 128, 4, 128, 4, 128, 4, 128, 4, 128, 4, 128,
+  5, 128, 5, 128, 5, 128, 5, 128, 5, 128, 5, 128, 5, 128, 5, 128,
+  6, 128, 6, 128, 6, 128, 6, 128, 6, 128, 6, 128, 6, 128, 6, 128,
+  7, 128, 7, 128, 7, 128, 7, 128, 7, 128, 7, 128, 7, 128, 7, 128,
+], 16);
+
+/**
+ * acc + isum * dd - msum * dm, the super-block products `dd` = d * da and `dm` = dmin * da as scalars: the
+ * halves convert on the integer ports (common.ts finiteHalfToF32), where the four-lane conversion cost
+ * the Q4_K decode loop about 14 vector operations per super-block (+6% GB/s without them).
  */
 @inline
-export function superScales2(p: usize, da: f32): v128 {
-  const h = i32x4.extend_low_i16x8_u(v128.load32_zero(p));
-  return f32x4.mul(finiteHalfToF32x4(h), f32x4.splat(da));
-}
-
-/** acc + isum * ds[0] - msum * ds[1] (ds from {@link superScales2}): superResult then superMins. */
-@inline
-export function superResultMins(acc: v128, isum: v128, msum: v128, ds: v128): v128 {
-  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), v128.shuffle<f32>(ds, ds, 0, 0, 0, 0)));
-  return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), v128.shuffle<f32>(ds, ds, 1, 1, 1, 1)));
+export function superResultMins(acc: v128, isum: v128, msum: v128, dd: f32, dm: f32): v128 {
+  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(dd)));
+  return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dm)));
 }
 
 /** Stores the eight mins (bytes 8..15 of {@link scalesK4}) as 16 i16, each twice (one per 16-value group). */
