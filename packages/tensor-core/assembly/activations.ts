@@ -11,7 +11,7 @@
 //   [qs: i16 x cols] [d: f32 x cols/256] [bsums: i16 x cols/16] bsums = sum of each 16 levels
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
-import { hmax, shareEnd, shareStart } from './common';
+import { shareEnd, shareStart } from './common';
 import { block32rAt, groupOf, paddedBlocks, storePairs } from './formats/block32';
 
 /**
@@ -52,17 +52,26 @@ function quantizeSpan(x: usize, count: i32, d: f32, q: usize, bsums: usize, narr
   return total;
 }
 
-/** Largest |x| over `count` values (a multiple of 16) at `x`. */
+/**
+ * Largest |x| over `count` values (a multiple of 8) at `x`. Compared as integers: the magnitude bits of
+ * non-negative floats order as the floats do, and NaN's lie above infinity's, so a NaN still gives a NaN
+ * scale (and NaN results), as with `f32x4.max`, which V8 expands into eight instructions (its NaN rules):
+ * this is two per vector, the quantization of a pp512 about 3x faster.
+ */
 @inline
 function absMax(x: usize, count: i32): f32 {
-  let m0 = f32x4.splat(0);
-  let m1 = f32x4.splat(0);
+  const magnitude = i32x4.splat(0x7fffffff);
+  let m0 = i32x4.splat(0);
+  let m1 = i32x4.splat(0);
   for (let j = 0; j < count; j += 8) {
     const p = x + (<usize>j << 2);
-    m0 = f32x4.max(m0, f32x4.abs(v128.load(p)));
-    m1 = f32x4.max(m1, f32x4.abs(v128.load(p, 16)));
+    m0 = i32x4.max_s(m0, v128.and(v128.load(p), magnitude));
+    m1 = i32x4.max_s(m1, v128.and(v128.load(p, 16), magnitude));
   }
-  return hmax(f32x4.max(m0, m1));
+  let m = i32x4.max_s(m0, m1);
+  m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+  m = i32x4.max_s(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
+  return reinterpret<f32>(i32x4.extract_lane(m, 0));
 }
 
 /**

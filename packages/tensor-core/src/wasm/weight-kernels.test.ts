@@ -167,6 +167,35 @@ describe.each([
     });
   }
 
+  // Activation quantization takes each block's largest magnitude as an integer maximum of the magnitude
+  // bits (assembly/activations.ts absMax): a NaN activation must still make every product it enters NaN,
+  // in decode and batched products, not a finite value from garbage levels.
+  for (const type of [GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K]) {
+    it(`${ggmlTypeInfo(type).name}: a NaN activation gives NaN products, 1 and 8 tokens`, async () => {
+      const rows = 5;
+      const cols = colsFor(type);
+      const w = backend.createWeight({ name: 'nan', type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, randomWeightBytes(type, rows, cols, 41 + type));
+      for (const n of [1, 8]) {
+        const xv = randomValues(n * cols, 43 + n);
+        xv[(n - 1) * cols + 300] = Number.NaN; // the last token only
+        const x = backend.createTensor('x', [n, cols]);
+        backend.writeTensor(x, xv);
+        const out = backend.createTensor('out', [n, rows]);
+        backend.matmul(out, w, x, n);
+        const got = await backend.readTensor(out);
+        for (let t = 0; t < n; t++) {
+          const row = Array.from(got.subarray(t * rows, (t + 1) * rows));
+          if (t === n - 1) expect(row.every(Number.isNaN), `token ${t}`).toBe(true);
+          else expect(row.some(Number.isNaN), `token ${t}`).toBe(false);
+        }
+        backend.free(x);
+        backend.free(out);
+      }
+      backend.free(w);
+    });
+  }
+
   // Subnormal halves are converted without subnormal f32 arithmetic (assembly/common.ts): exactly.
   it('F16 products convert every finite half exactly, subnormals included', async () => {
     const halves: number[] = [];
