@@ -19,7 +19,7 @@ import { Q5_1Format } from './formats/q5_1';
 import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
-import { ACT_F32, ACT_Q8_32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
+import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
 import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, dotK8x1, dotK8x4, unpacked8RowBytes } from './unpacked8';
 
 /**
@@ -104,6 +104,16 @@ function dot8Pair<F>(f: F, u: usize, ub8: usize, a: usize, stride: usize, cols: 
 }
 
 /**
+ * Two unpacked rows of a quantized format (`u`, `u + ub`) times 4 tokens: the 2 x 4 tile of the i16
+ * kernels (unpacked.ts), each row computed exactly as {@link dot4} computes it.
+ */
+@inline
+function dot4Pair<F>(f: F, u: usize, ub: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
+  if (f.actKind == ACT_Q8_K) dotK4Pair(u, u + ub, a, stride, cols, f.hasMin, out, outStride);
+  else dot32x4Pair(u, u + ub, a, stride, cols, f.hasMin, out, outStride);
+}
+
+/**
  * The matrix product driver. `w`: weight rows (`rows` x `cols`, ggml bytes); `acts`: n activation rows
  * or records, `actStride` bytes apart; `out`: [n, outStride] f32; `scratch`: this thread's scratch
  * (room for {@link ROWS_PER_CHUNK} unpacked rows; the exports get a base and a per-thread stride);
@@ -111,9 +121,9 @@ function dot8Pair<F>(f: F, u: usize, ub8: usize, a: usize, stride: usize, cols: 
  *
  * `mode` (chosen by the caller, which prepared the activations for it): 0: the fused per-format product
  * (format.dot1, no unpacking pass; 8-bit activation levels in the relaxed-SIMD build), for decode;
- * 1: a chunk of rows unpacked once into i16 levels and multiplied with 4 tokens at a time (unpacked.ts;
- * i16 activations, interleaved for the 32-value formats); 2 (relaxed build, formats with unsigned
- * levels): the same with 8-bit levels (unpacked8.ts). Decode (mode 0) may add {@link MODE_TOUCH} and
+ * 1: a chunk of rows unpacked once into i16 levels and multiplied with 4 tokens at a time, two rows per
+ * pass (unpacked.ts; i16 activations, interleaved for the 32-value formats); 2 (relaxed build, formats
+ * with unsigned levels): the same with 8-bit levels (unpacked8.ts; two rows per pass for 4-bit levels). Decode (mode 0) may add {@link MODE_TOUCH} and
  * {@link MODE_PAIRS}: neither changes a result (dot2 computes each row exactly as dot1), only the speed,
  * and which is faster depends on the CPU (src/wasm/decode-tuner.ts picks them by measuring).
  */
@@ -227,17 +237,8 @@ function matmulRows<F>(
       const a = acts + <usize>t * aStride;
       const o = out + <usize>t * oStride;
       let r = r0;
-      // quantized formats: two unpacked rows per pass (the 2 x 4 tile; each row computed as dot4 does)
-      if (f.actKind == ACT_Q8_32) {
-        for (; r + 2 <= r1; r += 2) {
-          const u = scratch + <usize>(r - r0) * ub;
-          dot32x4Pair(u, u + ub, a, aStride, cols, f.hasMin, o + (<usize>r << 2), oStride);
-        }
-      } else if (f.actKind == ACT_Q8_K) {
-        for (; r + 2 <= r1; r += 2) {
-          const u = scratch + <usize>(r - r0) * ub;
-          dotK4Pair(u, u + ub, a, aStride, cols, f.hasMin, o + (<usize>r << 2), oStride);
-        }
+      if (f.actKind != ACT_F32) {
+        for (; r + 2 <= r1; r += 2) dot4Pair<F>(f, scratch + <usize>(r - r0) * ub, ub, a, aStride, cols, o + (<usize>r << 2), oStride);
       }
       for (; r < r1; r++) {
         const u = f.direct ? w + <usize>r * rowBytes : scratch + <usize>(r - r0) * ub;

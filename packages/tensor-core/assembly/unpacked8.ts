@@ -268,12 +268,13 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
 }
 
 /**
- * Two relaxed unpacked 4-bit rows (`u`, `v`: Q4_0, Q4_1) times four interleaved i8 records at `a`,
- * `a + stride`, ...: the 2 x 4 register tile. Each 16-level step loads 2 weight and 4 activation vectors
- * for 8 products, where one row per pass loads 10 vectors for 8 (V8 keeps no loaded value in a register
- * across steps, and x64 has 16 vector registers: 8 i16 accumulators, 6 loads and a temporary fit; a
- * 32-level step or a third row would spill). Each (row, token) result is computed exactly as
- * {@link dot32x8Body} computes it (integer sums, then the same float steps in the same order).
+ * Two relaxed unpacked 4-bit rows (`u`, `v`: Q4_0, Q4_1, Q4_K as 32-value blocks) times four interleaved
+ * i8 records at `a`, `a + stride`, ...: the 2 x 4 register tile. Each 16-level step loads 2 weight and 4
+ * activation vectors for 8 products, where one row per pass loads 10 vectors for 8: that loop was bound by
+ * loads, this one by the vector ALUs (8 multiplies and 8 adds). V8 issues a block's loads first, and x64
+ * has 16 vector registers: 8 i16 accumulators, 6 loads and a temporary fit; a 32-level step or a third
+ * row would spill. Each (row, token) result is computed exactly as {@link dot32x8Body} computes it
+ * (integer sums, then the same float steps in the same order).
  * Results: row `u` to `out`, `out + outStride`, ...; row `v` 4 bytes after each.
  */
 export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {

@@ -2,7 +2,7 @@
 // per 32-value sub-block); u8 qs[128] (chunk c = qs[32c ..]: low nibbles -> values 64c + l, high -> 64c + 32 + l).
 // x = (d * scale[s]) * q - (dmin * min[s])
 
-import { finiteHalfToF32, hsum, storeI8asI16Scaled } from '../common';
+import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU32ScaledV, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import {
@@ -107,7 +107,8 @@ export class Q4_KFormat {
     for (let b = 0; b < nbs; b++) {
       const sm = scalesK4v(wb + 4);
       // the four 64-value chunks as a loop, not unrolled: V8 would schedule an unrolled block's loads
-      // first and spill them; the chunk's two scales are bytes 0 and 1 of `sc`, shifted on per chunk
+      // first and spill them; the chunk's two scales are spread by the masks at `mp` (relaxed build), or
+      // are bytes 0 and 1 of `sc`, shifted on per chunk (SIMD-128: its swizzle of a loaded mask costs more)
       let isum = i32x4.splat(0);
       let q = wb + 16;
       let e = ab;
@@ -130,7 +131,7 @@ export class Q4_KFormat {
       }
       const msum = minDot16(minsK4Low(sm), minsK4High(sm), sums);
       const da = load<f32>(das);
-      acc = superResultMins(acc, isum, msum, finiteHalfToF32(load<u16>(wb)) * da, finiteHalfToF32(load<u16>(wb, 2)) * da);
+      acc = superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
       wb += 144;
       ab += actOffset(256);
       das += 4;
@@ -181,13 +182,14 @@ export class Q4_KFormat {
       const da = actScale(a, cols, b);
       const msum0 = minDot16(minsK4Low(sm0), minsK4High(sm0), sums);
       const msum1 = minDot16(minsK4Low(sm1), minsK4High(sm1), sums);
-      acc0 = superResultMins(acc0, isum0, msum0, finiteHalfToF32(load<u16>(wb0)) * da, finiteHalfToF32(load<u16>(wb0, 2)) * da);
-      acc1 = superResultMins(acc1, isum1, msum1, finiteHalfToF32(load<u16>(wb1)) * da, finiteHalfToF32(load<u16>(wb1, 2)) * da);
+      acc0 = superResultMins(acc0, isum0, msum0, scaleAt(wb0) * da, scaleAt(wb0 + 2) * da);
+      acc1 = superResultMins(acc1, isum1, msum1, scaleAt(wb1) * da, scaleAt(wb1 + 2) * da);
     }
     store<f32>(o0, hsum(acc0));
     store<f32>(o1, hsum(acc1));
   }
   @inline get batch8(): bool { return true; }
+  /** Both 16-value groups of each 32 share a scale (read by the generic super-block path, compiled for every K format). */
   @inline get pairedScales(): bool { return true; }
   /**
    * The relaxed batched product runs Q4_K as 32-value blocks: each sub-block is a Q4_1-like block with
