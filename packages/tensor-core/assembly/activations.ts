@@ -171,7 +171,8 @@ function quantizeBlock32r(xb: usize, inv: v128, g: usize): i32 {
 /**
  * As {@link quantize_q8_32}, as i8 levels for the relaxed batched product of 32-value formats
  * (unpacked8.ts): four blocks per 128 bytes in 4-byte pieces (piece c of block k at 16 c + 4 k), padded
- * to whole groups; then [d: f32 x padded] [s: f32 x padded]. Relaxed build only.
+ * to whole groups; then [d: f32 x padded] [s: f32 x padded] [the blocks' integer level sums: i32 x
+ * padded] (the offset formats subtract them in integers). Relaxed build only.
  */
 export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
   const nb = cols >> 5;
@@ -181,6 +182,7 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
     const rec = out + <usize>t * outStride;
     const dp = rec + (<usize>np << 5);
     const sp = dp + (<usize>np << 2);
+    const ip = sp + (<usize>np << 2);
     for (let b = 0; b < np; b++) {
       const g = block32rAt(rec, b);
       if (b >= nb) {
@@ -188,6 +190,7 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
         storePairs(g + 64, i8x16.splat(0));
         store<f32>(dp + (<usize>b << 2), 0);
         store<f32>(sp + (<usize>b << 2), 0);
+        store<i32>(ip + (<usize>b << 2), 0);
         continue;
       }
       const xb = xr + (<usize>b << 7);
@@ -195,6 +198,7 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
       const sum = quantizeBlock32r(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), g);
       store<f32>(dp + (<usize>b << 2), d);
       store<f32>(sp + (<usize>b << 2), d * <f32>sum);
+      store<i32>(ip + (<usize>b << 2), sum);
     }
   }
 }
@@ -213,6 +217,7 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
     const rec = out + <usize>t * outStride;
     const dp = rec + (<usize>np << 5);
     const sp = dp + (<usize>np << 2);
+    const ip = sp + (<usize>np << 2);
     for (let sb = 0; sb < nbs; sb++) {
       const xs = xr + (<usize>sb << 10);
       const d = absMax(xs, 256) / 127;
@@ -222,6 +227,7 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
         const sum = quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b));
         store<f32>(dp + (<usize>b << 2), d);
         store<f32>(sp + (<usize>b << 2), d * <f32>sum);
+        store<i32>(ip + (<usize>b << 2), sum);
       }
     }
   }

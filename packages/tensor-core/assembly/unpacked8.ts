@@ -13,7 +13,8 @@
 //   [levels: u8, four blocks per 128 bytes in 4-byte pieces: piece c of block k at 16 c + 4 k]
 //   [d: f32 x np] [m: f32 x np]                                    value = d * level + m
 //   (the activations come in the same layout: activations.ts quantize_q8_32r, or quantize_q8_K32r for
-//   Q4_K: Q8_K levels, each block with its super-block's scale)
+//   Q4_K: Q8_K levels, each block with its super-block's scale; then [s: f32 x np] and the blocks' integer
+//   level sums [i32 x np]: Q4_0 subtracts 8 times them from its integer sums instead of a min term)
 
 import { hsum } from './common';
 import { paddedBlocks } from './formats/block32';
@@ -182,6 +183,23 @@ function widen(p: v128): v128 {
   return i32x4.extadd_pairwise_i16x8_s(p);
 }
 
+/** 2^k for formats whose value is d * (q - 2^k) (formats' `levelOffsetShift`: Q4_0 3, Q5_0 4) as k, else -1. */
+@inline
+function offsetShiftOf<F>(f: F): i32 {
+  if (isDefined(f.levelOffsetShift)) return f.levelOffsetShift;
+  return -1;
+}
+
+/**
+ * One token's share of a group of four blocks for the offset formats: acc + (s - 2^k * (the blocks'
+ * activation level sums, `off` already shifted)) * d_w * d_a, exactly the integer sums of (q - 2^k) * a,
+ * as llama.cpp and the fused product compute Q4_0: no min term (one multiply and one add fewer).
+ */
+@inline
+function block32OffsetResult(acc: v128, s: v128, off: v128, dw: v128, rec: usize, dOff: usize, bo: usize): v128 {
+  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(s, off)), f32x4.mul(dw, v128.load(rec + dOff + bo))));
+}
+
 /**
  * One token's share of a group of four blocks: acc + (its integer block sums `s`) * d_w * d_a, plus
  * m_w * s_a for formats with mins (one accumulator: the relaxed build's own order).
@@ -202,12 +220,13 @@ function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: 
  * ahead of the arithmetic and spill.
  */
 @inline
-function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
+function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, offsetShift: i32, out: usize, outStride: usize): void {
   const np = paddedBlocks(cols);
   const ud = u + (<usize>np << 5);
   const um = ud + (<usize>np << 2);
   const dOff = <usize>np << 5;
   const sOff = dOff + (<usize>np << 2);
+  const iOff = sOff + (<usize>np << 2);
   const a0 = a;
   const a1 = a + stride;
   const a2 = a1 + stride;
@@ -251,6 +270,15 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
     const s3 = count == 4 ? widen(q3) : s0;
     const bo = <usize>b << 2;
     const dw = v128.load(ud + bo);
+    if (offsetShift >= 0) {
+      acc0 = block32OffsetResult(acc0, s0, i32x4.shl(v128.load(a0 + iOff + bo), offsetShift), dw, a0, dOff, bo);
+      if (count == 4) {
+        acc1 = block32OffsetResult(acc1, s1, i32x4.shl(v128.load(a1 + iOff + bo), offsetShift), dw, a1, dOff, bo);
+        acc2 = block32OffsetResult(acc2, s2, i32x4.shl(v128.load(a2 + iOff + bo), offsetShift), dw, a2, dOff, bo);
+        acc3 = block32OffsetResult(acc3, s3, i32x4.shl(v128.load(a3 + iOff + bo), offsetShift), dw, a3, dOff, bo);
+      }
+      continue;
+    }
     const m = hasMin ? v128.load(um + bo) : dw;
     acc0 = block32Result(acc0, s0, dw, m, a0, dOff, sOff, bo, hasMin);
     if (count == 4) {
@@ -282,6 +310,8 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
   const np = paddedBlocks(cols);
   const dOff = <usize>np << 5; // the d and m (weights) or d and sum (activations) arrays after the levels
   const sOff = dOff + (<usize>np << 2);
+  const iOff = sOff + (<usize>np << 2);
+  const offsetShift = offsetShiftOf<F>(f);
   const a0 = a;
   const a1 = a + stride;
   const a2 = a1 + stride;
@@ -338,6 +368,22 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
     const bo = <usize>b << 2;
     const du = v128.load(u + dOff + bo);
     const dv = v128.load(v + dOff + bo);
+    if (offsetShift >= 0) {
+      // each token's shifted level sums once for both rows
+      let off = i32x4.shl(v128.load(a0 + iOff + bo), offsetShift);
+      acc0 = block32OffsetResult(acc0, widen(q0), off, du, a0, dOff, bo);
+      acc4 = block32OffsetResult(acc4, widen(q4), off, dv, a0, dOff, bo);
+      off = i32x4.shl(v128.load(a1 + iOff + bo), offsetShift);
+      acc1 = block32OffsetResult(acc1, widen(q1), off, du, a1, dOff, bo);
+      acc5 = block32OffsetResult(acc5, widen(q5), off, dv, a1, dOff, bo);
+      off = i32x4.shl(v128.load(a2 + iOff + bo), offsetShift);
+      acc2 = block32OffsetResult(acc2, widen(q2), off, du, a2, dOff, bo);
+      acc6 = block32OffsetResult(acc6, widen(q6), off, dv, a2, dOff, bo);
+      off = i32x4.shl(v128.load(a3 + iOff + bo), offsetShift);
+      acc3 = block32OffsetResult(acc3, widen(q3), off, du, a3, dOff, bo);
+      acc7 = block32OffsetResult(acc7, widen(q7), off, dv, a3, dOff, bo);
+      continue;
+    }
     const mu = hasMin ? v128.load(u + sOff + bo) : du;
     const mv = hasMin ? v128.load(v + sOff + bo) : dv;
     acc0 = block32Result(acc0, widen(q0), du, mu, a0, dOff, sOff, bo, hasMin);
@@ -361,12 +407,12 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
 
 /** {@link dot32x8Body} for four tokens, specialised per format (`F`: formats/ classes). */
 export function dot32x8x4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
-  dot32x8Body(u, a, stride, 4, cols, f.hasMin, out, outStride);
+  dot32x8Body(u, a, stride, 4, cols, f.hasMin, offsetShiftOf<F>(f), out, outStride);
 }
 
 /** {@link dot32x8Body} for one token. */
 export function dot32x8x1<F>(f: F, u: usize, a: usize, cols: i32, out: usize): void {
-  dot32x8Body(u, a, 0, 1, cols, f.hasMin, out, 0);
+  dot32x8Body(u, a, 0, 1, cols, f.hasMin, offsetShiftOf<F>(f), out, 0);
 }
 
 /** i32 sums of 32 levels (`w0`, `w1`) times the 32 i8 activations at `a`: i16 pair sums added first. */

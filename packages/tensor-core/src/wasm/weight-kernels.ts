@@ -84,7 +84,7 @@ export function activationRecordBytes(form: ActivationForm, cols: number, mode: 
   if (form === 'f32') bytes = cols * 4;
   else if (form === 'q8_K') bytes = cols * 2 + (cols / 256) * 4 + (cols / 16) * 2;
   else if (mode === 'unpacked') bytes = paddedBlocks(cols) * 72;
-  else if (mode === 'unpacked8') bytes = paddedBlocks(cols) * 40;
+  else if (mode === 'unpacked8') bytes = paddedBlocks(cols) * 44;
   else bytes = cols * 2 + (cols / 32) * 8;
   return Math.ceil(bytes / 16) * 16;
 }
