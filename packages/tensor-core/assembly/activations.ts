@@ -12,7 +12,7 @@
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
 import { shareEnd, shareStart } from './common';
-import { block32rAt, groupOf, paddedBlocks, storePairs } from './formats/block32';
+import { block32rAt, groupOf, paddedBlocks, storeBlock32r, storePairs } from './formats/block32';
 
 /**
  * Levels of 4 f32 lanes scaled by `inv`, rounded to nearest even, as i32x4. |x * inv| <= 127 (a little
@@ -169,6 +169,18 @@ function quantizeBlock32r(xb: usize, inv: v128, g: usize): i32 {
 }
 
 /**
+ * The scales of block `b` of a relaxed batched record of `np` (padded) blocks at `rec` (after its levels:
+ * [d: f32 x np] [s = d * sum: f32 x np] [sum: i32 x np]), from its scale `d` and integer level sum.
+ */
+@inline
+function storeRecordScales32r(rec: usize, np: i32, b: i32, d: f32, sum: i32): void {
+  const dp = rec + (<usize>np << 5) + (<usize>b << 2);
+  store<f32>(dp, d);
+  store<f32>(dp + (<usize>np << 2), d * <f32>sum);
+  store<i32>(dp + (<usize>np << 3), sum);
+}
+
+/**
  * As {@link quantize_q8_32}, as i8 levels for the relaxed batched product of 32-value formats
  * (unpacked8.ts): four blocks per 128 bytes in 4-byte pieces (piece c of block k at 16 c + 4 k), padded
  * to whole groups; then [d: f32 x padded] [s: f32 x padded] [the blocks' integer level sums: i32 x
@@ -180,25 +192,15 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
     const rec = out + <usize>t * outStride;
-    const dp = rec + (<usize>np << 5);
-    const sp = dp + (<usize>np << 2);
-    const ip = sp + (<usize>np << 2);
     for (let b = 0; b < np; b++) {
-      const g = block32rAt(rec, b);
       if (b >= nb) {
-        storePairs(g, i8x16.splat(0));
-        storePairs(g + 64, i8x16.splat(0));
-        store<f32>(dp + (<usize>b << 2), 0);
-        store<f32>(sp + (<usize>b << 2), 0);
-        store<i32>(ip + (<usize>b << 2), 0);
+        storeBlock32r(rec, b, i8x16.splat(0), i8x16.splat(0));
+        storeRecordScales32r(rec, np, b, 0, 0);
         continue;
       }
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
-      const sum = quantizeBlock32r(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), g);
-      store<f32>(dp + (<usize>b << 2), d);
-      store<f32>(sp + (<usize>b << 2), d * <f32>sum);
-      store<i32>(ip + (<usize>b << 2), sum);
+      storeRecordScales32r(rec, np, b, d, quantizeBlock32r(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), block32rAt(rec, b)));
     }
   }
 }
@@ -215,19 +217,13 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
     const rec = out + <usize>t * outStride;
-    const dp = rec + (<usize>np << 5);
-    const sp = dp + (<usize>np << 2);
-    const ip = sp + (<usize>np << 2);
     for (let sb = 0; sb < nbs; sb++) {
       const xs = xr + (<usize>sb << 10);
       const d = absMax(xs, 256) / 127;
       const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
       for (let j = 0; j < 8; j++) {
         const b = (sb << 3) + j;
-        const sum = quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b));
-        store<f32>(dp + (<usize>b << 2), d);
-        store<f32>(sp + (<usize>b << 2), d * <f32>sum);
-        store<i32>(ip + (<usize>b << 2), sum);
+        storeRecordScales32r(rec, np, b, d, quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b)));
       }
     }
   }

@@ -26,8 +26,7 @@ export function actOffset(e: i32): usize {
 /** i16 pair sums of 16 unsigned 7-bit levels `u` times the 16 i8 activations at `a` (relaxed build only). */
 @inline
 export function pairSums(u: v128, a: usize): v128 {
-  if (RELAXED) return i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(a), u);
-  return unreachable();
+  return pairSumsOf(u, v128.load(a));
 }
 
 /** acc + partial sums of 16 unsigned levels (0..127, one per byte of `u`) times the 16 activations at `a`. */

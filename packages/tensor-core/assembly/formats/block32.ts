@@ -68,6 +68,18 @@ export function storeBlock32r(u: usize, b: i32, lo: v128, hi: v128): void {
 }
 
 /**
+ * Block `b` of a relaxed unpacked row of `np` (padded) blocks at `u` (unpacked8.ts: [levels] [d: f32 x np]
+ * [m: f32 x np], value = d * level + m): its levels (`lo`, `hi` as {@link storeBlock32r}), `d` and `m`.
+ */
+@inline
+export function storeRow8Block(u: usize, np: i32, b: i32, lo: v128, hi: v128, d: f32, m: f32): void {
+  storeBlock32r(u, b, lo, hi);
+  const ud = u + (<usize>np << 5) + (<usize>b << 2);
+  store<f32>(ud, d);
+  store<f32>(ud + (<usize>np << 2), m);
+}
+
+/**
  * Stores one block's 32 levels (`lo`: values 0..15, `hi`: 16..31, signed bytes) as i16 into the interleaved
  * layout of a group of four blocks (256 bytes at `group`): value e of block k goes to vector e >> 1,
  * i16 lane 2k + (e & 1). One `i32x4.dot_i16x8_s` of two such vectors then sums two products of each of the

@@ -10,7 +10,7 @@ import {
   highNibbles,
   lowNibbles,
   scaleAt,
-  storeBlock32r,
+  storeRow8Block,
 } from './block32';
 import {
   actLevels,
@@ -205,8 +205,6 @@ export class Q4_KFormat {
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const np = cols >> 5;
-    const ud = u + (<usize>np << 5);
-    const um = ud + (<usize>np << 2);
     for (let sb = 0; sb < nbs; sb++) {
       const wb = w + <usize>sb * 144;
       const d = scaleAt(wb);
@@ -221,12 +219,8 @@ export class Q4_KFormat {
         const v1 = v128.load(q, 16);
         // sub-block 2c: the low nibbles of the chunk's 32 bytes; 2c + 1: the high nibbles
         const b = (sb << 3) + (c << 1);
-        storeBlock32r(u, b, lowNibbles(v0), lowNibbles(v1));
-        storeBlock32r(u, b + 1, highNibbles(v0), highNibbles(v1));
-        store<f32>(ud + (<usize>b << 2), d * <f32>byteOf(word, j));
-        store<f32>(ud + (<usize>b << 2), d * <f32>byteOf(word, j + 1), 4);
-        store<f32>(um + (<usize>b << 2), -(dmin * <f32>byteOf(mword, j)));
-        store<f32>(um + (<usize>b << 2), -(dmin * <f32>byteOf(mword, j + 1)), 4);
+        storeRow8Block(u, np, b, lowNibbles(v0), lowNibbles(v1), d * <f32>byteOf(word, j), -(dmin * <f32>byteOf(mword, j)));
+        storeRow8Block(u, np, b + 1, highNibbles(v0), highNibbles(v1), d * <f32>byteOf(word, j + 1), -(dmin * <f32>byteOf(mword, j + 1)));
       }
     }
   }

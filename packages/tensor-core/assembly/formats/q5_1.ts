@@ -10,11 +10,11 @@ import {
   halves4,
   highNibbles,
   lowNibbles,
-  padUnpacked32,
   paddedBlocks,
+  padUnpacked32,
   scaleAt,
   storeInterleaved,
-  storePairs,
+  storeRow8Block,
   storeScaledMin16,
 } from './block32';
 
@@ -70,15 +70,9 @@ export class Q5_1Format {
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const np = paddedBlocks(cols);
-    const ud = u + (<usize>np << 5);
-    const um = ud + (<usize>np << 2);
     for (let b = 0; b < np; b++) {
-      const g = u + (<usize>(b >> 2) << 7) + (<usize>(b & 3) << 2);
       if (b >= nb) {
-        storePairs(g, i8x16.splat(0));
-        storePairs(g + 64, i8x16.splat(0));
-        store<f32>(ud + (<usize>b << 2), 0);
-        store<f32>(um + (<usize>b << 2), 0);
+        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
       const wb = w + <usize>b * 24;
@@ -86,11 +80,7 @@ export class Q5_1Format {
       const v = v128.load(wb, 8);
       const lo = level5(lowNibbles(v), qh & 0xffff);
       const hi = level5(highNibbles(v), qh >> 16);
-      const d = scaleAt(wb);
-      store<f32>(ud + (<usize>b << 2), d);
-      store<f32>(um + (<usize>b << 2), scaleAt(wb + 2));
-      storePairs(g, lo);
-      storePairs(g + 64, hi);
+      storeRow8Block(u, np, b, lo, hi, scaleAt(wb), scaleAt(wb + 2));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
