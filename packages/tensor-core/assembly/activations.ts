@@ -150,43 +150,51 @@ export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i
 /**
  * One 32-value block at `xb` quantized with `inv` (1 / its scale) into the relaxed batched layout at `g`
  * (its first 4-byte piece: values 0..15 in pieces 0..3, 16 bytes apart, values 16..31 in pieces 4..7);
- * returns the block's level sum.
+ * returns the block's level sums per i16 lane of the product (unpacked8.ts): lane 0 the sum of bytes 0-1
+ * of its pieces (values 4c and 4c+1), lane 1 that of bytes 2-3; the other lanes are not used.
  */
 @inline
-function quantizeBlock32r(xb: usize, inv: v128, g: usize): i32 {
+function quantizeBlock32r(xb: usize, inv: v128, g: usize): v128 {
   const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
   const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
   const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
   const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
   storePairs(g, i8x16.narrow_i16x8_s(a0, a1));
   storePairs(g + 64, i8x16.narrow_i16x8_s(a2, a3));
+  // lanes of s4: sums of values 8c + (0,1), 8c + (2,3), 8c + (4,5), 8c + (6,7); pieces hold 4 values each
   const s4 = i32x4.add(
     i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
     i32x4.add(i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3)),
   );
-  const s2 = i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
-  return i32x4.extract_lane(s2, 0) + i32x4.extract_lane(s2, 1);
+  return i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
 }
 
 /**
  * The scales of block `b` of a relaxed batched record of `np` (padded) blocks at `rec` (after its levels:
- * [d: f32 x np] [s = d * sum: f32 x np] [sum: i32 x np]), from its scale `d` and integer level sum.
+ * [d: f32 x np] [s = d * sum: f32 x np] [level offsets: i16 x 2 x np]), from its scale `d` and its lane
+ * sums (`halves`, {@link quantizeBlock32r}). For weights whose value is d * (q - 2^k) (`offsetShift` k >= 0:
+ * Q4_0), the offsets are -2^k times the lane sums: the product starts its i16 lane sums from them, so that
+ * they end as sums of (q - 2^k) * a (exact: those fit in i16, and i16 adds wrap); else the lane sums.
  */
 @inline
-function storeRecordScales32r(rec: usize, np: i32, b: i32, d: f32, sum: i32): void {
+function storeRecordScales32r(rec: usize, np: i32, b: i32, d: f32, halves: v128, offsetShift: i32): void {
   const dp = rec + (<usize>np << 5) + (<usize>b << 2);
+  const even = i32x4.extract_lane(halves, 0);
+  const odd = i32x4.extract_lane(halves, 1);
   store<f32>(dp, d);
-  store<f32>(dp + (<usize>np << 2), d * <f32>sum);
-  store<i32>(dp + (<usize>np << 3), sum);
+  store<f32>(dp + (<usize>np << 2), d * <f32>(even + odd));
+  const op = dp + (<usize>np << 3);
+  store<i16>(op, <i16>(offsetShift >= 0 ? -(even << offsetShift) : even));
+  store<i16>(op, <i16>(offsetShift >= 0 ? -(odd << offsetShift) : odd), 2);
 }
 
 /**
  * As {@link quantize_q8_32}, as i8 levels for the relaxed batched product of 32-value formats
  * (unpacked8.ts): four blocks per 128 bytes in 4-byte pieces (piece c of block k at 16 c + 4 k), padded
- * to whole groups; then [d: f32 x padded] [s: f32 x padded] [the blocks' integer level sums: i32 x
- * padded] (the offset formats subtract them in integers). Relaxed build only.
+ * to whole groups; then [d: f32 x padded] [s: f32 x padded] [level offsets: i16 x 2 x padded, for weights
+ * whose value is d * (q - 2^offsetShift), see {@link storeRecordScales32r}; -1: none]. Relaxed build only.
  */
-export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
+export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, offsetShift: i32): void {
   const nb = cols >> 5;
   const np = paddedBlocks(cols);
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
@@ -195,12 +203,13 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
     for (let b = 0; b < np; b++) {
       if (b >= nb) {
         storeBlock32r(rec, b, i8x16.splat(0), i8x16.splat(0));
-        storeRecordScales32r(rec, np, b, 0, 0);
+        storeRecordScales32r(rec, np, b, 0, i32x4.splat(0), offsetShift);
         continue;
       }
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
-      storeRecordScales32r(rec, np, b, d, quantizeBlock32r(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), block32rAt(rec, b)));
+      const halves = quantizeBlock32r(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), block32rAt(rec, b));
+      storeRecordScales32r(rec, np, b, d, halves, offsetShift);
     }
   }
 }
@@ -211,7 +220,7 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
  * batched product of Q4_K, which runs as 32-value blocks (formats/q4_k.ts unpackRow8). `cols` is a
  * multiple of 256 (whole groups of four blocks, no padding). Relaxed build only.
  */
-export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
+export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, offsetShift: i32): void {
   const nbs = cols >> 8;
   const np = cols >> 5;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
@@ -223,7 +232,7 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
       const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
       for (let j = 0; j < 8; j++) {
         const b = (sb << 3) + j;
-        storeRecordScales32r(rec, np, b, d, quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b)));
+        storeRecordScales32r(rec, np, b, d, quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b)), offsetShift);
       }
     }
   }

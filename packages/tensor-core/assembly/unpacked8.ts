@@ -13,8 +13,8 @@
 //   [levels: u8, four blocks per 128 bytes in 4-byte pieces: piece c of block k at 16 c + 4 k]
 //   [d: f32 x np] [m: f32 x np]                                    value = d * level + m
 //   (the activations come in the same layout: activations.ts quantize_q8_32r, or quantize_q8_K32r for
-//   Q4_K: Q8_K levels, each block with its super-block's scale; then [s: f32 x np] and the blocks' integer
-//   level sums [i32 x np]: Q4_0 subtracts 8 times them from its integer sums instead of a min term)
+//   Q4_K: Q8_K levels, each block with its super-block's scale; then [s: f32 x np] and the blocks' level
+//   offsets [i16 x 2 x np]: Q4_0's lane sums start from them instead of taking a min term, see startLanes)
 
 import { hsum } from './common';
 import { paddedBlocks } from './formats/block32';
@@ -191,23 +191,26 @@ function offsetShiftOf<F>(f: F): i32 {
 }
 
 /**
- * One token's share of a group of four blocks for the offset formats: acc + (s - 2^k * (the blocks'
- * activation level sums, `off` already shifted)) * d_w * d_a, exactly the integer sums of (q - 2^k) * a,
- * as llama.cpp and the fused product compute Q4_0: no min term (one multiply and one add fewer).
+ * The i16 lane sums a token's products with one group of four blocks start from: for the offset formats
+ * (value d * (q - 2^k), `offsetShift` k >= 0: Q4_0) the group's level offsets in the record (-2^k times
+ * the activation level sums of each lane, activations.ts storeRecordScales32r), so that the lanes end as
+ * sums of (q - 2^k) * a, exactly: at most 16 * 8 * 127 in magnitude, and i16 adds wrap, so the larger
+ * sums on the way do not matter. That is the integer sum llama.cpp and the fused product compute for
+ * Q4_0, with no subtraction and no min term left for the float steps. Otherwise zeros.
  */
 @inline
-function block32OffsetResult(acc: v128, s: v128, off: v128, dw: v128, rec: usize, dOff: usize, bo: usize): v128 {
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(s, off)), f32x4.mul(dw, v128.load(rec + dOff + bo))));
+function startLanes(rec: usize, at: usize, offsetShift: i32): v128 {
+  return offsetShift >= 0 ? v128.load(rec + at) : i16x8.splat(0);
 }
 
 /**
  * One token's share of a group of four blocks: acc + (its integer block sums `s`) * d_w * d_a, plus
- * m_w * s_a for formats with mins (one accumulator: the relaxed build's own order).
+ * m_w * s_a for formats with mins (`withMin`; not the offset formats, whose sums hold their offset).
  */
 @inline
-function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: usize, sOff: usize, bo: usize, hasMin: bool): v128 {
+function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: usize, sOff: usize, bo: usize, withMin: bool): v128 {
   acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.mul(dw, v128.load(rec + dOff + bo))));
-  if (hasMin) acc = f32x4.add(acc, f32x4.mul(m, v128.load(rec + sOff + bo)));
+  if (withMin) acc = f32x4.add(acc, f32x4.mul(m, v128.load(rec + sOff + bo)));
   return acc;
 }
 
@@ -215,8 +218,8 @@ function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: 
  * One relaxed unpacked 32-value-format row times `count` (1 or 4, a constant where it is inlined)
  * interleaved i8 records (activations.ts quantize_q8_32r) at `a`, `a + stride`, ...: each lane of a
  * group's sum is one block's integer sum. For 4-bit levels (Q4_0, Q4_1): a pair sum is at most
- * 2 * 15 * 128 = 3840, so a whole group's 8 pair sums per lane add up in i16 (30720, exact) before one
- * widening. The group is a loop of 32-level steps, not unrolled: V8 would hoist all of its loads
+ * 2 * 15 * 128 = 3840, so a whole group's 8 pair sums per lane add up in i16 (30720, exact; Q4_0's
+ * from its level offsets, {@link startLanes}) before one widening. The group is a loop of 32-level steps, not unrolled: V8 would hoist all of its loads
  * ahead of the arithmetic and spill.
  */
 @inline
@@ -231,23 +234,24 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
   const a1 = a + stride;
   const a2 = a1 + stride;
   const a3 = a2 + stride;
-  const zero = i16x8.splat(0);
+  const withMin = hasMin && offsetShift < 0;
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
   let acc3 = f32x4.splat(0);
   for (let b = 0; b < np; b += 4) {
     const g = <usize>b << 5;
+    const bo = <usize>b << 2;
     let pw = u + g;
     let p0 = a0 + g;
     let p1 = a1 + g;
     let p2 = a2 + g;
     let p3 = a3 + g;
     const end = pw + 128;
-    let q0 = zero;
-    let q1 = zero;
-    let q2 = zero;
-    let q3 = zero;
+    let q0 = startLanes(a0, iOff + bo, offsetShift);
+    let q1 = count == 4 ? startLanes(a1, iOff + bo, offsetShift) : q0;
+    let q2 = count == 4 ? startLanes(a2, iOff + bo, offsetShift) : q0;
+    let q3 = count == 4 ? startLanes(a3, iOff + bo, offsetShift) : q0;
     while (true) {
       const w0 = v128.load(pw);
       const w1 = v128.load(pw, 16);
@@ -268,23 +272,13 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
     const s1 = count == 4 ? widen(q1) : s0;
     const s2 = count == 4 ? widen(q2) : s0;
     const s3 = count == 4 ? widen(q3) : s0;
-    const bo = <usize>b << 2;
     const dw = v128.load(ud + bo);
-    if (offsetShift >= 0) {
-      acc0 = block32OffsetResult(acc0, s0, i32x4.shl(v128.load(a0 + iOff + bo), offsetShift), dw, a0, dOff, bo);
-      if (count == 4) {
-        acc1 = block32OffsetResult(acc1, s1, i32x4.shl(v128.load(a1 + iOff + bo), offsetShift), dw, a1, dOff, bo);
-        acc2 = block32OffsetResult(acc2, s2, i32x4.shl(v128.load(a2 + iOff + bo), offsetShift), dw, a2, dOff, bo);
-        acc3 = block32OffsetResult(acc3, s3, i32x4.shl(v128.load(a3 + iOff + bo), offsetShift), dw, a3, dOff, bo);
-      }
-      continue;
-    }
-    const m = hasMin ? v128.load(um + bo) : dw;
-    acc0 = block32Result(acc0, s0, dw, m, a0, dOff, sOff, bo, hasMin);
+    const m = withMin ? v128.load(um + bo) : dw;
+    acc0 = block32Result(acc0, s0, dw, m, a0, dOff, sOff, bo, withMin);
     if (count == 4) {
-      acc1 = block32Result(acc1, s1, dw, m, a1, dOff, sOff, bo, hasMin);
-      acc2 = block32Result(acc2, s2, dw, m, a2, dOff, sOff, bo, hasMin);
-      acc3 = block32Result(acc3, s3, dw, m, a3, dOff, sOff, bo, hasMin);
+      acc1 = block32Result(acc1, s1, dw, m, a1, dOff, sOff, bo, withMin);
+      acc2 = block32Result(acc2, s2, dw, m, a2, dOff, sOff, bo, withMin);
+      acc3 = block32Result(acc3, s3, dw, m, a3, dOff, sOff, bo, withMin);
     }
   }
   store<f32>(out, hsum(acc0));
@@ -312,11 +306,11 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
   const sOff = dOff + (<usize>np << 2);
   const iOff = sOff + (<usize>np << 2);
   const offsetShift = offsetShiftOf<F>(f);
+  const withMin = hasMin && offsetShift < 0;
   const a0 = a;
   const a1 = a + stride;
   const a2 = a1 + stride;
   const a3 = a2 + stride;
-  const zero = i16x8.splat(0);
   let acc0 = f32x4.splat(0);
   let acc1 = acc0;
   let acc2 = acc0;
@@ -327,6 +321,7 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
   let acc7 = acc0;
   for (let b = 0; b < np; b += 4) {
     const g = <usize>b << 5;
+    const bo = <usize>b << 2;
     let pu = u + g;
     let pv = v + g;
     let p0 = a0 + g;
@@ -334,14 +329,15 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
     let p2 = a2 + g;
     let p3 = a3 + g;
     const end = pu + 128;
-    let q0 = zero; // row u, tokens 0..3
-    let q1 = zero;
-    let q2 = zero;
-    let q3 = zero;
-    let q4 = zero; // row v, tokens 0..3
-    let q5 = zero;
-    let q6 = zero;
-    let q7 = zero;
+    // offset formats start each token's i16 lane sums from its level offsets (see startLanes)
+    let q0 = startLanes(a0, iOff + bo, offsetShift); // row u, tokens 0..3
+    let q1 = startLanes(a1, iOff + bo, offsetShift);
+    let q2 = startLanes(a2, iOff + bo, offsetShift);
+    let q3 = startLanes(a3, iOff + bo, offsetShift);
+    let q4 = q0; // row v, tokens 0..3
+    let q5 = q1;
+    let q6 = q2;
+    let q7 = q3;
     while (true) {
       const wu = v128.load(pu);
       const wv = v128.load(pv);
@@ -365,35 +361,18 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
       p3 += 16;
       if (pu == end) break;
     }
-    const bo = <usize>b << 2;
     const du = v128.load(u + dOff + bo);
     const dv = v128.load(v + dOff + bo);
-    if (offsetShift >= 0) {
-      // each token's shifted level sums once for both rows
-      let off = i32x4.shl(v128.load(a0 + iOff + bo), offsetShift);
-      acc0 = block32OffsetResult(acc0, widen(q0), off, du, a0, dOff, bo);
-      acc4 = block32OffsetResult(acc4, widen(q4), off, dv, a0, dOff, bo);
-      off = i32x4.shl(v128.load(a1 + iOff + bo), offsetShift);
-      acc1 = block32OffsetResult(acc1, widen(q1), off, du, a1, dOff, bo);
-      acc5 = block32OffsetResult(acc5, widen(q5), off, dv, a1, dOff, bo);
-      off = i32x4.shl(v128.load(a2 + iOff + bo), offsetShift);
-      acc2 = block32OffsetResult(acc2, widen(q2), off, du, a2, dOff, bo);
-      acc6 = block32OffsetResult(acc6, widen(q6), off, dv, a2, dOff, bo);
-      off = i32x4.shl(v128.load(a3 + iOff + bo), offsetShift);
-      acc3 = block32OffsetResult(acc3, widen(q3), off, du, a3, dOff, bo);
-      acc7 = block32OffsetResult(acc7, widen(q7), off, dv, a3, dOff, bo);
-      continue;
-    }
-    const mu = hasMin ? v128.load(u + sOff + bo) : du;
-    const mv = hasMin ? v128.load(v + sOff + bo) : dv;
-    acc0 = block32Result(acc0, widen(q0), du, mu, a0, dOff, sOff, bo, hasMin);
-    acc4 = block32Result(acc4, widen(q4), dv, mv, a0, dOff, sOff, bo, hasMin);
-    acc1 = block32Result(acc1, widen(q1), du, mu, a1, dOff, sOff, bo, hasMin);
-    acc5 = block32Result(acc5, widen(q5), dv, mv, a1, dOff, sOff, bo, hasMin);
-    acc2 = block32Result(acc2, widen(q2), du, mu, a2, dOff, sOff, bo, hasMin);
-    acc6 = block32Result(acc6, widen(q6), dv, mv, a2, dOff, sOff, bo, hasMin);
-    acc3 = block32Result(acc3, widen(q3), du, mu, a3, dOff, sOff, bo, hasMin);
-    acc7 = block32Result(acc7, widen(q7), dv, mv, a3, dOff, sOff, bo, hasMin);
+    const mu = withMin ? v128.load(u + sOff + bo) : du;
+    const mv = withMin ? v128.load(v + sOff + bo) : dv;
+    acc0 = block32Result(acc0, widen(q0), du, mu, a0, dOff, sOff, bo, withMin);
+    acc4 = block32Result(acc4, widen(q4), dv, mv, a0, dOff, sOff, bo, withMin);
+    acc1 = block32Result(acc1, widen(q1), du, mu, a1, dOff, sOff, bo, withMin);
+    acc5 = block32Result(acc5, widen(q5), dv, mv, a1, dOff, sOff, bo, withMin);
+    acc2 = block32Result(acc2, widen(q2), du, mu, a2, dOff, sOff, bo, withMin);
+    acc6 = block32Result(acc6, widen(q6), dv, mv, a2, dOff, sOff, bo, withMin);
+    acc3 = block32Result(acc3, widen(q3), du, mu, a3, dOff, sOff, bo, withMin);
+    acc7 = block32Result(acc7, widen(q7), dv, mv, a3, dOff, sOff, bo, withMin);
   }
   store<f32>(out, hsum(acc0));
   store<f32>(out, hsum(acc4), 4);

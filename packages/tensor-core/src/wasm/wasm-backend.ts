@@ -437,9 +437,12 @@ export class WasmBackend implements Backend {
       actStride = activationRecordBytes(form, cols, mode);
       acts = g.scratchBuffer('acts', n * actStride);
       const quantize = quantizeKernel(form, mode);
-      // i16 levels for the unpacked product; 8-bit levels otherwise where the build has them
-      const wide = mode === 'unpacked' ? 1 : 0;
-      this.exec(g, quantize, [xPtr, cols * 4, n, cols, acts, actStride, wide], n * cols * NS.quantize);
+      this.exec(
+        g,
+        quantize,
+        [xPtr, cols * 4, n, cols, acts, actStride, quantizeOption(quantize, mode, k)],
+        n * cols * NS.quantize,
+      );
     }
     const outPtr = this.output(O, g, n, 'out0');
     const threads = this.threadsFor(work);
@@ -886,6 +889,16 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
   if (mode === 'unpacked') return 'quantize_q8_32i';
   if (mode === 'unpacked8') return 'quantize_q8_32r';
   return 'quantize_q8_32';
+}
+
+/**
+ * The last argument of a quantize kernel: for the relaxed batched records (`..r`), the weights' level
+ * offset shift (-1: none); for the others whether to store i16 levels (the unpacked product) rather than
+ * the 8-bit levels of the relaxed build.
+ */
+function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
+  if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.levelOffsetShift ?? -1;
+  return mode === 'unpacked' ? 1 : 0;
 }
 
 function sameRope(a: RopeParams, b: RopeParams): boolean {

@@ -23,6 +23,11 @@ export interface WeightKernels {
   readonly batch8?: boolean;
   /** The activations of the relaxed batched product, where they differ from `activations`. */
   readonly batch8Activations?: ActivationForm;
+  /**
+   * k where a value is d * (q - 2^k) (Q4_0 3, Q5_0 4): the relaxed batched records then carry the level
+   * offsets its integer sums start from (assembly/activations.ts quantize_q8_32r).
+   */
+  readonly levelOffsetShift?: number;
 }
 
 const TABLE = new Map<GgmlType, WeightKernels>([
@@ -30,9 +35,15 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.F16, { matmul: 'matmul_f16', getRows: 'get_rows_f16', activations: 'f32' }],
   [GgmlType.BF16, { matmul: 'matmul_bf16', getRows: 'get_rows_bf16', activations: 'f32' }],
   [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32' }],
-  [GgmlType.Q4_0, { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32', batch8: true }],
+  [
+    GgmlType.Q4_0,
+    { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32', batch8: true, levelOffsetShift: 3 },
+  ],
   [GgmlType.Q4_1, { matmul: 'matmul_q4_1', getRows: 'get_rows_q4_1', activations: 'q8_32', batch8: true }],
-  [GgmlType.Q5_0, { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32', batch8: true }],
+  [
+    GgmlType.Q5_0,
+    { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32', batch8: true, levelOffsetShift: 4 },
+  ],
   [GgmlType.Q5_1, { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32', batch8: true }],
   [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32' }],
   [GgmlType.Q2_K, { matmul: 'matmul_q2_k', getRows: 'get_rows_q2_k', activations: 'q8_K', batch8: true }],
