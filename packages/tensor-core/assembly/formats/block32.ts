@@ -168,7 +168,9 @@ export function laneMask(count: i32): v128 {
 
 /**
  * The (finite) halves at `p`, `p + stride`, ... for the first `count` lanes (zero in the others), as f32x4.
- * Each half goes into the high 16 bits of its i32 lane (one pinsrw from memory each); an arithmetic shift
+ * The four halves are gathered in a scalar register and moved over at once (one pinsrw from memory per
+ * half cost a vector operation each: decode +7% per core for Q4_0, +8-16% for Q4_1 with its two calls),
+ * each into the high 16 bits of its i32 lane (punpcklwd with zeros); an arithmetic shift
  * right by 3 then puts its exponent and mantissa where an f32 has them, the sign staying in bit 31 (its
  * copies in bits 30-28 masked off), which makes 2^-112 times the half's value, exactly (a subnormal half
  * lands on an f32 subnormal), and times 2^112 it is the value: three instructions per four scales where
@@ -178,10 +180,12 @@ export function laneMask(count: i32): v128 {
  */
 @inline
 export function halves4(p: usize, stride: usize, count: i32): v128 {
-  let h = v128.load16_lane(p, i32x4.splat(0), 1);
-  if (count > 1) h = v128.load16_lane(p + stride, h, 3);
-  if (count > 2) h = v128.load16_lane(p + 2 * stride, h, 5);
-  if (count > 3) h = v128.load16_lane(p + 3 * stride, h, 7);
+  let s = <u64>load<u16>(p);
+  if (count > 1) s |= <u64>load<u16>(p + stride) << 16;
+  if (count > 2) s |= <u64>load<u16>(p + 2 * stride) << 32;
+  if (count > 3) s |= <u64>load<u16>(p + 3 * stride) << 48;
+  const zero = i32x4.splat(0);
+  const h = v128.shuffle<i16>(zero, i64x2.replace_lane(zero, 0, s), 0, 8, 1, 9, 2, 10, 3, 11);
   const bits = v128.and(i32x4.shr_s(h, 3), i32x4.splat(0x8fffe000));
   return f32x4.mul(bits, f32x4.splat(5.192296858534828e33)); // 2^112
 }
