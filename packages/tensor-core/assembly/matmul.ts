@@ -20,7 +20,7 @@ import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
-import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, dotK8x1, dotK8x4, unpacked8RowBytes } from './unpacked8';
+import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, dotK8x1, dotK8x4, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
 
 /**
  * Weight rows a thread takes at a time in batched products (unpacked together, reused by every token).
@@ -86,15 +86,25 @@ function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32,
     else if (count == 4) dotK8x4<F>(f, u, a, stride, cols, out, outStride);
     else dotK8x1<F>(f, u, a, cols, out);
   }
-  else if (f.levelBits > 4) dot32x8(u, a, stride, count, cols, f.hasMin, out, outStride);
+  else if (!sumsInI16<F>(f)) dot32x8(u, a, stride, count, cols, f.hasMin, out, outStride);
   else if (count == 4) dot32x8x4<F>(f, u, a, stride, cols, out, outStride);
   else dot32x8x1<F>(f, u, a, cols, out);
+}
+
+/**
+ * Whether a 32-value format's relaxed batched sums add up in i16 over a group of four blocks
+ * (unpacked8.ts dot32x8Body, dot32x8Pair4): 4-bit levels, whose sums fit, and the offset formats (Q5_0),
+ * whose sums of (q - 2^k) * a fit in the end (i16 adds wrap on the way). Others widen every 32 values.
+ */
+@inline
+function sumsInI16<F>(f: F): bool {
+  return f.levelBits <= 4 || offsetShiftOf<F>(f) >= 0;
 }
 
 /** Whether the relaxed batched product takes two rows per pass (unpacked8.ts dot32x8Pair4). */
 @inline
 function pairRows8<F>(f: F): bool {
-  return blocks32In8<F>(f) && f.levelBits <= 4;
+  return blocks32In8<F>(f) && sumsInI16<F>(f);
 }
 
 /** Two relaxed unpacked rows (`u`, `u + ub8`) times 4 tokens. */

@@ -185,18 +185,19 @@ function widen(p: v128): v128 {
 
 /** 2^k for formats whose value is d * (q - 2^k) (formats' `levelOffsetShift`: Q4_0 3, Q5_0 4) as k, else -1. */
 @inline
-function offsetShiftOf<F>(f: F): i32 {
+export function offsetShiftOf<F>(f: F): i32 {
   if (isDefined(f.levelOffsetShift)) return f.levelOffsetShift;
   return -1;
 }
 
 /**
  * The i16 lane sums a token's products with one group of four blocks start from: for the offset formats
- * (value d * (q - 2^k), `offsetShift` k >= 0: Q4_0) the group's level offsets in the record (-2^k times
- * the activation level sums of each lane, activations.ts storeRecordScales32r), so that the lanes end as
- * sums of (q - 2^k) * a, exactly: at most 16 * 8 * 127 in magnitude, and i16 adds wrap, so the larger
- * sums on the way do not matter. That is the integer sum llama.cpp and the fused product compute for
- * Q4_0, with no subtraction and no min term left for the float steps. Otherwise zeros.
+ * (value d * (q - 2^k), `offsetShift` k >= 0: Q4_0, Q5_0) the group's level offsets in the record (-2^k
+ * times the activation level sums of each lane, activations.ts storeRecordScales32r), so that the lanes end
+ * as sums of (q - 2^k) * a, exactly: at most 16 * 2^k * 127 in magnitude (32512 for Q5_0), and i16 adds
+ * wrap, so the larger sums on the way (Q5_0's unsigned ones reach 62992) do not matter, nor does the
+ * order. That is the integer sum llama.cpp and the fused product compute for Q4_0 and Q5_0, with no
+ * subtraction and no min term left for the float steps. Otherwise zeros.
  */
 @inline
 function startLanes(rec: usize, at: usize, offsetShift: i32): v128 {
@@ -218,9 +219,10 @@ function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: 
  * One relaxed unpacked 32-value-format row times `count` (1 or 4, a constant where it is inlined)
  * interleaved i8 records (activations.ts quantize_q8_32r) at `a`, `a + stride`, ...: each lane of a
  * group's sum is one block's integer sum. For 4-bit levels (Q4_0, Q4_1): a pair sum is at most
- * 2 * 15 * 128 = 3840, so a whole group's 8 pair sums per lane add up in i16 (30720, exact; Q4_0's
- * from its level offsets, {@link startLanes}) before one widening. The group is a loop of 32-level steps, not unrolled: V8 would hoist all of its loads
- * ahead of the arithmetic and spill.
+ * 2 * 15 * 128 = 3840, so a whole group's 8 pair sums per lane add up in i16 (30720, exact) before one
+ * widening; the offset formats (Q4_0, Q5_0) start from their level offsets ({@link startLanes}) and end
+ * in range whatever their level bits. The group is a loop of 32-level steps, not unrolled: V8 would
+ * hoist all of its loads ahead of the arithmetic and spill.
  */
 @inline
 function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, offsetShift: i32, out: usize, outStride: usize): void {
@@ -290,7 +292,7 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
 }
 
 /**
- * Two relaxed unpacked 4-bit rows (`u`, `v`: Q4_0, Q4_1, Q4_K as 32-value blocks) times four interleaved
+ * Two relaxed unpacked rows (`u`, `v`: Q4_0, Q4_1, Q5_0, Q4_K as 32-value blocks) times four interleaved
  * i8 records at `a`, `a + stride`, ...: the 2 x 4 register tile. Each 16-level step loads 2 weight and 4
  * activation vectors for 8 products, where one row per pass loads 10 vectors for 8: that loop was bound by
  * loads, this one by the vector ALUs (8 multiplies and 8 adds). V8 issues a block's loads first, and x64
@@ -403,7 +405,8 @@ function sum32(w0: v128, w1: v128, a: usize): v128 {
 /**
  * One relaxed unpacked 32-value-format row times `count` (1 or 4) interleaved i8 records (activations.ts
  * quantize_q8_32r) at `a`, `a + stride`, ...: each lane of a group's sum is one block's integer sum.
- * For 5-bit levels (Q5_0, Q5_1), where this order measured faster than {@link dot32x8Body}'s.
+ * For Q5_1 (5-bit levels with a min: its sums need i32), where this order measured faster than
+ * {@link dot32x8Body}'s.
  */
 export function dot32x8(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
   const np = paddedBlocks(cols);
