@@ -20,7 +20,7 @@ import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
-import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, dotK8x1, dotK8x4, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
+import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
 
 /**
  * Weight rows a thread takes at a time in batched products (unpacked together, reused by every token).
@@ -81,11 +81,7 @@ function blocks32In8<F>(f: F): bool {
 /** One relaxed unpacked row times 1 or 4 tokens (unpacked8.ts). */
 @inline
 function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32, out: usize, outStride: usize): void {
-  if (!blocks32In8<F>(f)) {
-    if (!f.pairedScales) dotK8(u, a, stride, count, cols, f.hasMin, false, out, outStride);
-    else if (count == 4) dotK8x4<F>(f, u, a, stride, cols, out, outStride);
-    else dotK8x1<F>(f, u, a, cols, out);
-  }
+  if (!blocks32In8<F>(f)) dotK8(u, a, stride, count, cols, f.hasMin, out, outStride);
   else if (!sumsInI16<F>(f)) dot32x8(u, a, stride, count, cols, f.hasMin, out, outStride);
   else if (count == 4) dot32x8x4<F>(f, u, a, stride, cols, out, outStride);
   else dot32x8x1<F>(f, u, a, cols, out);

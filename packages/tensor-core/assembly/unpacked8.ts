@@ -3,8 +3,8 @@
 // (pmaddubsw), whose i16 pair sums are widened by `i32x4.dot_i16x8_s` against the group scale. About
 // 1.5 to 1.8 times fewer instructions than the i16 kernels of unpacked.ts. Only formats whose levels are
 // unsigned (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K) come here; Q8_0 and IQ4 keep the i16 kernels. Q4_K
-// comes in the 32-value layout (its sub-blocks as Q4_1-like blocks, formats/q4_k.ts unpackRow8) to use the
-// two-row kernel of the 4-bit formats (dot32x8Pair4), 17% faster than its super-block kernel.
+// and Q5_K come in the 32-value layout (their sub-blocks as Q4_1- and Q5_1-like blocks, formats/q4_k.ts
+// unpackRow8) to use the two-row kernel (dot32x8Pair4), 17% (Q4_K) faster than the super-block kernel.
 //
 // Unpacked row, K formats, nbs = cols / 256:
 //   [levels: u8 x cols] [scales: i16 x cols/16] [d: f32 x nbs] [dmin: f32 x nbs] [m: i16 x cols/16]
@@ -47,12 +47,6 @@ export function mins8At(u: usize, cols: i32): usize {
   return d8At(u, cols) + (<usize>(cols >> 8) << 3);
 }
 
-/** scale * (pair sums of 32 levels `w0`, `w1` times the activations at `a`), i16 pair sums added first. */
-@inline
-function pairedGroup(w0: v128, w1: v128, a: usize, scale: v128): v128 {
-  return i32x4.dot_i16x8_s(i16x8.add(pairSums(w0, a), pairSums(w1, a + 16)), scale);
-}
-
 /** Two 16-value groups with their own scales. */
 @inline
 function twoGroups(w0: v128, w1: v128, a: usize, s0: v128, s1: v128): v128 {
@@ -61,12 +55,10 @@ function twoGroups(w0: v128, w1: v128, a: usize, s0: v128, s1: v128): v128 {
 
 /**
  * One relaxed unpacked K row times `count` (1 or 4) Q8_K records at `a`, `a + stride`, ...: results to
- * `out`, `out + outStride`, ... `paired`: both 16-value groups of each 32 share a scale (Q4_K, Q5_K).
- * Inlined into {@link dotK8x4} and {@link dotK8x1}, specialised per format, so that `count`, `hasMin` and
- * `paired` are constants and the inner loop has no branches on them (Q4_K, Q5_K), and into {@link dotK8}.
+ * `out`, `out + outStride`, ...
  */
 @inline
-function dotK8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, paired: bool, out: usize, outStride: usize): void {
+function dotK8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
   const nbs = cols >> 8;
   const us = scales8At(u, cols);
   const ud = d8At(u, cols);
@@ -96,23 +88,13 @@ function dotK8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, has
     for (let pw = u + off, end = u + off + 256; pw < end; pw += 32) {
       const w0 = v128.load(pw);
       const w1 = v128.load(pw, 16);
-      if (paired) {
-        const scale = i16x8.splat(load<i16>(sc));
-        s0 = i32x4.add(s0, pairedGroup(w0, w1, p0, scale));
-        if (count == 4) {
-          s1 = i32x4.add(s1, pairedGroup(w0, w1, p1, scale));
-          s2 = i32x4.add(s2, pairedGroup(w0, w1, p2, scale));
-          s3 = i32x4.add(s3, pairedGroup(w0, w1, p3, scale));
-        }
-      } else {
-        const c0 = i16x8.splat(load<i16>(sc));
-        const c1 = i16x8.splat(load<i16>(sc, 2));
-        s0 = i32x4.add(s0, twoGroups(w0, w1, p0, c0, c1));
-        if (count == 4) {
-          s1 = i32x4.add(s1, twoGroups(w0, w1, p1, c0, c1));
-          s2 = i32x4.add(s2, twoGroups(w0, w1, p2, c0, c1));
-          s3 = i32x4.add(s3, twoGroups(w0, w1, p3, c0, c1));
-        }
+      const c0 = i16x8.splat(load<i16>(sc));
+      const c1 = i16x8.splat(load<i16>(sc, 2));
+      s0 = i32x4.add(s0, twoGroups(w0, w1, p0, c0, c1));
+      if (count == 4) {
+        s1 = i32x4.add(s1, twoGroups(w0, w1, p1, c0, c1));
+        s2 = i32x4.add(s2, twoGroups(w0, w1, p2, c0, c1));
+        s3 = i32x4.add(s3, twoGroups(w0, w1, p3, c0, c1));
       }
       sc += 4;
       p0 += 32;
@@ -143,22 +125,12 @@ function dotK8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, has
 }
 
 /**
- * {@link dotK8Body} with runtime `count`, `hasMin` and `paired`: for the formats with a scale per 16 values
- * (Q2_K, Q3_K, Q6_K), where the specialised copies measured 2-3% slower (V8 allocates their registers
- * differently), while Q5_K gains 7% from them (as Q4_K did before it moved to the 32-value layout).
+ * {@link dotK8Body} with runtime `count` and `hasMin`: for the formats with a scale per 16 values
+ * (Q2_K, Q3_K, Q6_K), where copies specialised per format measured 2-3% slower (V8 allocates their
+ * registers differently). (Q4_K and Q5_K run as 32-value blocks instead: formats/q4_k.ts batchBlocks32.)
  */
-export function dotK8(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, paired: bool, out: usize, outStride: usize): void {
-  dotK8Body(u, a, stride, count, cols, hasMin, paired, out, outStride);
-}
-
-/** {@link dotK8Body} for four tokens, specialised per format (`F`: formats/ classes). */
-export function dotK8x4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
-  dotK8Body(u, a, stride, 4, cols, f.hasMin, f.pairedScales, out, outStride);
-}
-
-/** {@link dotK8Body} for one token. */
-export function dotK8x1<F>(f: F, u: usize, a: usize, cols: i32, out: usize): void {
-  dotK8Body(u, a, 0, 1, cols, f.hasMin, f.pairedScales, out, 0);
+export function dotK8(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, out: usize, outStride: usize): void {
+  dotK8Body(u, a, stride, count, cols, hasMin, out, outStride);
 }
 
 /** acc + isum * (d * da) [- (mins . bsums) * (dmin * da)] of one super-block for one token. */
@@ -183,11 +155,23 @@ function widen(p: v128): v128 {
   return i32x4.extadd_pairwise_i16x8_s(p);
 }
 
-/** 2^k for formats whose value is d * (q - 2^k) (formats' `levelOffsetShift`: Q4_0 3, Q5_0 4) as k, else -1. */
+/**
+ * k where the relaxed batched sums are taken as sums of (q - 2^k) * a ({@link startLanes}), else -1: the
+ * formats whose value is d * (q - 2^k) (`levelOffsetShift`: Q4_0 3, Q5_0 4), and 5-bit formats with a min
+ * (`batchOffsetShift`: Q5_1, Q5_K 4), whose sums of q * a would not fit in i16 and whose unpacked rows
+ * carry m + 2^k d as their min, so that d (q - 2^k) + (m + 2^k d) is still the value.
+ */
 @inline
 export function offsetShiftOf<F>(f: F): i32 {
+  if (isDefined(f.batchOffsetShift)) return f.batchOffsetShift;
   if (isDefined(f.levelOffsetShift)) return f.levelOffsetShift;
   return -1;
+}
+
+/** Whether the relaxed batched product adds a min term: formats with mins, unless their min is the offset. */
+@inline
+function withMinOf<F>(f: F): bool {
+  return f.hasMin && !isDefined(f.levelOffsetShift);
 }
 
 /**
@@ -225,7 +209,7 @@ function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: 
  * hoist all of its loads ahead of the arithmetic and spill.
  */
 @inline
-function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, hasMin: bool, offsetShift: i32, out: usize, outStride: usize): void {
+function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, withMin: bool, offsetShift: i32, out: usize, outStride: usize): void {
   const np = paddedBlocks(cols);
   const ud = u + (<usize>np << 5);
   const um = ud + (<usize>np << 2);
@@ -236,7 +220,6 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
   const a1 = a + stride;
   const a2 = a1 + stride;
   const a3 = a2 + stride;
-  const withMin = hasMin && offsetShift < 0;
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
   let acc2 = f32x4.splat(0);
@@ -302,13 +285,12 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, h
  * Results: row `u` to `out`, `out + outStride`, ...; row `v` 4 bytes after each.
  */
 export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
-  const hasMin = f.hasMin;
   const np = paddedBlocks(cols);
   const dOff = <usize>np << 5; // the d and m (weights) or d and sum (activations) arrays after the levels
   const sOff = dOff + (<usize>np << 2);
   const iOff = sOff + (<usize>np << 2);
   const offsetShift = offsetShiftOf<F>(f);
-  const withMin = hasMin && offsetShift < 0;
+  const withMin = withMinOf<F>(f);
   const a0 = a;
   const a1 = a + stride;
   const a2 = a1 + stride;
@@ -388,12 +370,12 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
 
 /** {@link dot32x8Body} for four tokens, specialised per format (`F`: formats/ classes). */
 export function dot32x8x4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
-  dot32x8Body(u, a, stride, 4, cols, f.hasMin, offsetShiftOf<F>(f), out, outStride);
+  dot32x8Body(u, a, stride, 4, cols, withMinOf<F>(f), offsetShiftOf<F>(f), out, outStride);
 }
 
 /** {@link dot32x8Body} for one token. */
 export function dot32x8x1<F>(f: F, u: usize, a: usize, cols: i32, out: usize): void {
-  dot32x8Body(u, a, 0, 1, cols, f.hasMin, offsetShiftOf<F>(f), out, 0);
+  dot32x8Body(u, a, 0, 1, cols, withMinOf<F>(f), offsetShiftOf<F>(f), out, 0);
 }
 
 /** i32 sums of 32 levels (`w0`, `w1`) times the 32 i8 activations at `a`: i16 pair sums added first. */

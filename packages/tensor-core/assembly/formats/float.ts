@@ -21,7 +21,6 @@ export class F32Format {
     return dotF32x1(w, a, cols);
   }
   @inline get batch8(): bool { return false; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
@@ -89,7 +88,6 @@ export class F16Format {
     return dotHalfRow(w, a, cols);
   }
   @inline get batch8(): bool { return false; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
@@ -128,7 +126,6 @@ export class Bf16Format {
     return dotBf16Row(w, a, cols);
   }
   @inline get batch8(): bool { return false; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {

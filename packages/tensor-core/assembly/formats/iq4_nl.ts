@@ -59,7 +59,6 @@ export class Iq4NlFormat {
     return fusedDot32<Iq4NlFormat>(this, w, a, cols);
   }
   @inline get batch8(): bool { return false; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {

@@ -70,7 +70,6 @@ export class Iq4XsFormat {
     return hsum(acc);
   }
   @inline get batch8(): bool { return false; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {

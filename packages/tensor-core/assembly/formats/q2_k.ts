@@ -107,7 +107,6 @@ export class Q2_KFormat {
     return hsum(acc);
   }
   @inline get batch8(): bool { return true; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
   /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */

@@ -56,7 +56,6 @@ export class Q4_0Format {
     return fusedDot32<Q4_0Format>(this, w, a, cols);
   }
   @inline get batch8(): bool { return true; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 4; }
   /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */

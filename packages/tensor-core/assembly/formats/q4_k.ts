@@ -189,8 +189,6 @@ export class Q4_KFormat {
     store<f32>(o1, hsum(acc1));
   }
   @inline get batch8(): bool { return true; }
-  /** Both 16-value groups of each 32 share a scale (read by the generic super-block path, compiled for every K format). */
-  @inline get pairedScales(): bool { return true; }
   /**
    * The relaxed batched product runs Q4_K as 32-value blocks: each sub-block is a Q4_1-like block with
    * scale d * scale[s] and offset -dmin * min[s] (both exact in f32), multiplied with Q8_K activations laid

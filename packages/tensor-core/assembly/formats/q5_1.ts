@@ -63,10 +63,14 @@ export class Q5_1Format {
     return fusedDot32<Q5_1Format>(this, w, a, cols);
   }
   @inline get batch8(): bool { return true; }
-  @inline get pairedScales(): bool { return false; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 5; }
-  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  /**
+   * The relaxed batched product sums (q - 16) * a, which fit in i16 where q * a do not, and takes m + 16 d
+   * as the min (unpacked8.ts offsetShiftOf): the two-row kernel of the 4-bit formats.
+   */
+  @inline get batchOffsetShift(): i32 { return 4; }
+  /** Unsigned levels, d and m + 16 d for the relaxed batched product (unpacked8.ts layout). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const np = paddedBlocks(cols);
@@ -80,7 +84,8 @@ export class Q5_1Format {
       const v = v128.load(wb, 8);
       const lo = level5(lowNibbles(v), qh & 0xffff);
       const hi = level5(highNibbles(v), qh >> 16);
-      storeRow8Block(u, np, b, lo, hi, scaleAt(wb), scaleAt(wb + 2));
+      const d = scaleAt(wb);
+      storeRow8Block(u, np, b, lo, hi, d, scaleAt(wb + 2) + d * 16);
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {

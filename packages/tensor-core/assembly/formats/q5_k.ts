@@ -5,12 +5,12 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU32ScaledV, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
-import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
   halfAt,
   highNibbles,
   lowNibbles,
   scaleAt,
+  storeRow8Block,
 } from './block32';
 import {
   bitOf,
@@ -146,36 +146,43 @@ export class Q5_KFormat {
     return hsum(acc);
   }
   @inline get batch8(): bool { return true; }
-  @inline get pairedScales(): bool { return true; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
-  @inline get levelBits(): i32 { return 8; }
-  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  @inline get levelBits(): i32 { return 5; }
+  /**
+   * The relaxed batched product runs Q5_K as 32-value blocks, as Q4_K (formats/q4_k.ts): each sub-block a
+   * Q5_1-like block with scale d * scale[s] and min -dmin * min[s], through the two-row kernel, its sums
+   * taken as sums of (q - 16) * a (which fit in i16), the min as -dmin * min[s] + 16 d * scale[s].
+   */
+  @inline get batchBlocks32(): bool { return true; }
+  @inline get batchOffsetShift(): i32 { return 4; }
+  /** Unsigned levels, d and m + 16 d per 32-value sub-block, for the relaxed batched product (unpacked8.ts layout). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
-    const us = scales8At(u, cols);
-    const ud = d8At(u, cols);
-    const udmin = dmin8At(u, cols);
-    const um = mins8At(u, cols);
-    for (let b = 0; b < nbs; b++) {
-      const wb = w + <usize>b * 176;
-      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
-      store<f32>(udmin + (<usize>b << 2), scaleAt(wb + 2));
+    const np = cols >> 5;
+    for (let sb = 0; sb < nbs; sb++) {
+      const wb = w + <usize>sb * 176;
+      const d = scaleAt(wb);
+      const dmin = scaleAt(wb + 2);
       const sm = scalesK4(wb + 4);
-      storeMinsK4(um + (<usize>b << 5), sm);
-      v128.store(us + (<usize>b << 5), minsK4Low(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)));
-      v128.store(us + (<usize>b << 5), minsK4High(v128.shuffle<i32>(sm, sm, 2, 3, 0, 1)), 16);
       const h0 = v128.load(wb, 16);
       const h1 = v128.load(wb, 32);
-      const ub = u + (<usize>b << 8);
       for (let c = 0; c < 4; c++) {
+        const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));
+        const mword = <u32>(c < 2 ? i32x4.extract_lane(sm, 2) : i32x4.extract_lane(sm, 3));
+        const j = (c & 1) << 1;
         const q = wb + 48 + (<usize>c << 5);
         const v0 = v128.load(q);
         const v1 = v128.load(q, 16);
-        const o = ub + (<usize>c << 6);
-        v128.store(o, level5(lowNibbles(v0), h0, 2 * c));
-        v128.store(o, level5(lowNibbles(v1), h1, 2 * c), 16);
-        v128.store(o, level5(highNibbles(v0), h0, 2 * c + 1), 32);
-        v128.store(o, level5(highNibbles(v1), h1, 2 * c + 1), 48);
+        // sub-block 2c: the low nibbles of the chunk's 32 bytes with 5th bits 2c; 2c + 1: the high nibbles
+        const b = (sb << 3) + (c << 1);
+        const d0 = d * <f32>byteOf(word, j);
+        const d1 = d * <f32>byteOf(word, j + 1);
+        const lo0 = level5(lowNibbles(v0), h0, 2 * c);
+        const lo1 = level5(lowNibbles(v1), h1, 2 * c);
+        const hi0 = level5(highNibbles(v0), h0, 2 * c + 1);
+        const hi1 = level5(highNibbles(v1), h1, 2 * c + 1);
+        storeRow8Block(u, np, b, lo0, lo1, d0, d0 * 16 - dmin * <f32>byteOf(mword, j));
+        storeRow8Block(u, np, b + 1, hi0, hi1, d1, d1 * 16 - dmin * <f32>byteOf(mword, j + 1));
       }
     }
   }

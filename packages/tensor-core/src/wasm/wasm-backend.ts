@@ -892,12 +892,12 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
 }
 
 /**
- * The last argument of a quantize kernel: for the relaxed batched records (`..r`), the weights' level
+ * The last argument of a quantize kernel: for the relaxed batched records (`..r`), the weights' batch
  * offset shift (-1: none); for the others whether to store i16 levels (the unpacked product) rather than
  * the 8-bit levels of the relaxed build.
  */
 function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
-  if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.levelOffsetShift ?? -1;
+  if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
   return mode === 'unpacked' ? 1 : 0;
 }
 

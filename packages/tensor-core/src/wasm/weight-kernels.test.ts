@@ -5,7 +5,7 @@ import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { f16ToF32 } from '../f16.js';
-import { dequantize, supportedWeightTypes } from '../quant/registry.js';
+import { dequantize, quantize, supportedWeightTypes } from '../quant/registry.js';
 import { randomRawBlocks, randomValues, randomWeightBytes, withSubnormalScales } from './random-tensors.js';
 import { exactProducts, relRms } from './reference-products.js';
 import { createWasmBackend } from './wasm-backend.js';
@@ -132,7 +132,9 @@ describe.each([
     GgmlType.Q4_0,
     GgmlType.Q4_1,
     GgmlType.Q5_0,
+    GgmlType.Q5_1,
     GgmlType.Q4_K,
+    GgmlType.Q5_K,
     GgmlType.Q6_K,
     GgmlType.Q8_0,
     GgmlType.IQ4_NL,
@@ -163,6 +165,36 @@ describe.each([
         backend.free(w1);
         backend.free(o1);
       }
+      for (const t of [w, x, out]) backend.free(t);
+    });
+  }
+
+  // The relaxed batched products of the 4- and 5-bit formats add a group's products up in i16 lanes, the
+  // offset formats from -2^k times the activations' lane sums (unpacked8.ts startLanes): i16 adds wrap on the
+  // way, and the sums of (q - 2^k) * a must end in range at the extremes. Every weight at its lowest level but
+  // one per block at its highest, activations all +1 or all -1 (levels +-127): each lane's 16 products are
+  // then the largest there can be (16 * 16 * 127 = 32512 for the 5-bit formats).
+  for (const type of [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K, GgmlType.Q5_K]) {
+    it(`${ggmlTypeInfo(type).name}: batched products stay exact at the extreme levels`, async () => {
+      const rows = 3;
+      const cols = 512;
+      const n = 8;
+      const values = new Float32Array(rows * cols).fill(-1);
+      for (let i = 0; i < values.length; i += 32) values[i + (i % 7)] = 1;
+      const bytes = new Uint8Array(((rows * cols) / ggmlTypeInfo(type).blockSize) * ggmlTypeInfo(type).bytesPerBlock);
+      quantize(type, values, bytes, rows * cols);
+      const xv = new Float32Array(n * cols);
+      for (let t = 0; t < n; t++) xv.fill(t % 2 === 0 ? 1 : -1, t * cols, (t + 1) * cols);
+      const W = new Float32Array(rows * cols);
+      dequantize(type, bytes, W, rows * cols);
+      const w = backend.createWeight({ name: 'extreme', type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, bytes);
+      const x = backend.createTensor('x', [n, cols]);
+      backend.writeTensor(x, xv);
+      const out = backend.createTensor('out', [n, rows]);
+      backend.matmul(out, w, x, n);
+      const got = await backend.readTensor(out);
+      expect(relRms(got, exactProducts(W, xv, n, rows, cols))).toBeLessThan(1e-5);
       for (const t of [w, x, out]) backend.free(t);
     });
   }

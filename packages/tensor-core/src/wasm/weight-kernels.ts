@@ -24,10 +24,11 @@ export interface WeightKernels {
   /** The activations of the relaxed batched product, where they differ from `activations`. */
   readonly batch8Activations?: ActivationForm;
   /**
-   * k where a value is d * (q - 2^k) (Q4_0 3, Q5_0 4): the relaxed batched records then carry the level
-   * offsets its integer sums start from (assembly/activations.ts quantize_q8_32r).
+   * k where the relaxed batched product sums (q - 2^k) * a (Q4_0 3; Q5_0, Q5_1, Q5_K 4): its activation
+   * records then carry the level offsets (-2^k times lane sums) those integer sums start from
+   * (assembly/activations.ts quantize_q8_32r, assembly/unpacked8.ts offsetShiftOf).
    */
-  readonly levelOffsetShift?: number;
+  readonly batchOffsetShift?: number;
 }
 
 const TABLE = new Map<GgmlType, WeightKernels>([
@@ -37,14 +38,17 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32' }],
   [
     GgmlType.Q4_0,
-    { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32', batch8: true, levelOffsetShift: 3 },
+    { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32', batch8: true, batchOffsetShift: 3 },
   ],
   [GgmlType.Q4_1, { matmul: 'matmul_q4_1', getRows: 'get_rows_q4_1', activations: 'q8_32', batch8: true }],
   [
     GgmlType.Q5_0,
-    { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32', batch8: true, levelOffsetShift: 4 },
+    { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32', batch8: true, batchOffsetShift: 4 },
   ],
-  [GgmlType.Q5_1, { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32', batch8: true }],
+  [
+    GgmlType.Q5_1,
+    { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32', batch8: true, batchOffsetShift: 4 },
+  ],
   [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32' }],
   [GgmlType.Q2_K, { matmul: 'matmul_q2_k', getRows: 'get_rows_q2_k', activations: 'q8_K', batch8: true }],
   [GgmlType.Q3_K, { matmul: 'matmul_q3_k', getRows: 'get_rows_q3_k', activations: 'q8_K', batch8: true }],
@@ -52,7 +56,17 @@ const TABLE = new Map<GgmlType, WeightKernels>([
     GgmlType.Q4_K,
     { matmul: 'matmul_q4_k', getRows: 'get_rows_q4_k', activations: 'q8_K', batch8: true, batch8Activations: 'q8_K32' },
   ],
-  [GgmlType.Q5_K, { matmul: 'matmul_q5_k', getRows: 'get_rows_q5_k', activations: 'q8_K', batch8: true }],
+  [
+    GgmlType.Q5_K,
+    {
+      matmul: 'matmul_q5_k',
+      getRows: 'get_rows_q5_k',
+      activations: 'q8_K',
+      batch8: true,
+      batch8Activations: 'q8_K32',
+      batchOffsetShift: 4,
+    },
+  ],
   [GgmlType.Q6_K, { matmul: 'matmul_q6_k', getRows: 'get_rows_q6_k', activations: 'q8_K', batch8: true }],
   [GgmlType.IQ4_XS, { matmul: 'matmul_iq4_xs', getRows: 'get_rows_iq4_xs', activations: 'q8_K' }],
 ]);
