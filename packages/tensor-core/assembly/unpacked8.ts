@@ -14,7 +14,7 @@
 //   [d: f32 x np] [m: f32 x np]                                    value = d * level + m
 //   (the activations come in the same layout: activations.ts quantize_q8_32r, or quantize_q8_K32r for
 //   Q4_K: Q8_K levels, each block with its super-block's scale; then [s: f32 x np] and the blocks' level
-//   offsets [i16 x 2 x np]: Q4_0's lane sums start from them instead of taking a min term, see startLanes)
+//   offsets [i16 x 2 x np]: the lane sums of Q4_0 and the 5-bit formats start from them, see startLanes)
 
 import { hsum } from './common';
 import { paddedBlocks } from './formats/block32';
@@ -175,13 +175,13 @@ function withMinOf<F>(f: F): bool {
 }
 
 /**
- * The i16 lane sums a token's products with one group of four blocks start from: for the offset formats
- * (value d * (q - 2^k), `offsetShift` k >= 0: Q4_0, Q5_0) the group's level offsets in the record (-2^k
- * times the activation level sums of each lane, activations.ts storeRecordScales32r), so that the lanes end
- * as sums of (q - 2^k) * a, exactly: at most 16 * 2^k * 127 in magnitude (32512 for Q5_0), and i16 adds
- * wrap, so the larger sums on the way (Q5_0's unsigned ones reach 62992) do not matter, nor does the
- * order. That is the integer sum llama.cpp and the fused product compute for Q4_0 and Q5_0, with no
- * subtraction and no min term left for the float steps. Otherwise zeros.
+ * The i16 lane sums a token's products with one group of four blocks start from: where the sums are taken
+ * as sums of (q - 2^k) * a (`offsetShift` k >= 0, {@link offsetShiftOf}: Q4_0, Q5_0, Q5_1, Q5_K) the group's
+ * level offsets in the record (-2^k times the activation level sums of each lane, activations.ts
+ * storeRecordScales32r), so that the lanes end as those sums, exactly: at most 16 * 2^k * 127 in magnitude
+ * (32512 for the 5-bit formats), and i16 adds wrap, so the larger sums on the way (62992 for unsigned 5-bit
+ * levels) do not matter, nor does the order. For Q4_0 and Q5_0 that is the integer sum llama.cpp and the
+ * fused product compute, with no subtraction and no min term left for the float steps. Otherwise zeros.
  */
 @inline
 function startLanes(rec: usize, at: usize, offsetShift: i32): v128 {
