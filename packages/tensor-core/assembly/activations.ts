@@ -12,6 +12,7 @@
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
 import { shareEnd, shareStart } from './common';
+import { interleaveGroups16 } from './unpacked8';
 import { block32rAt, groupOf, paddedBlocks, storeBlock32r, storePairs } from './formats/block32';
 
 /**
@@ -238,9 +239,13 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
   }
 }
 
-/** As {@link quantize_q8_32} for 256-value super-block records with 16-value sums. */
-export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, wide: bool): void {
-  const narrow: bool = RELAXED != 0 && !wide;
+/**
+ * As {@link quantize_q8_32} for 256-value super-block records with 16-value sums. `option`: 1 stores i16
+ * levels (the unpacked product), 0 the 8-bit levels of the relaxed build, 2 those with each 32 values'
+ * 16-value groups interleaved for the relaxed batched product (unpacked8.ts interleaveGroups16).
+ */
+export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
+  const narrow: bool = RELAXED != 0 && option != 1;
   const nb = cols >> 8;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
@@ -253,5 +258,6 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
       quantizeSpan(xb, 256, d, rec + (narrow ? <usize>(b << 8) : <usize>(b << 9)), bp + (<usize>b << 5), narrow);
       store<f32>(dp + (<usize>b << 2), d);
     }
+    if (option == 2) interleaveGroups16(rec, <usize>cols);
   }
 }

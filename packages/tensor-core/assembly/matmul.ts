@@ -20,7 +20,7 @@ import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
-import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
+import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, interleaveGroups16, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
 
 /**
  * Weight rows a thread takes at a time in batched products (unpacked together, reused by every token).
@@ -217,7 +217,12 @@ function matmulRows<F>(
     }
     if (relaxed8) {
       // relaxed build: unsigned 8-bit levels, 4 tokens per pass through unpacked8.ts
-      for (let r = r0; r < r1; r++) f.unpackRow8(w + <usize>r * rowBytes, cols, scratch + <usize>(r - r0) * ub8);
+      for (let r = r0; r < r1; r++) {
+        const ur = scratch + <usize>(r - r0) * ub8;
+        f.unpackRow8(w + <usize>r * rowBytes, cols, ur);
+        // the super-block kernel reads each 32 levels with its two 16-value groups interleaved
+        if (!blocks32In8<F>(f)) interleaveGroups16(ur, <usize>cols);
+      }
       let t = 0;
       for (; t + 4 <= n; t += 4) {
         const a = acts + <usize>t * aStride;

@@ -7,7 +7,8 @@
 // unpackRow8) to use the two-row kernel (dot32x8Pair4), 17% (Q4_K) faster than the super-block kernel.
 //
 // Unpacked row, K formats, nbs = cols / 256:
-//   [levels: u8 x cols] [scales: i16 x cols/16] [d: f32 x nbs] [dmin: f32 x nbs] [m: i16 x cols/16]
+//   [levels: u8 x cols, each 32 with its 16-value groups interleaved by 8: interleaveGroups16]
+//   [scales: i16 x cols/16] [d: f32 x nbs] [dmin: f32 x nbs] [m: i16 x cols/16]
 //   value = d * scale[group] * level - dmin * m[group]           (the activations: Q8_K records, i8 levels)
 // Unpacked row, 32-value formats, blocks padded to whole groups of four (np):
 //   [levels: u8, four blocks per 128 bytes in 4-byte pieces: piece c of block k at 16 c + 4 k]
@@ -47,10 +48,30 @@ export function mins8At(u: usize, cols: i32): usize {
   return d8At(u, cols) + (<usize>(cols >> 8) << 3);
 }
 
-/** Two 16-value groups with their own scales. */
+/**
+ * Puts the levels of each 32-value chunk at `p` (`count` bytes, a multiple of 32) in the order the K-format
+ * product reads them: values 0-7 and 16-23 in the first 16 bytes, 8-15 and 24-31 in the next, so that one
+ * i16 add of the two vectors' pair sums keeps the chunk's two 16-value groups apart (lanes 0-3 the first,
+ * 4-7 the second) for one widening multiply against both groups' scales ({@link twoGroups}). Rows and the
+ * activation records (activations.ts quantize_q8_K with `option` 2) are both reordered this way.
+ */
+export function interleaveGroups16(p: usize, count: usize): void {
+  for (let q = p, end = p + count; q < end; q += 32) {
+    const x = v128.load(q);
+    const y = v128.load(q, 16);
+    v128.store(q, v128.shuffle<i64>(x, y, 0, 2));
+    v128.store(q, v128.shuffle<i64>(x, y, 1, 3), 16);
+  }
+}
+
+/**
+ * Two 16-value groups (interleaved, {@link interleaveGroups16}) with their own scales, `scales` holding the
+ * first group's in i16 lanes 0-3 and the second's in 4-7: the pair sums of both vectors add up in i16 (at
+ * most 2 * 2 * 63 * 127 = 32004 for 6-bit levels) before one widening multiply.
+ */
 @inline
-function twoGroups(w0: v128, w1: v128, a: usize, s0: v128, s1: v128): v128 {
-  return i32x4.add(i32x4.dot_i16x8_s(pairSums(w0, a), s0), i32x4.dot_i16x8_s(pairSums(w1, a + 16), s1));
+function twoGroups(w0: v128, w1: v128, a: usize, scales: v128): v128 {
+  return i32x4.dot_i16x8_s(i16x8.add(pairSums(w0, a), pairSums(w1, a + 16)), scales);
 }
 
 /**
@@ -88,13 +109,13 @@ function dotK8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, has
     for (let pw = u + off, end = u + off + 256; pw < end; pw += 32) {
       const w0 = v128.load(pw);
       const w1 = v128.load(pw, 16);
-      const c0 = i16x8.splat(load<i16>(sc));
-      const c1 = i16x8.splat(load<i16>(sc, 2));
-      s0 = i32x4.add(s0, twoGroups(w0, w1, p0, c0, c1));
+      // the two groups' i16 scales, each in four lanes
+      const scales = v128.shuffle<i8>(v128.load32_zero(sc), i8x16.splat(0), 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3);
+      s0 = i32x4.add(s0, twoGroups(w0, w1, p0, scales));
       if (count == 4) {
-        s1 = i32x4.add(s1, twoGroups(w0, w1, p1, c0, c1));
-        s2 = i32x4.add(s2, twoGroups(w0, w1, p2, c0, c1));
-        s3 = i32x4.add(s3, twoGroups(w0, w1, p3, c0, c1));
+        s1 = i32x4.add(s1, twoGroups(w0, w1, p1, scales));
+        s2 = i32x4.add(s2, twoGroups(w0, w1, p2, scales));
+        s3 = i32x4.add(s3, twoGroups(w0, w1, p3, scales));
       }
       sc += 4;
       p0 += 32;

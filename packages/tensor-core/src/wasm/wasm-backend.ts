@@ -894,10 +894,13 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
 /**
  * The last argument of a quantize kernel: for the relaxed batched records (`..r`), the weights' batch
  * offset shift (-1: none); for the others whether to store i16 levels (the unpacked product) rather than
- * the 8-bit levels of the relaxed build.
+ * the 8-bit levels of the relaxed build, and for Q8_K records of the relaxed batched product 2 (levels
+ * interleaved: assembly/unpacked8.ts interleaveGroups16).
  */
 function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
+  // the relaxed batched super-block product reads each 32 levels with their 16-value groups interleaved
+  if (kernel === 'quantize_q8_K' && mode === 'unpacked8') return 2;
   return mode === 'unpacked' ? 1 : 0;
 }
 
