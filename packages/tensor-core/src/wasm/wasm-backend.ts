@@ -106,9 +106,9 @@ const WAKE_THRESHOLD_NS = 150_000;
 const TOUCH_MIN_BYTES = 1 << 20;
 
 /** Attention scores per chunk (assembly/attention.ts CHUNK). */
-const ATTENTION_CHUNK = 64;
+const ATTENTION_CHUNK = 128;
 /** Query rows per attention work item (assembly/attention.ts QUERY_BLOCK). */
-const ATTENTION_QUERY_BLOCK = 4;
+const ATTENTION_QUERY_BLOCK = 16;
 
 /** An activation or f32 weight that an op reads as f32 values. */
 type F32Source = WasmActivation | WasmWeight;
