@@ -20,7 +20,7 @@ import { Q5_KFormat } from './formats/q5_k';
 import { Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
-import { dot32x8, dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, interleaveGroups16, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
+import { dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, interleaveGroups16, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
 
 /**
  * Weight rows a thread takes at a time in batched products (unpacked together, reused by every token).
@@ -82,15 +82,16 @@ function blocks32In8<F>(f: F): bool {
 @inline
 function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32, out: usize, outStride: usize): void {
   if (!blocks32In8<F>(f)) dotK8(u, a, stride, count, cols, f.hasMin, out, outStride);
-  else if (!sumsInI16<F>(f)) dot32x8(u, a, stride, count, cols, f.hasMin, out, outStride);
+  else if (!sumsInI16<F>(f)) unreachable(); // no 32-value format's sums would fit: see sumsInI16
   else if (count == 4) dot32x8x4<F>(f, u, a, stride, cols, out, outStride);
   else dot32x8x1<F>(f, u, a, cols, out);
 }
 
 /**
  * Whether a 32-value format's relaxed batched sums add up in i16 over a group of four blocks
- * (unpacked8.ts dot32x8Body, dot32x8Pair4): 4-bit levels, whose sums fit, and the offset formats (Q5_0),
- * whose sums of (q - 2^k) * a fit in the end (i16 adds wrap on the way). Others widen every 32 values.
+ * (unpacked8.ts dot32x8Body, dot32x8Pair4): 4-bit levels, whose sums fit, and the offset formats (Q5_0,
+ * Q5_1, Q5_K), whose sums of (q - 2^k) * a fit in the end (i16 adds wrap on the way). Every format in the
+ * 32-value layout is one of these; another would need a kernel that widens every 32 values.
  */
 @inline
 function sumsInI16<F>(f: F): bool {

@@ -10,7 +10,6 @@ import {
   highNibbles,
   lowNibbles,
   scaleAt,
-  storeRow8Block,
 } from './block32';
 import {
   actLevels,
@@ -31,6 +30,7 @@ import {
   superResult,
   SCALE_SPLATS,
   superResultMins,
+  storeSubBlocks8,
 } from './superblock';
 
 /** isum + the scaled sums of one 64-value chunk: 32 bytes at `q` (low nibbles: scale byte j0 of `sm`, high: j1). */
@@ -209,16 +209,12 @@ export class Q4_KFormat {
       const dmin = scaleAt(wb + 2);
       const sm = scalesK4(wb + 4);
       for (let c = 0; c < 4; c++) {
-        const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));
-        const mword = <u32>(c < 2 ? i32x4.extract_lane(sm, 2) : i32x4.extract_lane(sm, 3));
-        const j = (c & 1) << 1;
         const q = wb + 16 + (<usize>c << 5);
         const v0 = v128.load(q);
         const v1 = v128.load(q, 16);
         // sub-block 2c: the low nibbles of the chunk's 32 bytes; 2c + 1: the high nibbles
         const b = (sb << 3) + (c << 1);
-        storeRow8Block(u, np, b, lowNibbles(v0), lowNibbles(v1), d * <f32>byteOf(word, j), -(dmin * <f32>byteOf(mword, j)));
-        storeRow8Block(u, np, b + 1, highNibbles(v0), highNibbles(v1), d * <f32>byteOf(word, j + 1), -(dmin * <f32>byteOf(mword, j + 1)));
+        storeSubBlocks8(u, np, b, sm, c, d, dmin, lowNibbles(v0), lowNibbles(v1), highNibbles(v0), highNibbles(v1), 0);
       }
     }
   }

@@ -10,7 +10,6 @@ import {
   highNibbles,
   lowNibbles,
   scaleAt,
-  storeRow8Block,
 } from './block32';
 import {
   bitOf,
@@ -28,6 +27,7 @@ import {
   storeScaledLevelsMinus,
   superMins,
   superResult,
+  storeSubBlocks8,
 } from './superblock';
 
 /** Nibbles plus 16 times bit `k` of `h`. */
@@ -167,22 +167,16 @@ export class Q5_KFormat {
       const h0 = v128.load(wb, 16);
       const h1 = v128.load(wb, 32);
       for (let c = 0; c < 4; c++) {
-        const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));
-        const mword = <u32>(c < 2 ? i32x4.extract_lane(sm, 2) : i32x4.extract_lane(sm, 3));
-        const j = (c & 1) << 1;
         const q = wb + 48 + (<usize>c << 5);
         const v0 = v128.load(q);
         const v1 = v128.load(q, 16);
         // sub-block 2c: the low nibbles of the chunk's 32 bytes with 5th bits 2c; 2c + 1: the high nibbles
         const b = (sb << 3) + (c << 1);
-        const d0 = d * <f32>byteOf(word, j);
-        const d1 = d * <f32>byteOf(word, j + 1);
         const lo0 = level5(lowNibbles(v0), h0, 2 * c);
         const lo1 = level5(lowNibbles(v1), h1, 2 * c);
         const hi0 = level5(highNibbles(v0), h0, 2 * c + 1);
         const hi1 = level5(highNibbles(v1), h1, 2 * c + 1);
-        storeRow8Block(u, np, b, lo0, lo1, d0, d0 * 16 - dmin * <f32>byteOf(mword, j));
-        storeRow8Block(u, np, b + 1, hi0, hi1, d1, d1 * 16 - dmin * <f32>byteOf(mword, j + 1));
+        storeSubBlocks8(u, np, b, sm, c, d, dmin, lo0, lo1, hi0, hi1, 16);
       }
     }
   }

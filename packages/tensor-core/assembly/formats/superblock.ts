@@ -1,6 +1,7 @@
 // Shared pieces of the 256-value super-block formats (Q2_K .. Q6_K, IQ4_XS).
 
 import { actOffset } from '../simd-dot';
+import { storeRow8Block } from './block32';
 
 /** Bit `k` (0..7) of every byte, as 0 or 1. */
 @inline
@@ -172,4 +173,26 @@ export function minsK4Low(sm: v128): v128 {
 @inline
 export function minsK4High(sm: v128): v128 {
   return i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128));
+}
+
+/**
+ * Sub-blocks 2c and 2c + 1 of a Q4_K/Q5_K super-block (scales and mins `sm` from {@link scalesK4}, `d`,
+ * `dmin`) as two blocks of a relaxed unpacked 32-value row of `np` blocks at `u`, from block `b`: their
+ * unsigned levels (`lo0`, `lo1`: values 0-15 and 16-31 of sub-block 2c; `hi0`, `hi1` of 2c + 1), scale
+ * d * scale[s] and min -dmin * min[s], plus `levelOffset` times the scale where the product sums
+ * (q - levelOffset) * a (Q5_K: 16; unpacked8.ts offsetShiftOf).
+ */
+@inline
+export function storeSubBlocks8(
+  u: usize, np: i32, b: i32, sm: v128, c: i32, d: f32, dmin: f32, lo0: v128, lo1: v128, hi0: v128, hi1: v128, levelOffset: f32,
+): void {
+  const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));
+  const mword = <u32>(c < 2 ? i32x4.extract_lane(sm, 2) : i32x4.extract_lane(sm, 3));
+  const j = (c & 1) << 1;
+  const d0 = d * <f32>byteOf(word, j);
+  const d1 = d * <f32>byteOf(word, j + 1);
+  const m0 = dmin * <f32>byteOf(mword, j);
+  const m1 = dmin * <f32>byteOf(mword, j + 1);
+  storeRow8Block(u, np, b, lo0, lo1, d0, levelOffset != 0 ? d0 * levelOffset - m0 : -m0);
+  storeRow8Block(u, np, b + 1, hi0, hi1, d1, levelOffset != 0 ? d1 * levelOffset - m1 : -m1);
 }
