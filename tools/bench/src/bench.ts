@@ -10,7 +10,15 @@ import { hasChromium } from './chromium.js';
 import { ensureModel, type ModelSpec, modelLabel } from './models.js';
 import { hasPeerPackage } from './peer-modules.js';
 import { canRunInChild, type PeerName, runPeerInChild, runPeerInProcess } from './peers/index.js';
-import { type BenchJob, type PeerResult, type Sample, TG_PROMPT, WARMUP_PROMPT } from './peers/types.js';
+import {
+  type BenchJob,
+  type LlamatsBackendName,
+  type PeerGpu,
+  type PeerResult,
+  type Sample,
+  TG_PROMPT,
+  WARMUP_PROMPT,
+} from './peers/types.js';
 import { benchPromptFor } from './prompt.js';
 import { median } from './stats.js';
 
@@ -22,7 +30,12 @@ export interface BenchOptions {
   tg: number;
   repetitions: number;
   /** llamats backend (default `wasm`). */
-  llamatsBackend?: 'wasm' | 'reference';
+  llamatsBackend?: LlamatsBackendName;
+  /**
+   * node-llama-cpp's GPU build (`vulkan`, `cuda`) with every layer offloaded; default false (its CPU
+   * build). Pair with `llamatsBackend: 'webgpu'` to compare on a GPU.
+   */
+  peerGpu?: PeerGpu;
   /** Node peers in child processes (default: when the compiled runner exists). */
   isolate?: boolean;
   /** Per-run time limit (default 30 minutes). */
@@ -123,6 +136,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
         tokens: prompt.tokens,
         words: prompt.words,
         backend,
+        gpu: options.peerGpu ?? false,
       };
       for (const peer of options.peers) {
         options.signal?.throwIfAborted();

@@ -7,6 +7,7 @@ import { ensureChromium } from './chromium.js';
 import { DEFAULT_MODELS, LLAMA7B_MODEL, type ModelSpec, parseModelSpec, QUICK_MODELS } from './models.js';
 import { installPeers } from './peer-modules.js';
 import { PEERS, type PeerName } from './peers/index.js';
+import { LLAMATS_BACKENDS, type LlamatsBackendName, PEER_GPUS, type PeerGpu } from './peers/types.js';
 import { renderBenchTable } from './table.js';
 
 export const USAGE = `Usage: bench:peers [options]
@@ -23,7 +24,9 @@ rate as a share of the physical limit (memory bandwidth / weight bytes, bandwidt
   -p, --pp LIST        prompt lengths (default 128,512)
   -n, --tg N           tokens generated one by one (default 128; 0 = none)
   -r, --repetitions N  timed runs per figure, medians reported (default 3)
-  --llamats-backend B  wasm (default) | reference (tiny models only)
+  --llamats-backend B  wasm (default) | webgpu (a GPU through WebGPU; Dawn in Node) | reference (tiny models)
+  --gpu G              node-llama-cpp's prebuilt GPU build: vulkan | cuda, every layer offloaded (default: its
+                       CPU build). For a GPU table: --llamats-backend webgpu --gpu vulkan -t 1
   --json               print JSON instead of the table
   --json-out FILE      also write the JSON to FILE
   --no-install         do not install missing peers (npm) or chromium (apt-get)
@@ -72,6 +75,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       tg: { type: 'string', short: 'n' },
       repetitions: { type: 'string', short: 'r' },
       'llamats-backend': { type: 'string', default: 'wasm' },
+      gpu: { type: 'string' },
       json: { type: 'boolean', default: false },
       'json-out': { type: 'string' },
       'no-install': { type: 'boolean', default: false },
@@ -90,8 +94,11 @@ export function parseBenchArgs(argv: readonly string[]): {
   for (const p of peers)
     if (!PEERS.includes(p)) throw new UsageError(`Unknown peer "${p}"; choose from ${PEERS.join(', ')}`);
   const backend = values['llamats-backend'];
-  if (backend !== 'wasm' && backend !== 'reference')
-    throw new UsageError(`--llamats-backend is wasm or reference, got "${backend}"`);
+  if (!LLAMATS_BACKENDS.includes(backend as LlamatsBackendName))
+    throw new UsageError(`--llamats-backend is one of ${LLAMATS_BACKENDS.join(', ')}, got "${backend}"`);
+  const gpu = values.gpu;
+  if (gpu !== undefined && !PEER_GPUS.includes(gpu as Exclude<PeerGpu, false>))
+    throw new UsageError(`--gpu is one of ${PEER_GPUS.join(', ')}, got "${gpu}"`);
   const tg = values.tg !== undefined ? intList('--tg', values.tg, 0)[0] : quick ? 32 : 128;
   return {
     options: {
@@ -101,7 +108,8 @@ export function parseBenchArgs(argv: readonly string[]): {
       pp: values.pp ? intList('--pp', values.pp, 1) : quick ? [128] : [128, 512],
       tg,
       repetitions: values.repetitions ? intList('--repetitions', values.repetitions, 1)[0] : quick ? 1 : 3,
-      llamatsBackend: backend,
+      llamatsBackend: backend as LlamatsBackendName,
+      peerGpu: (gpu ?? false) as PeerGpu,
       isolate: values['in-process'] ? false : undefined,
     },
     json: values.json,

@@ -6,14 +6,23 @@
 import { openGgufFile } from '@llamats/gguf-format/node';
 import { LlamaModel } from '@llamats/model-llama';
 import * as tensorCore from '@llamats/tensor-core';
-import { type BenchJob, type PeerResult, TG_PROMPT, timeRuns, WARMUP_GEN, WARMUP_PROMPT } from './types.js';
+import {
+  type BenchJob,
+  type LlamatsBackendName,
+  type PeerResult,
+  TG_PROMPT,
+  timeRuns,
+  WARMUP_GEN,
+  WARMUP_PROMPT,
+} from './types.js';
 
 type Backend = Parameters<typeof LlamaModel.load>[1]['backend'];
 type Context = ReturnType<LlamaModel['createContext']>;
 
-/** The backend, as the engine's `createBackend` picks it (wasm when tensor-core exports it). */
-async function createBackend(choice: 'wasm' | 'reference', threads: number): Promise<Backend> {
+/** The backend, as the engine's `createBackend` makes it. */
+async function createBackend(choice: LlamatsBackendName, threads: number): Promise<Backend> {
   if (choice === 'reference') return new tensorCore.ReferenceBackend();
+  if (choice === 'webgpu') return tensorCore.createWebGpuBackend({ powerPreference: 'high-performance' });
   const factory = (tensorCore as { createWasmBackend?: (o: { threads: number }) => Promise<Backend> })
     .createWasmBackend;
   if (!factory) throw new Error('This build of tensor-core has no wasm backend yet; use --llamats-backend reference');
@@ -40,7 +49,7 @@ async function generate(ctx: Context, prompt: readonly number[], n: number): Pro
 }
 
 export async function runLlamats(job: BenchJob): Promise<PeerResult> {
-  const choice = (job.backend ?? 'wasm') as 'wasm' | 'reference';
+  const choice = job.backend ?? 'wasm';
   const t0 = performance.now();
   const backend: Backend = await createBackend(choice, job.threads);
   const gguf = await openGgufFile(job.modelPath);

@@ -1,6 +1,7 @@
 /**
- * llama.cpp native through node-llama-cpp's prebuilt CPU binary (`getLlama({ gpu: false, build: 'never' })`):
- * what a Node user gets today. Times the same tests as the other peers through its public API.
+ * llama.cpp native through node-llama-cpp's prebuilt binaries (`getLlama({ gpu, build: 'never' })`): the
+ * CPU build by default, or with `job.gpu` its Vulkan or CUDA build with every layer offloaded. What a Node
+ * user gets today. Times the same tests as the other peers through its public API.
  */
 import { importPeer, peerPackageVersion } from '../peer-modules.js';
 import { type BenchJob, type PeerResult, TG_PROMPT, timeRuns, WARMUP_GEN, WARMUP_PROMPT } from './types.js';
@@ -23,11 +24,17 @@ interface Llama {
   buildType: string;
   gpu: string | false;
   llamaCppRelease: { repo: string; release: string };
-  loadModel(options: { modelPath: string }): Promise<LlamaModel>;
+  loadModel(options: { modelPath: string; gpuLayers?: number | 'max' }): Promise<LlamaModel>;
   dispose(): Promise<void>;
+  getGpuDeviceNames(): Promise<string[]>;
 }
 interface NodeLlamaCpp {
-  getLlama(options: { gpu: false; build: 'never'; logLevel: string; progressLogs?: boolean }): Promise<Llama>;
+  getLlama(options: {
+    gpu: false | 'vulkan' | 'cuda';
+    build: 'never';
+    logLevel: string;
+    progressLogs?: boolean;
+  }): Promise<Llama>;
 }
 
 /** Generates up to `n` tokens from `prompt` and returns how many came. */
@@ -42,10 +49,16 @@ async function generate(seq: Sequence, prompt: number[], n: number): Promise<num
 
 export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
   const { getLlama } = await importPeer<NodeLlamaCpp>('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error', progressLogs: false });
+  const gpu = job.gpu ?? false;
+  const llama = await getLlama({ gpu, build: 'never', logLevel: 'error', progressLogs: false });
+  // getLlama falls back to another build quietly in some versions; a GPU table must not hold CPU figures.
+  if (gpu && llama.gpu !== gpu) throw new Error(`node-llama-cpp gave its ${llama.gpu || 'CPU'} build, not ${gpu}`);
   try {
+    const gpuNames = gpu ? await llama.getGpuDeviceNames() : [];
+    // ggml's Vulkan backend skips CPU devices (lavapipe), and then runs every layer on the CPU.
+    if (gpu && gpuNames.length === 0) throw new Error(`node-llama-cpp's ${gpu} build found no GPU device`);
     const t0 = performance.now();
-    const model = await llama.loadModel({ modelPath: job.modelPath });
+    const model = await llama.loadModel({ modelPath: job.modelPath, gpuLayers: gpu ? 'max' : 0 });
     const contextSize = Math.max(...job.pp, job.tg + TG_PROMPT, WARMUP_PROMPT + WARMUP_GEN) + 8;
     const context = await model.createContext({ contextSize, batchSize: 512, threads: job.threads });
     const loadMs = performance.now() - t0;
@@ -71,7 +84,7 @@ export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
           : [];
       return {
         peer: 'node-llama-cpp',
-        version: `${peerPackageVersion('node-llama-cpp')} (llama.cpp ${llama.llamaCppRelease.release}, ${llama.buildType})`,
+        version: `${peerPackageVersion('node-llama-cpp')} (llama.cpp ${llama.llamaCppRelease.release}, ${llama.buildType}${gpu ? `, ${gpu} on ${gpuNames.join(', ')}` : ''})`,
         threads: job.threads,
         loadMs,
         pp,

@@ -17,9 +17,18 @@ export interface BenchJob {
    */
   readonly tokens: readonly number[];
   readonly words: readonly string[];
-  /** llamats only: backend to use (`wasm`, `reference`). */
-  readonly backend?: string;
+  /** llamats only: backend to use. */
+  readonly backend?: LlamatsBackendName;
+  /** node-llama-cpp only: its GPU build with every layer offloaded, or false for its CPU build. */
+  readonly gpu?: PeerGpu;
 }
+
+/** llamats backends the bench can run: the wasm kernels, WebGPU (a GPU, or Dawn in Node), the reference. */
+export const LLAMATS_BACKENDS = ['wasm', 'webgpu', 'reference'] as const;
+export type LlamatsBackendName = (typeof LLAMATS_BACKENDS)[number];
+/** node-llama-cpp prebuilt GPU builds the bench can ask for (`getLlama({ gpu })`). */
+export const PEER_GPUS = ['vulkan', 'cuda'] as const;
+export type PeerGpu = false | (typeof PEER_GPUS)[number];
 
 /** One timed run of a test. */
 export interface Sample {
