@@ -13,9 +13,9 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 
 # The bench bundle: build it without running it (run.mjs bundles, then runs main.mjs with --help).
-node tools/make-model/scripts/run.mjs tools/bench src/main.ts src/runner.ts -- --help >/dev/null
+node tools/make-model/scripts/run.mjs tools/bench src/main.ts src/runner.ts src/gpu-probe.ts -- --help >/dev/null
 mkdir -p "$stage/tools/bench/node_modules/.cache/run" "$stage/tools/bench/node_modules/webgpu/dist/linux-x64"
-cp tools/bench/node_modules/.cache/run/{main,runner}.mjs "$stage/tools/bench/node_modules/.cache/run/"
+cp tools/bench/node_modules/.cache/run/{main,runner,gpu-probe}.mjs "$stage/tools/bench/node_modules/.cache/run/"
 webgpu="$(realpath tools/bench/node_modules/webgpu)"
 cp "$webgpu"/{index.js,package.json} "$stage/tools/bench/node_modules/webgpu/"
 cp "$webgpu/dist/linux-x64/dawn.node" "$stage/tools/bench/node_modules/webgpu/dist/linux-x64/"
