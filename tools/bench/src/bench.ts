@@ -36,6 +36,8 @@ export interface BenchOptions {
    * build). Pair with `llamatsBackend: 'webgpu'` to compare on a GPU.
    */
   peerGpu?: PeerGpu;
+  /** llamats webgpu: `createWebGpuBackend` options as JSON (tuning knobs such as `matvecShape`). */
+  webgpuOptions?: string;
   /** Node peers in child processes (default: when the compiled runner exists). */
   isolate?: boolean;
   /** Per-run time limit (default 30 minutes). */
@@ -137,6 +139,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
         words: prompt.words,
         backend,
         gpu: options.peerGpu ?? false,
+        webgpuOptions: options.webgpuOptions,
       };
       for (const peer of options.peers) {
         options.signal?.throwIfAborted();

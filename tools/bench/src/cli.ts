@@ -27,6 +27,8 @@ rate as a share of the physical limit (memory bandwidth / weight bytes, bandwidt
   --llamats-backend B  wasm (default) | webgpu (a GPU through WebGPU; Dawn in Node) | reference (tiny models)
   --gpu G              node-llama-cpp's prebuilt GPU build: vulkan | cuda, every layer offloaded (default: its
                        CPU build). For a GPU table: --llamats-backend webgpu --gpu vulkan -t 1
+  --webgpu-options J   llamats webgpu: createWebGpuBackend options as JSON, e.g. '{"matvecShape":{"workgroupSize":
+                       32,"rows":4}}' (src/gpu-probe.ts --shapes finds the best shape for a GPU)
   --json               print JSON instead of the table
   --json-out FILE      also write the JSON to FILE
   --no-install         do not install missing peers (npm) or chromium (apt-get)
@@ -76,6 +78,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       repetitions: { type: 'string', short: 'r' },
       'llamats-backend': { type: 'string', default: 'wasm' },
       gpu: { type: 'string' },
+      'webgpu-options': { type: 'string' },
       json: { type: 'boolean', default: false },
       'json-out': { type: 'string' },
       'no-install': { type: 'boolean', default: false },
@@ -96,6 +99,13 @@ export function parseBenchArgs(argv: readonly string[]): {
   const backend = values['llamats-backend'];
   if (!LLAMATS_BACKENDS.includes(backend as LlamatsBackendName))
     throw new UsageError(`--llamats-backend is one of ${LLAMATS_BACKENDS.join(', ')}, got "${backend}"`);
+  if (values['webgpu-options'] !== undefined) {
+    try {
+      JSON.parse(values['webgpu-options']);
+    } catch {
+      throw new UsageError(`--webgpu-options is a JSON object, got "${values['webgpu-options']}"`);
+    }
+  }
   const gpu = values.gpu;
   if (gpu !== undefined && !PEER_GPUS.includes(gpu as Exclude<PeerGpu, false>))
     throw new UsageError(`--gpu is one of ${PEER_GPUS.join(', ')}, got "${gpu}"`);
@@ -110,6 +120,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       repetitions: values.repetitions ? intList('--repetitions', values.repetitions, 1)[0] : quick ? 1 : 3,
       llamatsBackend: backend as LlamatsBackendName,
       peerGpu: (gpu ?? false) as PeerGpu,
+      webgpuOptions: values['webgpu-options'],
       isolate: values['in-process'] ? false : undefined,
     },
     json: values.json,

@@ -1,28 +1,33 @@
 /**
  * `gpu-probe`: what the WebGPU backend's time per token is made of on this machine's GPU, for the GPU
- * bench (README, "GPU"). Prints the adapter, a write → submit → read round trip, the JavaScript time to
- * record one matmul dispatch, and each matmul kernel alone on llama7b-shape weights: decode (1 token, GB/s
- * of weights read) and prefill (512 tokens, GFLOP/s).
+ * bench (README, "GPU"). Prints the adapter, a write → submit → read round trip, the floor of one
+ * dispatch, and each matmul kernel alone on llama7b-shape weights: decode (1 token: GPU time, GB/s of
+ * weights read, JavaScript time to record it) and prefill (512 tokens). With `--shapes 64x1,32x4,...` it
+ * times decode with each matrix-vector shape and prints the best for a llama7b-shape layer.
  *
- * Usage (bundled like the bench): node tools/make-model/scripts/run.mjs tools/bench src/gpu-probe.ts [-- --small]
+ * Usage (bundled like the bench): node tools/make-model/scripts/run.mjs tools/bench src/gpu-probe.ts --
+ *   [--shapes LIST] [--small]
  */
 import { GgmlType, ggmlRowSize } from '@llamats/gguf-format';
-import { type Backend, createWebGpuBackend, quantize, type Tensor } from '@llamats/tensor-core';
+import { type Backend, createWebGpuBackend, type MatvecShape, quantize, type Tensor } from '@llamats/tensor-core';
 
-/** llama7b-shape matrices as Q4_K_M stores them: [rows, cols, type]. */
-const MATRICES: readonly [string, number, number, GgmlType][] = [
-  ['attn_q 4096x4096 Q4_K', 4096, 4096, GgmlType.Q4_K],
-  ['ffn_up 11008x4096 Q4_K', 11008, 4096, GgmlType.Q4_K],
-  ['ffn_down 4096x11008 Q6_K', 4096, 11008, GgmlType.Q6_K],
-  ['output 32000x4096 Q6_K', 32000, 4096, GgmlType.Q6_K],
-  ['attn_q 4096x4096 Q4_0', 4096, 4096, GgmlType.Q4_0],
-  ['attn_q 4096x4096 Q8_0', 4096, 4096, GgmlType.Q8_0],
+/**
+ * llama7b-shape matrices as Q4_K_M stores them: [label, rows, cols, type, uses per layer] (ffn_down and
+ * attn_v are Q6_K in half of the layers; the output matrix counts as 1/32 of a layer).
+ */
+const MATRICES: readonly [string, number, number, GgmlType, number][] = [
+  ['attn_q 4096x4096 Q4_K', 4096, 4096, GgmlType.Q4_K, 3.5],
+  ['attn_v 4096x4096 Q6_K', 4096, 4096, GgmlType.Q6_K, 0.5],
+  ['ffn_up 11008x4096 Q4_K', 11008, 4096, GgmlType.Q4_K, 2],
+  ['ffn_down 4096x11008 Q4_K', 4096, 11008, GgmlType.Q4_K, 0.5],
+  ['ffn_down 4096x11008 Q6_K', 4096, 11008, GgmlType.Q6_K, 0.5],
+  ['output 32000x4096 Q6_K', 32000, 4096, GgmlType.Q6_K, 1 / 32],
 ];
 
 /** `--small`: a quick check of the probe itself on a software adapter. */
 const SMALL: typeof MATRICES = [
-  ['small 512x512 Q4_K', 512, 512, GgmlType.Q4_K],
-  ['small 512x512 Q6_K', 512, 512, GgmlType.Q6_K],
+  ['small 64x2048 Q4_K', 64, 2048, GgmlType.Q4_K, 1],
+  ['small 64x2048 Q6_K', 64, 2048, GgmlType.Q6_K, 1],
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -47,40 +52,70 @@ async function makeWeight(backend: Backend, rows: number, cols: number, type: Gg
   return weight;
 }
 
-/** Milliseconds per product: `reps` products recorded in one frame, minus one, waited for by a read. */
-async function timeProducts(backend: Backend, out: Tensor, w: Tensor, x: Tensor, n: number, reps: number) {
+/**
+ * GPU milliseconds per op: `reps` ops recorded in one frame, waited for by a read, minus the same for one
+ * op. The GPU idles while JavaScript records (one submit per frame), so the wait is GPU time plus a round
+ * trip; recording is timed apart (microseconds per op).
+ */
+async function timeOps(backend: Backend, op: () => void, probe: Tensor, reps: number) {
   const run = async (k: number) => {
     const t0 = performance.now();
-    for (let i = 0; i < k; i++) backend.matmul(out, w, x, n);
-    await backend.readTensor(out, 0, 1);
-    return performance.now() - t0;
+    for (let i = 0; i < k; i++) op();
+    const t1 = performance.now();
+    await backend.readTensor(probe, 0, 1);
+    return { record: t1 - t0, wait: performance.now() - t1 };
   };
   await run(2);
   const one: number[] = [];
   const many: number[] = [];
+  const record: number[] = [];
   for (let i = 0; i < 3; i++) {
-    one.push(await run(1));
-    many.push(await run(reps + 1));
+    one.push((await run(1)).wait);
+    const m = await run(reps + 1);
+    many.push(m.wait);
+    record.push(m.record);
   }
-  return (median(many) - median(one)) / reps;
+  return { gpuMs: (median(many) - median(one)) / reps, recordUs: (1000 * median(record)) / (reps + 1) };
 }
 
-async function main(): Promise<void> {
+/** `WxR` (workgroup size x rows per workgroup) → shape. */
+function parseShape(text: string): MatvecShape {
+  const [w, r] = text.split('x').map(Number);
+  if (!(w > 0 && r > 0)) throw new Error(`a matvec shape is WORKGROUPxROWS (64x2), got "${text}"`);
+  return { workgroupSize: w, rows: r };
+}
+
+async function probeAdapter(): Promise<void> {
   const backend = await createWebGpuBackend({ powerPreference: 'high-performance' });
   try {
     console.log(`adapter: ${backend.info.detail}`);
-    const small = backend.createTensor('probe small', [16]);
+    const small = backend.createTensor('probe small', [2048]);
     const trips: number[] = [];
     for (let i = 0; i < 100; i++) {
       const t0 = performance.now();
       backend.writeTensor(small, new Float32Array(16).fill(i));
-      await backend.readTensor(small);
+      await backend.readTensor(small, 0, 16);
       trips.push(performance.now() - t0);
     }
     console.log(`round trip (write, submit, read 64 bytes): median ${(1000 * median(trips)).toFixed(0)} us`);
+    // The floor of one dispatch: adds of 2048 values, each reading the last one's output.
+    const other = backend.createTensor('probe other', [2048]);
+    const add = await timeOps(backend, () => backend.add(small, small, other, 1), small, 300);
+    console.log(`add of 2048 values: GPU ${(1000 * add.gpuMs).toFixed(1)} us, record ${add.recordUs.toFixed(1)} us`);
+    backend.free(small);
+    backend.free(other);
+  } finally {
+    backend.dispose();
+  }
+}
 
-    console.log('matrix | decode ms | decode GB/s | record us/dispatch | pp512 ms | pp512 GFLOP/s');
-    for (const [label, rows, cols, type] of process.argv.includes('--small') ? SMALL : MATRICES) {
+/** Every matrix, decode (1 token) and prefill (512 tokens), with one matvec shape. */
+async function probeMatrices(shape: MatvecShape | undefined, prefill: boolean): Promise<number> {
+  const backend = await createWebGpuBackend({ powerPreference: 'high-performance', matvecShape: shape });
+  const label = shape ? `${shape.workgroupSize}x${shape.rows}` : 'default';
+  let layerMs = 0;
+  try {
+    for (const [name, rows, cols, type, perLayer] of process.argv.includes('--small') ? SMALL : MATRICES) {
       const w = await makeWeight(backend, rows, cols, type);
       const x = backend.createTensor('probe x', [512, cols]);
       const out = backend.createTensor('probe out', [512, rows]);
@@ -89,16 +124,15 @@ async function main(): Promise<void> {
         Float32Array.from({ length: 512 * cols }, () => Math.random() - 0.5),
       );
       const bytes = rows * ggmlRowSize(type, cols);
-      const decode = await timeProducts(backend, out, w, x, 1, 200);
-      // Recording alone: 300 dispatches, then one wait outside the timing.
-      const t0 = performance.now();
-      for (let i = 0; i < 300; i++) backend.matmul(out, w, x, 1);
-      const recordUs = ((performance.now() - t0) * 1000) / 300;
-      await backend.readTensor(out, 0, 1);
-      const prefill = await timeProducts(backend, out, w, x, 512, 10);
-      const flops = 2 * rows * cols * 512;
+      const decode = await timeOps(backend, () => backend.matmul(out, w, x, 1), out, 200);
+      layerMs += perLayer * decode.gpuMs;
+      let pp = '';
+      if (prefill) {
+        const p = await timeOps(backend, () => backend.matmul(out, w, x, 512), out, 10);
+        pp = ` | ${p.gpuMs.toFixed(2)} | ${((2 * rows * cols * 512) / p.gpuMs / 1e9).toFixed(1)}`;
+      }
       console.log(
-        `${label} | ${decode.toFixed(3)} | ${(bytes / decode / 1e6).toFixed(0)} | ${recordUs.toFixed(1)} | ${prefill.toFixed(2)} | ${(flops / prefill / 1e6).toFixed(0)}`,
+        `${label} | ${name} | ${(1000 * decode.gpuMs).toFixed(1)} | ${(bytes / decode.gpuMs / 1e6).toFixed(0)} | ${decode.recordUs.toFixed(1)}${pp}`,
       );
       backend.free(w);
       backend.free(x);
@@ -107,6 +141,21 @@ async function main(): Promise<void> {
   } finally {
     backend.dispose();
   }
+  console.log(`${label} | llama7b-shape layer's products | ${(1000 * layerMs).toFixed(1)} us`);
+  return layerMs;
+}
+
+async function main(): Promise<void> {
+  await probeAdapter();
+  const at = process.argv.indexOf('--shapes');
+  const shapes = at > 0 ? process.argv[at + 1].split(',').map(parseShape) : [undefined];
+  console.log('shape | matrix | decode GPU us | decode GB/s | record us | pp512 GPU ms | pp512 TFLOP/s');
+  let best: { shape: MatvecShape | undefined; ms: number } | undefined;
+  for (const [i, shape] of shapes.entries()) {
+    const ms = await probeMatrices(shape, i === 0);
+    if (!best || ms < best.ms) best = { shape, ms };
+  }
+  if (best?.shape) console.log(`best matvec shape: ${best.shape.workgroupSize}x${best.shape.rows}`);
 }
 
 main().then(

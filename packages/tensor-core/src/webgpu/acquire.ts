@@ -5,6 +5,7 @@
  */
 /// <reference types="@webgpu/types" />
 import { WebGpuUnavailableError } from './errors.js';
+import type { MatvecShape } from './kernels/matmul.js';
 
 export interface WebGpuBackendOptions {
   /** A WebGPU entry point (`navigator.gpu`, or Dawn's `create([...])` in Node). Default: found as described. */
@@ -26,6 +27,18 @@ export interface WebGpuBackendOptions {
    * cells, one workgroup each, merged afterwards (default 256).
    */
   readonly attentionSplitCells?: number;
+  /**
+   * How decode matrix-vector products of long rows divide the work (workgroup size, weight rows per
+   * workgroup). The default was measured best on an NVIDIA H200 (tools/bench README, "GPU"); other GPUs may
+   * prefer other values.
+   */
+  readonly matvecShape?: MatvecShape;
+  /**
+   * Submit the recorded commands at the next op boundary once this many dispatches wait, so that the GPU
+   * starts on a forward pass while JavaScript records the rest of it. Default: one command buffer per
+   * pass (submitted when logits are read).
+   */
+  readonly dispatchesPerSubmit?: number;
   /** Node only: flags for Dawn's `create()` (for example `adapter=llvmpipe`) when the backend loads `webgpu`. */
   readonly dawnFlags?: readonly string[];
 }

@@ -224,6 +224,28 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
     for (const t of gpuTensors.values()) gpu.free(t);
   });
 
+  it('with dispatchesPerSubmit, submits a pass in pieces at op boundaries, with the same results', async () => {
+    const chunked = await createTestBackend(lavapipe, { dispatchesPerSubmit: 3 });
+    try {
+      const ref = new ReferenceBackend();
+      const refTensors = new Map<string, Tensor>();
+      const gpuTensors = new Map<string, Tensor>();
+      for (const [pos0, n] of [
+        [0, 5],
+        [5, 1],
+      ]) {
+        const want = await ref.readTensor(await layerPass(ref, refTensors, pos0, n), 0, n * 128);
+        const before = chunked.stats();
+        const x = await layerPass(chunked, gpuTensors, pos0, n);
+        const got = await chunked.readTensor(x, 0, n * 128);
+        expect(relRms(got, want), `pass at ${pos0}`).toBeLessThan(2e-3);
+        expect(chunked.stats().submits - before.submits, 'several submits per pass').toBeGreaterThan(2);
+      }
+    } finally {
+      chunked.dispose();
+    }
+  });
+
   it('keeps per-op inputs apart within a frame, and across an arena overflow', async () => {
     const r = await onBoth(gpu, (be) => {
       const a = be.createTensor('a', [2, 8]);

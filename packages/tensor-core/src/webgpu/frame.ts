@@ -31,6 +31,8 @@ export class Frame {
   constructor(
     private readonly device: GPUDevice,
     readonly capacity: number,
+    /** Submit at the next op boundary once this many dispatches wait (Infinity: only when needed). */
+    private readonly dispatchesPerSubmit = Number.POSITIVE_INFINITY,
   ) {
     this.arena = new GpuBuf(
       device.createBuffer({
@@ -63,7 +65,8 @@ export class Frame {
    */
   begin(bytes: number): void {
     if (bytes > this.capacity) throw new RangeError(`an op needs ${bytes} arena bytes, more than ${this.capacity}`);
-    if (this.used + bytes > this.capacity) this.submit();
+    // An op boundary: an early submit lets the GPU start while the rest of the pass is recorded.
+    if (this.used + bytes > this.capacity || this.recorded >= this.dispatchesPerSubmit) this.submit();
   }
 
   /** Reserves `bytes` in the arena; returns the byte offset. Ops call {@link begin} first. */

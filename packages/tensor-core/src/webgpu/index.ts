@@ -12,5 +12,6 @@ export {
   GpuOutOfMemoryError,
   WebGpuUnavailableError,
 } from './errors.js';
+export type { MatvecShape } from './kernels/matmul.js';
 export { gpuWeightTypes } from './quant/registry.js';
-export { createWebGpuBackend, WebGpuBackend } from './webgpu-backend.js';
+export { createWebGpuBackend, DEFAULT_MATVEC_SHAPE, WebGpuBackend } from './webgpu-backend.js';

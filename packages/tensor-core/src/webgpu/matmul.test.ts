@@ -51,6 +51,42 @@ describe.skipIf(!setup.ok).each(TEST_CONFIGS.map((c, index) => ({ ...c, index })
     expect(gpu.info.kind).toBe('webgpu');
   });
 
+  // Several rows per workgroup and other workgroup sizes (the decode kernel's tuning knob): partial
+  // last workgroups (13 rows), 1 token (activations in registers) and several (3, 8: the largest variant).
+  it.skipIf(config.index === 2)('matrix-vector shapes (workgroup size x rows per workgroup)', async () => {
+    const cols = 4608; // 144 groups: long rows for workgroups of up to 128
+    const rows = 13;
+    const shapes = [
+      { workgroupSize: 32, rows: 4 },
+      { workgroupSize: 128, rows: 2 },
+      { workgroupSize: 64, rows: 8 },
+    ];
+    for (const matvecShape of shapes) {
+      const be = await createTestBackend(config.adapter, { ...config.options, matvecShape });
+      try {
+        for (const type of [GgmlType.Q4_K, GgmlType.Q6_K, GgmlType.Q8_0, GgmlType.F16]) {
+          const wb = randomWeightBytes(type, cols, rows, 300 + type);
+          for (const n of [1, 3, 8]) {
+            const xv = gaussian(n * cols, 7 + n);
+            const r = await onBoth(be, async (b) => {
+              const w = b.createWeight({ name: 'w', type, shape: [cols, rows] });
+              await b.uploadWeight(w, 0, wb);
+              const x = b.createTensor('x', [8, cols]);
+              b.writeTensor(x, xv);
+              const out = b.createTensor('out', [8, rows]);
+              b.matmul(out, w, x, n);
+              return [out];
+            });
+            const label = `${matvecShape.workgroupSize}x${matvecShape.rows} ${ggmlTypeInfo(type).name} n=${n}`;
+            expect(relRms(r.gpu[0], r.ref[0]), label).toBeLessThan(1e-5);
+          }
+        }
+      } finally {
+        be.dispose();
+      }
+    }
+  });
+
   describe.each(TYPES.map((t) => ({ type: t, name: ggmlTypeInfo(t).name })))('$name', ({ type }) => {
     const cols = 512;
     const rows = 67;

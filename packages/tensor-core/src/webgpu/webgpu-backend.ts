@@ -38,7 +38,9 @@ import { kvElementBytes, kvStorage } from './kernels/kv-storage.js';
 import {
   MATVEC_TOKENS,
   MATVEC_WG,
+  type MatvecShape,
   matvecKernel,
+  matvecRowsKernel,
   matvecThreadsPerRow,
   TILE_ROWS,
   TILE_TOKENS,
@@ -58,6 +60,8 @@ const ARENA_BYTES = 1 << 20;
 const UPLOAD_WAIT_BYTES = 64 << 20;
 
 const P = PARAM_SLOT_BYTES;
+/** Default {@link WebGpuBackendOptions.matvecShape}. */
+export const DEFAULT_MATVEC_SHAPE: MatvecShape = { workgroupSize: 64, rows: 1 };
 
 /**
  * Creates a WebGPU backend: in browsers from `navigator.gpu`, in Node from the optional `webgpu`
@@ -89,6 +93,7 @@ export class WebGpuBackend implements Backend {
   private uploadedSinceWait = 0;
   private readonly staging: GpuBuf[] = [];
   private readonly attentionSplitCells: number;
+  private readonly matvecShape: MatvecShape;
 
   private constructor(
     private readonly acquired: AcquiredDevice,
@@ -112,7 +117,9 @@ export class WebGpuBackend implements Backend {
       detail: `${acquired.adapterName}${acquired.fallback ? ' (software adapter)' : ''}; features: ${features.join(', ') || 'none'}; max binding ${this.maxBindingBytes} bytes`,
     };
     this.attentionSplitCells = Math.max(64, options.attentionSplitCells ?? 256);
-    this.frame = new Frame(device, ARENA_BYTES);
+    // one object for the backend's life: kernel specs are cached by argument identity
+    this.matvecShape = { ...DEFAULT_MATVEC_SHAPE, ...options.matvecShape };
+    this.frame = new Frame(device, ARENA_BYTES, options.dispatchesPerSubmit);
     this.pipelines = new PipelineCache(device);
     device.lost.then((info) => {
       if (!this.disposed) this.lostInfo = { reason: info.reason, message: info.message };
@@ -597,13 +604,21 @@ export class WebGpuBackend implements Backend {
   private matmulChunk(o: GpuTensor, w: GpuWeight, xt: GpuTensor, t0: number, n: number, windowed: boolean): void {
     this.frame.begin(Frame.need(w.pieces.length * P, w.pieces.length));
     const nt = MATVEC_TOKENS.find((k) => k >= n);
-    const tpr = matvecThreadsPerRow(w.cols / 32);
-    const spec = nt ? matvecKernel(w.format, nt, this.caps, tpr) : tiledMatmulKernel(w.format);
+    const groups = w.cols / 32;
+    // long rows: several rows per workgroup; short ones: several workgroup segments per row
+    const rowsShape = groups >= this.matvecShape.workgroupSize ? this.matvecShape : undefined;
+    const tpr = matvecThreadsPerRow(groups);
+    const spec = !nt
+      ? tiledMatmulKernel(w.format)
+      : rowsShape
+        ? matvecRowsKernel(w.format, nt, this.caps, rowsShape)
+        : matvecKernel(w.format, nt, this.caps, tpr);
+    const rowsPerGroup = rowsShape ? rowsShape.rows : MATVEC_WG / tpr;
     const out: BufferRange = windowed ? { buf: o.buf, offset: t0 * w.rows * 4, size: n * w.rows * 4 } : { buf: o.buf };
     const x: BufferRange = windowed ? { buf: xt.buf, offset: t0 * w.cols * 4, size: n * w.cols * 4 } : { buf: xt.buf };
     for (const piece of w.pieces) {
       const g: [number, number, number] = nt
-        ? grid(Math.ceil(piece.rows / (MATVEC_WG / tpr)))
+        ? grid(Math.ceil(piece.rows / rowsPerGroup))
         : [Math.ceil(piece.rows / TILE_ROWS), Math.ceil(n / TILE_TOKENS), 1];
       this.run(
         spec,

@@ -20,9 +20,12 @@ type Backend = Parameters<typeof LlamaModel.load>[1]['backend'];
 type Context = ReturnType<LlamaModel['createContext']>;
 
 /** The backend, as the engine's `createBackend` makes it. */
-async function createBackend(choice: LlamatsBackendName, threads: number): Promise<Backend> {
+async function createBackend(choice: LlamatsBackendName, threads: number, webgpuOptions?: string): Promise<Backend> {
   if (choice === 'reference') return new tensorCore.ReferenceBackend();
-  if (choice === 'webgpu') return tensorCore.createWebGpuBackend({ powerPreference: 'high-performance' });
+  if (choice === 'webgpu') {
+    const tuning = JSON.parse(webgpuOptions ?? '{}') as tensorCore.WebGpuBackendOptions;
+    return tensorCore.createWebGpuBackend({ powerPreference: 'high-performance', ...tuning });
+  }
   const factory = (tensorCore as { createWasmBackend?: (o: { threads: number }) => Promise<Backend> })
     .createWasmBackend;
   if (!factory) throw new Error('This build of tensor-core has no wasm backend yet; use --llamats-backend reference');
@@ -51,7 +54,7 @@ async function generate(ctx: Context, prompt: readonly number[], n: number): Pro
 export async function runLlamats(job: BenchJob): Promise<PeerResult> {
   const choice = job.backend ?? 'wasm';
   const t0 = performance.now();
-  const backend: Backend = await createBackend(choice, job.threads);
+  const backend: Backend = await createBackend(choice, job.threads, job.webgpuOptions);
   const gguf = await openGgufFile(job.modelPath);
   let model: LlamaModel | undefined;
   try {

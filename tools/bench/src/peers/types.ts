@@ -19,6 +19,8 @@ export interface BenchJob {
   readonly words: readonly string[];
   /** llamats only: backend to use. */
   readonly backend?: LlamatsBackendName;
+  /** llamats webgpu only: `createWebGpuBackend` options as JSON (tuning: `{"matvecShape": ...}`). */
+  readonly webgpuOptions?: string;
   /** node-llama-cpp only: its GPU build with every layer offloaded, or false for its CPU build. */
   readonly gpu?: PeerGpu;
 }

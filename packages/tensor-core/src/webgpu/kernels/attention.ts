@@ -11,7 +11,15 @@
  * max and sum; {@link attentionCombineKernel} merges the ranges. Without it a decode step would run only
  * nHead workgroups, each walking the whole cache.
  */
-import { enables, type KernelSpec, LINEAR_WG, laneBuiltins, paramsWgsl, type ShaderCaps } from './kernel.js';
+import {
+  enables,
+  type KernelSpec,
+  LINEAR_WG,
+  laneBuiltins,
+  memoKernel,
+  paramsWgsl,
+  type ShaderCaps,
+} from './kernel.js';
 import { type KvStorage, kvLoadScalar, kvLoadVec4, kvScalarType } from './kv-storage.js';
 
 export const ATTN_WG = 64;
@@ -30,7 +38,7 @@ export function attentionHeadsPerWorkgroup(group: number): number {
  * lanes of a vec4 (unused lanes idle). With `split`, one workgroup per (token, heads, range) and `out`
  * receives partials `[token, head, range, headDim + 2]` (unnormalized output, max, sum).
  */
-export function attentionKernel(s: KvStorage, caps: ShaderCaps, split = false, hpw = 1): KernelSpec {
+function buildAttentionKernel(s: KvStorage, caps: ShaderCaps, split = false, hpw = 1): KernelSpec {
   const params = [
     ['n', 'u32'],
     ['n_head', 'u32'],
@@ -181,7 +189,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * Merges the partials of the split attention: `out = sum_r acc_r e^(m_r - M) / sum_r l_r e^(m_r - M)`.
  * One workgroup per (token, head); bindings: (out, partials).
  */
-export function attentionCombineKernel(): KernelSpec {
+function buildAttentionCombineKernel(): KernelSpec {
   const params = [
     ['n', 'u32'],
     ['n_head', 'u32'],
@@ -216,3 +224,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
   return { key: 'attn-combine', code, bindings: ['rw', 'read'], params };
 }
+
+/** {@link buildAttentionKernel}, built once per distinct arguments. */
+export const attentionKernel = memoKernel(buildAttentionKernel);
+
+/** {@link buildAttentionCombineKernel}, built once per distinct arguments. */
+export const attentionCombineKernel = memoKernel(buildAttentionCombineKernel);

@@ -3,7 +3,7 @@
  * (`out = silu(gate) * up`). When `out` is the first input the kernel binds it once, read-write
  * (WebGPU forbids binding one buffer as writable storage twice in a dispatch).
  */
-import { grid, type KernelSpec, LINEAR_WG, paramsWgsl } from './kernel.js';
+import { grid, type KernelSpec, LINEAR_WG, memoKernel, paramsWgsl } from './kernel.js';
 
 export const ELEMENTWISE_WG = 256;
 
@@ -15,7 +15,7 @@ const EXPR: Record<ElementwiseOp, string> = {
 };
 
 /** `inPlace`: bindings (out/a, b); otherwise (out, a, b). */
-export function elementwiseKernel(op: ElementwiseOp, inPlace: boolean): KernelSpec {
+function buildElementwiseKernel(op: ElementwiseOp, inPlace: boolean): KernelSpec {
   const params = [['count', 'u32']] as const;
   const bindings = inPlace
     ? `@group(0) @binding(1) var<storage, read_write> o: array<f32>;
@@ -41,3 +41,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 export function elementwiseGrid(count: number): [number, number, number] {
   return grid(Math.ceil(count / ELEMENTWISE_WG));
 }
+
+/** {@link buildElementwiseKernel}, built once per distinct arguments. */
+export const elementwiseKernel = memoKernel(buildElementwiseKernel);

@@ -5,12 +5,12 @@
  * (weight read-back) instead of ids from the arena.
  */
 import { DEQUANT_HELPERS, type GpuWeightFormat } from '../quant/format.js';
-import { type KernelSpec, LINEAR_WG, paramsWgsl } from './kernel.js';
+import { type KernelSpec, LINEAR_WG, memoKernel, paramsWgsl } from './kernel.js';
 
 export const GETROWS_WG = 64;
 
 /** Bindings: (out rw vec4, weight piece, arena). */
-export function getRowsKernel(f: GpuWeightFormat): KernelSpec {
+function buildGetRowsKernel(f: GpuWeightFormat): KernelSpec {
   const params = [
     ['n', 'u32'],
     ['cols', 'u32'],
@@ -46,3 +46,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 `;
   return { key: `getrows:${f.type}`, code, bindings: ['rw', 'read', 'read'], params };
 }
+
+/** {@link buildGetRowsKernel}, built once per distinct arguments. */
+export const getRowsKernel = memoKernel(buildGetRowsKernel);

@@ -26,6 +26,30 @@ export interface KernelSpec {
   readonly params: readonly (readonly [string, ParamType])[];
 }
 
+/**
+ * Wraps a kernel builder so that each distinct argument list builds its spec once. Ops look their kernel
+ * up on every call, and assembling the WGSL source costs more than recording the dispatch (measured: 10
+ * of 12 us per decode matmul on the CPU). Arguments are compared as a Map key each: values for primitives,
+ * identity for objects (the backend's one `caps` object, the registry's formats), so the cache stays small.
+ */
+export function memoKernel<A extends unknown[]>(build: (...args: A) => KernelSpec): (...args: A) => KernelSpec {
+  type Node = Map<unknown, Node> & { spec?: KernelSpec };
+  const root: Node = new Map();
+  return (...args: A) => {
+    let node = root;
+    for (const a of args) {
+      let next = node.get(a);
+      if (!next) {
+        next = new Map();
+        node.set(a, next);
+      }
+      node = next;
+    }
+    node.spec ??= build(...args);
+    return node.spec;
+  };
+}
+
 /** Bytes reserved per dispatch for its parameters (the usual minUniformBufferOffsetAlignment). */
 export const PARAM_SLOT_BYTES = 256;
 

@@ -3,14 +3,14 @@
  * (one buffer each), elements stored as {@link KvStorage} says. Every invocation handles one pair of
  * adjacent elements, so a packed-f16 word is written by one invocation only.
  */
-import { enables, grid, type KernelSpec, LINEAR_WG, paramsWgsl, type ShaderCaps } from './kernel.js';
+import { enables, grid, type KernelSpec, LINEAR_WG, memoKernel, paramsWgsl, type ShaderCaps } from './kernel.js';
 import { type KvStorage, kvLoadScalar, kvScalarType, kvStorePair } from './kv-storage.js';
 import { ropeAngleWgsl } from './rope.js';
 
 export const KV_WG = 256;
 
 /** Bindings: (K cache, V cache, k rows, v rows). Copies `pairs` element pairs to pair index `base`. */
-export function writeKvKernel(s: KvStorage, caps: ShaderCaps): KernelSpec {
+function buildWriteKvKernel(s: KvStorage, caps: ShaderCaps): KernelSpec {
   const params = [
     ['pairs', 'u32'],
     ['base', 'u32'],
@@ -42,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * cache's storage), rotates every head by `delta` positions, stores them at cell pair index `base` of K.
  * Bindings: (K cache, scratch, arena, [factors]).
  */
-export function shiftKKernel(s: KvStorage, caps: ShaderCaps, factors: boolean): KernelSpec {
+function buildShiftKKernel(s: KvStorage, caps: ShaderCaps, factors: boolean): KernelSpec {
   const params = [
     ['pairs', 'u32'],
     ['base', 'u32'],
@@ -102,3 +102,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 export function kvGrid(pairs: number): [number, number, number] {
   return grid(Math.ceil(pairs / KV_WG));
 }
+
+/** {@link buildWriteKvKernel}, built once per distinct arguments. */
+export const writeKvKernel = memoKernel(buildWriteKvKernel);
+
+/** {@link buildShiftKKernel}, built once per distinct arguments. */
+export const shiftKKernel = memoKernel(buildShiftKKernel);

@@ -11,7 +11,15 @@
  * Both handle one piece of a weight split across buffers: rows `row0 ..` of the output.
  */
 import { DEQUANT_HELPERS, type GpuWeightFormat } from '../quant/format.js';
-import { enables, type KernelSpec, LINEAR_WG, laneBuiltins, paramsWgsl, type ShaderCaps } from './kernel.js';
+import {
+  enables,
+  type KernelSpec,
+  LINEAR_WG,
+  laneBuiltins,
+  memoKernel,
+  paramsWgsl,
+  type ShaderCaps,
+} from './kernel.js';
 
 export const MATVEC_WG = 64;
 /** Token counts with a matrix-vector variant; larger batches use the tiled kernel. */
@@ -48,7 +56,7 @@ export function matvecThreadsPerRow(groups: number): number {
  * Bindings: (out, weight piece, x). `nt`: tokens per dispatch (one of {@link MATVEC_TOKENS}); `tpr`:
  * invocations per row ({@link matvecThreadsPerRow}); a workgroup handles `64 / tpr` rows.
  */
-export function matvecKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps, tpr = MATVEC_WG): KernelSpec {
+function buildMatvecKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps, tpr = MATVEC_WG): KernelSpec {
   const rpw = MATVEC_WG / tpr;
   // Partial sums of all tokens are reduced together (few barriers: they are costly on CPU drivers).
   // A whole-workgroup row with subgroups: subgroupAdd, then one barrier to combine the subgroups.
@@ -121,8 +129,116 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   };
 }
 
+/** How a long-row matrix-vector kernel divides the work (see {@link matvecRowsKernel}). */
+export interface MatvecShape {
+  /** Invocations per workgroup; they walk a row's 32-value groups side by side. */
+  readonly workgroupSize: number;
+  /** Weight rows per workgroup: each activation group an invocation loads serves this many rows. */
+  readonly rows: number;
+}
+
+/** Workgroup memory a kernel may use everywhere (WebGPU's default maxComputeWorkgroupStorageSize). */
+const WORKGROUP_BYTES = 16384;
+
+/**
+ * Matrix-vector product for rows of at least `workgroupSize` groups: a workgroup takes `rows` weight rows,
+ * its invocations walk the groups side by side, and each loads its activation group once for all of
+ * them (with one token, into registers). Every invocation keeps `rows x nt` partial sums; they meet in
+ * one reduction at the end (subgroup sums, then one barrier). Bindings: (out, weight piece, x); grid:
+ * ceil(rows / shape.rows) workgroups.
+ */
+function buildMatvecRowsKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps, shape: MatvecShape): KernelSpec {
+  const wg = shape.workgroupSize;
+  const R = shape.rows;
+  const sums = R * nt;
+  // WebGPU subgroups have at least 4 invocations, so at most wg / 4 subgroup partials per sum.
+  const slots = caps.subgroups ? Math.max(1, wg / 4) : wg;
+  if (slots * sums * 4 > WORKGROUP_BYTES)
+    throw new RangeError(
+      `matvec ${wg}x${R} rows x ${nt} tokens needs more than ${WORKGROUP_BYTES} bytes of workgroup memory`,
+    );
+  const lanes = laneBuiltins(caps);
+  const accumulate =
+    nt === 1
+      ? /* wgsl */ `
+    var xv: array<vec4<f32>, 8>;
+    for (var k = 0u; k < 8u; k++) { xv[k] = x[g * 8u + k]; }
+    for (var j = 0u; j < ${R}u; j++) {
+      dq32(min(r0 + j, p.rows - 1u) * p.row_words, g, &v);
+      var s = 0.0;
+      for (var k = 0u; k < 8u; k++) { s += dot(v[k], xv[k]); }
+      acc[j] += s;
+    }`
+      : /* wgsl */ `
+    for (var j = 0u; j < ${R}u; j++) {
+      dq32(min(r0 + j, p.rows - 1u) * p.row_words, g, &v);
+      for (var t = 0u; t < ${nt}u; t++) {
+        if (t < p.n) {
+          let xb = (t * p.cols + g * 32u) / 4u;
+          var s = 0.0;
+          for (var k = 0u; k < 8u; k++) { s += dot(v[k], x[xb + k]); }
+          acc[j * ${nt}u + t] += s;
+        }
+      }
+    }`;
+  const store = /* wgsl */ `
+      let j = i / ${nt}u;
+      let t = i % ${nt}u;
+      if (t < p.n && r0 + j < p.rows) { o[t * p.out_stride + p.row0 + r0 + j] = total; }`;
+  const reduction = caps.subgroups
+    ? /* wgsl */ `
+  for (var i = 0u; i < ${sums}u; i++) {
+    let s = subgroupAdd(acc[i]);
+    if (sg_lane == 0u) { red[lid / sg_size][i] = s; }
+  }
+  workgroupBarrier();
+  let nsg = (${wg}u + sg_size - 1u) / sg_size;
+  for (var i = lid; i < ${sums}u; i += ${wg}u) {
+    var total = 0.0;
+    for (var k = 0u; k < nsg; k++) { total += red[k][i]; }${store}
+  }`
+    : /* wgsl */ `
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var h = ${wg / 2}u; h > 0u; h >>= 1u) {
+    if (lid < h) {
+      for (var i = 0u; i < ${sums}u; i++) { red[lid][i] += red[lid + h][i]; }
+    }
+    workgroupBarrier();
+  }
+  for (var i = lid; i < ${sums}u; i += ${wg}u) {
+    let total = red[0][i];${store}
+  }`;
+  const code = /* wgsl */ `${enables(caps)}${paramsWgsl(PARAMS)}${BINDINGS}
+${DEQUANT_HELPERS}
+${f.wgsl}
+var<workgroup> red: array<array<f32, ${sums}>, ${slots}>;
+${caps.subgroups ? 'var<private> sg_lane: u32;\nvar<private> sg_size: u32;' : ''}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32${lanes.args}) {
+  ${lanes.init}
+  let r0 = (${LINEAR_WG}) * ${R}u;
+  if (r0 >= p.rows) { return; }
+  var acc: array<f32, ${sums}>;
+  var v: array<vec4<f32>, 8>;
+  for (var g = lid; g < p.groups; g += ${wg}u) {${accumulate}
+  }${reduction}
+}
+`;
+  return {
+    key: `matvec-rows:${f.type}:${nt}:${wg}:${R}:${caps.subgroups}`,
+    code,
+    bindings: ['rw', 'read', 'read'],
+    params: PARAMS,
+  };
+}
+
+/** {@link buildMatvecRowsKernel}, built once per distinct arguments. */
+export const matvecRowsKernel = memoKernel(buildMatvecRowsKernel);
+
 /** Bindings: (out, weight piece, x). Grid: (ceil(rows / 64), ceil(n / 32)). */
-export function tiledMatmulKernel(f: GpuWeightFormat): KernelSpec {
+function buildTiledMatmulKernel(f: GpuWeightFormat): KernelSpec {
   const code = /* wgsl */ `${paramsWgsl(PARAMS)}${BINDINGS}
 ${DEQUANT_HELPERS}
 ${f.wgsl}
@@ -179,3 +295,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 `;
   return { key: `tiled:${f.type}`, code, bindings: ['rw', 'read', 'read'], params: PARAMS };
 }
+
+/** {@link buildMatvecKernel}, built once per distinct arguments. */
+export const matvecKernel = memoKernel(buildMatvecKernel);
+
+/** {@link buildTiledMatmulKernel}, built once per distinct arguments. */
+export const tiledMatmulKernel = memoKernel(buildTiledMatmulKernel);

@@ -7,6 +7,7 @@ import {
   type KernelSpec,
   LINEAR_WG,
   laneBuiltins,
+  memoKernel,
   paramsWgsl,
   reductionsWgsl,
   type ShaderCaps,
@@ -15,7 +16,7 @@ import {
 export const RMSNORM_WG = 256;
 
 /** Bindings: (out, x, weight), or (out/x, weight) in place. */
-export function rmsNormKernel(caps: ShaderCaps, inPlace: boolean): KernelSpec {
+function buildRmsNormKernel(caps: ShaderCaps, inPlace: boolean): KernelSpec {
   const params = [
     ['cols', 'u32'],
     ['eps', 'f32'],
@@ -55,3 +56,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     params,
   };
 }
+
+/** {@link buildRmsNormKernel}, built once per distinct arguments. */
+export const rmsNormKernel = memoKernel(buildRmsNormKernel);

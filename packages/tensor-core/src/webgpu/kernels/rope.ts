@@ -4,7 +4,7 @@
  * `freqScale * base^(-2i / nDims)` are computed on the CPU in f64 and passed in the arena (with the
  * positions); optional `rope_freqs` divisors come from a weight buffer. Angles are f32 (as in ggml).
  */
-import { grid, type KernelSpec, LINEAR_WG, paramsWgsl } from './kernel.js';
+import { grid, type KernelSpec, LINEAR_WG, memoKernel, paramsWgsl } from './kernel.js';
 
 export const ROPE_WG = 256;
 
@@ -36,7 +36,7 @@ fn rope_cs(pos: f32, pair: u32) -> vec2<f32> {
 }
 
 /** Bindings: (x rw, arena, [factors]). */
-export function ropeKernel(factors: boolean): KernelSpec {
+function buildRopeKernel(factors: boolean): KernelSpec {
   const params = [
     ['total', 'u32'],
     ['n_head', 'u32'],
@@ -87,3 +87,6 @@ export function ropeThetaBase(nDims: number, freqBase: number, freqScale: number
   for (let i = 0; i < half; i++) th[i] = freqScale * freqBase ** ((-2 * i) / nDims);
   return th;
 }
+
+/** {@link buildRopeKernel}, built once per distinct arguments. */
+export const ropeKernel = memoKernel(buildRopeKernel);
