@@ -35,8 +35,9 @@ export interface WebGpuBackendOptions {
   readonly matvecShape?: MatvecShape;
   /**
    * Submit the recorded commands at the next op boundary once this many dispatches wait, so that the GPU
-   * starts on a forward pass while JavaScript records the rest of it. Default: one command buffer per
-   * pass (submitted when logits are read).
+   * starts on a forward pass while JavaScript records the rest of it (default 32: on an H200 this took
+   * tinyllama-shape decoding from 114 to 200 tokens/s against one command buffer per pass; pass
+   * `Infinity` for one). Nothing waits between the pieces: only reading a tensor does.
    */
   readonly dispatchesPerSubmit?: number;
   /** Node only: flags for Dawn's `create()` (for example `adapter=llvmpipe`) when the backend loads `webgpu`. */

@@ -23,6 +23,10 @@ export class Frame {
   private used = 0;
   private encoder: GPUCommandEncoder | undefined;
   private pass: GPUComputePassEncoder | undefined;
+  /** The pipeline last set in {@link pass} (setting it again is a native call for nothing). */
+  private passPipeline: GPUComputePipeline | undefined;
+  /** The one dynamic offset of a dispatch, passed as a typed array (no JS array to convert per call). */
+  private readonly offset = new Uint32Array(1);
   /** Dispatches and copies recorded since the last submit (for statistics and tests). */
   recorded = 0;
   /** Submits so far. */
@@ -95,8 +99,12 @@ export class Frame {
     const at = this.reserve(PARAM_SLOT_BYTES);
     packParams(p.spec.params as KernelSpec['params'], values, this.u32, this.f32, this.i32, at / 4);
     const pass = this.computePass();
-    pass.setPipeline(p.pipeline);
-    pass.setBindGroup(0, bindGroup, [at]);
+    if (this.passPipeline !== p.pipeline) {
+      pass.setPipeline(p.pipeline);
+      this.passPipeline = p.pipeline;
+    }
+    this.offset[0] = at;
+    pass.setBindGroup(0, bindGroup, this.offset, 0, 1);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
     this.recorded++;
   }
@@ -139,6 +147,7 @@ export class Frame {
   private endPass(): void {
     this.pass?.end();
     this.pass = undefined;
+    this.passPipeline = undefined;
   }
 
   destroy(): void {

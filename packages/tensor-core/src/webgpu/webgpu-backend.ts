@@ -60,8 +60,18 @@ const ARENA_BYTES = 1 << 20;
 const UPLOAD_WAIT_BYTES = 64 << 20;
 
 const P = PARAM_SLOT_BYTES;
-/** Default {@link WebGpuBackendOptions.matvecShape}. */
-export const DEFAULT_MATVEC_SHAPE: MatvecShape = { workgroupSize: 64, rows: 1 };
+/**
+ * Default {@link WebGpuBackendOptions.matvecShape}: the best of ten shapes for a llama7b-shape layer on an
+ * NVIDIA H200 (tools/bench/src/gpu-probe.ts --shapes): 64 x 4 took 197 us per layer's products, 64 x 1 303.
+ */
+export const DEFAULT_MATVEC_SHAPE: MatvecShape = { workgroupSize: 64, rows: 4 };
+/**
+ * Fewer rows per workgroup for matrices with few rows: at least this many workgroups keep the GPU's
+ * memory system busy (a 256-row K projection in 64 workgroups of 4 rows idles most of a large GPU).
+ */
+const MIN_MATVEC_WORKGROUPS = 1024;
+/** Default {@link WebGpuBackendOptions.dispatchesPerSubmit}. */
+export const DEFAULT_DISPATCHES_PER_SUBMIT = 32;
 
 /**
  * Creates a WebGPU backend: in browsers from `navigator.gpu`, in Node from the optional `webgpu`
@@ -93,7 +103,8 @@ export class WebGpuBackend implements Backend {
   private uploadedSinceWait = 0;
   private readonly staging: GpuBuf[] = [];
   private readonly attentionSplitCells: number;
-  private readonly matvecShape: MatvecShape;
+  /** The configured shape, then the same with half as many rows per workgroup, ... down to one row. */
+  private readonly matvecShapes: MatvecShape[] = [];
 
   private constructor(
     private readonly acquired: AcquiredDevice,
@@ -118,8 +129,9 @@ export class WebGpuBackend implements Backend {
     };
     this.attentionSplitCells = Math.max(64, options.attentionSplitCells ?? 256);
     // one object for the backend's life: kernel specs are cached by argument identity
-    this.matvecShape = { ...DEFAULT_MATVEC_SHAPE, ...options.matvecShape };
-    this.frame = new Frame(device, ARENA_BYTES, options.dispatchesPerSubmit);
+    const shape = { ...DEFAULT_MATVEC_SHAPE, ...options.matvecShape };
+    for (let r = shape.rows; r >= 1; r = Math.floor(r / 2)) this.matvecShapes.push({ ...shape, rows: r });
+    this.frame = new Frame(device, ARENA_BYTES, options.dispatchesPerSubmit ?? DEFAULT_DISPATCHES_PER_SUBMIT);
     this.pipelines = new PipelineCache(device);
     device.lost.then((info) => {
       if (!this.disposed) this.lostInfo = { reason: info.reason, message: info.message };
@@ -600,13 +612,20 @@ export class WebGpuBackend implements Backend {
     for (let t0 = 0; t0 < n; t0 += chunk) this.matmulChunk(o, w, xt, t0, Math.min(chunk, n - t0), windowed);
   }
 
+  /** The most rows per workgroup that still leaves {@link MIN_MATVEC_WORKGROUPS} workgroups. */
+  private matvecShapeFor(rows: number): MatvecShape {
+    return (
+      this.matvecShapes.find((s) => s.rows === 1 || rows / s.rows >= MIN_MATVEC_WORKGROUPS) ?? this.matvecShapes[0]
+    );
+  }
+
   /** Tokens `t0 .. t0 + n` of a matmul, every weight piece. */
   private matmulChunk(o: GpuTensor, w: GpuWeight, xt: GpuTensor, t0: number, n: number, windowed: boolean): void {
     this.frame.begin(Frame.need(w.pieces.length * P, w.pieces.length));
     const nt = MATVEC_TOKENS.find((k) => k >= n);
     const groups = w.cols / 32;
     // long rows: several rows per workgroup; short ones: several workgroup segments per row
-    const rowsShape = groups >= this.matvecShape.workgroupSize ? this.matvecShape : undefined;
+    const rowsShape = groups >= this.matvecShapes[0].workgroupSize ? this.matvecShapeFor(w.rows) : undefined;
     const tpr = matvecThreadsPerRow(groups);
     const spec = !nt
       ? tiledMatmulKernel(w.format)
