@@ -24,6 +24,9 @@ const MATRICES: readonly [string, number, number, GgmlType, number][] = [
   ['output 32000x4096 Q6_K', 32000, 4096, GgmlType.Q6_K, 1 / 32],
 ];
 
+/** Timing needs the GPU idle while recording: one submit per timed batch. */
+const ONE_SUBMIT = { powerPreference: 'high-performance', dispatchesPerSubmit: Number.POSITIVE_INFINITY } as const;
+
 /** `--small`: a quick check of the probe itself on a software adapter. */
 const SMALL: typeof MATRICES = [
   ['small 64x2048 Q4_K', 64, 2048, GgmlType.Q4_K, 1],
@@ -86,7 +89,7 @@ function parseShape(text: string): MatvecShape {
 }
 
 async function probeAdapter(): Promise<void> {
-  const backend = await createWebGpuBackend({ powerPreference: 'high-performance' });
+  const backend = await createWebGpuBackend({ ...ONE_SUBMIT });
   try {
     console.log(`adapter: ${backend.info.detail}`);
     const small = backend.createTensor('probe small', [2048]);
@@ -109,9 +112,54 @@ async function probeAdapter(): Promise<void> {
   }
 }
 
+/**
+ * The ops of a llama7b-shape decode layer other than its products (norms, RoPE, KV write, attention over
+ * `cells` cached positions, residual adds, SwiGLU): GPU time per layer.
+ */
+async function probeLayerOps(cells: number): Promise<void> {
+  const backend = await createWebGpuBackend({ ...ONE_SUBMIT });
+  try {
+    const embd = 4096;
+    const ff = 11008;
+    const x = backend.createTensor('x', [1, embd]);
+    const h = backend.createTensor('h', [1, embd]);
+    const q = backend.createTensor('q', [1, embd]);
+    const k = backend.createTensor('k', [1, embd]);
+    const v = backend.createTensor('v', [1, embd]);
+    const att = backend.createTensor('att', [1, embd]);
+    const gate = backend.createTensor('gate', [1, ff]);
+    const up = backend.createTensor('up', [1, ff]);
+    const norm = backend.createWeight({ name: 'norm', type: GgmlType.F32, shape: [embd], layer: 0 });
+    await backend.uploadWeight(norm, 0, new Uint8Array(new Float32Array(embd).fill(1).buffer));
+    const cache = backend.createKvCache({ nLayer: 1, nCtx: cells + 8, nHeadKv: 32, headDim: 128, type: 'f16' });
+    const pos = Int32Array.of(cells);
+    const rope = { nHead: 32, headDim: 128, nDims: 128, mode: 'normal' as const, freqBase: 10000, freqScale: 1 };
+    const attn = { nHead: 32, nHeadKv: 32, headDim: 128, pos0: cells, scale: 1 / Math.sqrt(128) };
+    const ops: [string, () => void][] = [
+      ['rmsNorm 4096', () => backend.rmsNorm(h, x, norm, 1e-5, 1)],
+      ['rope q', () => backend.rope(q, pos, rope)],
+      ['writeKv', () => backend.writeKv(cache, 0, cells, k, v, 1)],
+      [`attention over ${cells + 1} cells`, () => backend.attention(att, q, cache, 0, 1, attn)],
+      ['add 4096', () => backend.add(x, x, att, 1)],
+      ['swiglu 11008', () => backend.swiglu(gate, gate, up, 1)],
+    ];
+    // per layer: 2 norms, 2 ropes, 1 KV write, 1 attention, 2 adds, 1 SwiGLU
+    const perLayer = [2, 2, 1, 1, 2, 1];
+    let layerUs = 0;
+    for (const [i, [name, op]] of ops.entries()) {
+      const t = await timeOps(backend, op, x, 100);
+      layerUs += perLayer[i] * 1000 * t.gpuMs;
+      console.log(`op | ${name} | GPU ${(1000 * t.gpuMs).toFixed(1)} us | record ${t.recordUs.toFixed(1)} us`);
+    }
+    console.log(`op | llama7b-shape layer's other ops | GPU ${layerUs.toFixed(1)} us`);
+  } finally {
+    backend.dispose();
+  }
+}
+
 /** Every matrix, decode (1 token) and prefill (512 tokens), with one matvec shape. */
 async function probeMatrices(shape: MatvecShape | undefined, prefill: boolean): Promise<number> {
-  const backend = await createWebGpuBackend({ powerPreference: 'high-performance', matvecShape: shape });
+  const backend = await createWebGpuBackend({ ...ONE_SUBMIT, matvecShape: shape });
   const label = shape ? `${shape.workgroupSize}x${shape.rows}` : 'default';
   let layerMs = 0;
   try {
@@ -147,6 +195,7 @@ async function probeMatrices(shape: MatvecShape | undefined, prefill: boolean): 
 
 async function main(): Promise<void> {
   await probeAdapter();
+  await probeLayerOps(process.argv.includes('--small') ? 16 : 256);
   const at = process.argv.indexOf('--shapes');
   const shapes = at > 0 ? process.argv[at + 1].split(',').map(parseShape) : [undefined];
   console.log('shape | matrix | decode GPU us | decode GB/s | record us | pp512 GPU ms | pp512 TFLOP/s');

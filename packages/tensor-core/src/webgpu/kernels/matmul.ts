@@ -42,6 +42,17 @@ const BINDINGS = /* wgsl */ `
 @group(0) @binding(2) var<storage, read> w: array<u32>;
 @group(0) @binding(3) var<storage, read> x: array<vec4<f32>>;`;
 
+/** The weights as 16-byte words, for formats with a {@link GpuWeightFormat.chunkWgsl}. */
+const CHUNK_BINDINGS = /* wgsl */ `
+@group(0) @binding(1) var<storage, read_write> o: array<f32>;
+@group(0) @binding(2) var<storage, read> wv: array<vec4<u32>>;
+@group(0) @binding(3) var<storage, read> x: array<vec4<f32>>;`;
+
+/** Chunks for formats without their own: chunk g is group g, values 32g .. 32g + 31 in order. */
+const GROUP_CHUNKS = /* wgsl */ `
+fn chunk_cols(g: u32) -> vec2<u32> { return vec2<u32>(8u * g, 8u * g + 4u); }
+fn dq_chunk(rw: u32, g: u32, v: ptr<function, array<vec4<f32>, 8>>) { dq32(rw, g, v); }`;
+
 /**
  * Invocations per weight row: the row's group count rounded up to a power of two, at most the workgroup
  * (short rows share a workgroup instead of leaving most of it idle).
@@ -158,25 +169,33 @@ function buildMatvecRowsKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps,
       `matvec ${wg}x${R} rows x ${nt} tokens needs more than ${WORKGROUP_BYTES} bytes of workgroup memory`,
     );
   const lanes = laneBuiltins(caps);
+  // Chunk g (32 values) of a row: its two 16-value halves start at activation vec4s h.x and h.y.
+  const chunked = f.chunkWgsl !== undefined;
+  const rowBase = chunked ? 'p.row_words / 4u' : 'p.row_words';
   const accumulate =
     nt === 1
       ? /* wgsl */ `
+    let h = chunk_cols(g);
     var xv: array<vec4<f32>, 8>;
-    for (var k = 0u; k < 8u; k++) { xv[k] = x[g * 8u + k]; }
+    for (var k = 0u; k < 4u; k++) {
+      xv[k] = x[h.x + k];
+      xv[k + 4u] = x[h.y + k];
+    }
     for (var j = 0u; j < ${R}u; j++) {
-      dq32(min(r0 + j, p.rows - 1u) * p.row_words, g, &v);
+      dq_chunk(min(r0 + j, p.rows - 1u) * ${rowBase}, g, &v);
       var s = 0.0;
       for (var k = 0u; k < 8u; k++) { s += dot(v[k], xv[k]); }
       acc[j] += s;
     }`
       : /* wgsl */ `
+    let h = chunk_cols(g);
     for (var j = 0u; j < ${R}u; j++) {
-      dq32(min(r0 + j, p.rows - 1u) * p.row_words, g, &v);
+      dq_chunk(min(r0 + j, p.rows - 1u) * ${rowBase}, g, &v);
       for (var t = 0u; t < ${nt}u; t++) {
         if (t < p.n) {
-          let xb = (t * p.cols + g * 32u) / 4u;
+          let xb = t * p.cols / 4u;
           var s = 0.0;
-          for (var k = 0u; k < 8u; k++) { s += dot(v[k], x[xb + k]); }
+          for (var k = 0u; k < 4u; k++) { s += dot(v[k], x[xb + h.x + k]) + dot(v[k + 4u], x[xb + h.y + k]); }
           acc[j * ${nt}u + t] += s;
         }
       }
@@ -209,9 +228,11 @@ function buildMatvecRowsKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps,
   for (var i = lid; i < ${sums}u; i += ${wg}u) {
     let total = red[0][i];${store}
   }`;
-  const code = /* wgsl */ `${enables(caps)}${paramsWgsl(PARAMS)}${BINDINGS}
-${DEQUANT_HELPERS}
-${f.wgsl}
+  // A chunked format reads its weights as vec4s (16-byte loads); the others go through dq32.
+  const weights = chunked
+    ? `${CHUNK_BINDINGS}\n${f.chunkWgsl}`
+    : `${BINDINGS}\n${DEQUANT_HELPERS}\n${f.wgsl}\n${GROUP_CHUNKS}`;
+  const code = /* wgsl */ `${enables(caps)}${paramsWgsl(PARAMS)}${weights}
 var<workgroup> red: array<array<f32, ${sums}>, ${slots}>;
 ${caps.subgroups ? 'var<private> sg_lane: u32;\nvar<private> sg_size: u32;' : ''}
 @compute @workgroup_size(${wg})
@@ -227,7 +248,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }
 `;
   return {
-    key: `matvec-rows:${f.type}:${nt}:${wg}:${R}:${caps.subgroups}`,
+    key: `matvec-rows:${f.type}:${nt}:${wg}:${R}:${caps.subgroups}:${chunked}`,
     code,
     bindings: ['rw', 'read', 'read'],
     params: PARAMS,

@@ -22,6 +22,16 @@ export interface GpuWeightFormat {
   readonly padFront: number;
   /** WGSL of `dq32` (and its helpers, prefixed with the type name to keep shaders composable). */
   readonly wgsl: string;
+  /**
+   * Optional layout for the decode matrix-vector kernel, where the number of load instructions in flight
+   * decides the speed: WGSL of `fn chunk_cols(c: u32) -> vec2<u32>` and
+   * `fn dq_chunk(rv: u32, c: u32, v: ptr<function, array<vec4<f32>, 8>>)` over the weights viewed as
+   * `wv: array<vec4<u32>>` (`rv`: the row's first vec4; rows must be multiples of 16 bytes). Chunk `c` of a
+   * row is 32 values whose quantized bytes are contiguous, read with 16-byte loads: `v[0..3]` are the 16
+   * columns starting at activation vec4 `chunk_cols(c).x`, `v[4..7]` the 16 starting at `.y`. A row has
+   * as many chunks as 32-value groups.
+   */
+  readonly chunkWgsl?: string;
 }
 
 /** WGSL helpers every `dq32` may use; they read the weight binding `w`. */

@@ -79,6 +79,43 @@ export const q4_KGpu: GpuWeightFormat = {
   srcBlockBytes: 144,
   dstBlockBytes: 144,
   padFront: 0,
+  // A super-block is 9 vec4s: [d, dmin, scales] then 8 of qs. Chunk k of it is qs vec4 k: its low nibbles
+  // are values 16 (k % 2) .. + 15 of group 2 (k / 2), its high nibbles the same of group 2 (k / 2) + 1.
+  chunkWgsl: /* wgsl */ `
+fn chunk_cols(c: u32) -> vec2<u32> {
+  let k = c & 7u;
+  let first = (c >> 3u) * 64u + (k >> 1u) * 16u + (k & 1u) * 4u;
+  return vec2<u32>(first, first + 8u);
+}
+// (scale, min) of sub-block j from the 12 scale bytes s0 (bytes 0-3), s1 (4-7), s2 (8-11)
+fn q4k_scale_min(s0: u32, s1: u32, s2: u32, j: u32) -> vec2<f32> {
+  if (j < 4u) {
+    return vec2<f32>(f32((s0 >> (8u * j)) & 63u), f32((s1 >> (8u * j)) & 63u));
+  }
+  let sh = 8u * (j - 4u);
+  let sc = ((s2 >> sh) & 15u) | (((s0 >> (sh + 6u)) & 3u) << 4u);
+  let m = ((s2 >> (sh + 4u)) & 15u) | (((s1 >> (sh + 6u)) & 3u) << 4u);
+  return vec2<f32>(f32(sc), f32(m));
+}
+fn dq_chunk(rv: u32, c: u32, v: ptr<function, array<vec4<f32>, 8>>) {
+  let b = rv + (c >> 3u) * 9u;
+  let k = c & 7u;
+  let head = wv[b];
+  let q = wv[b + 1u + k];
+  let dm = unpack2x16float(head.x);
+  let j = 2u * (k >> 1u);
+  let lo = q4k_scale_min(head.y, head.z, head.w, j);
+  let hi = q4k_scale_min(head.y, head.z, head.w, j + 1u);
+  let d0 = dm.x * lo.x;
+  let m0 = dm.y * lo.y;
+  let d1 = dm.x * hi.x;
+  let m1 = dm.y * hi.y;
+  for (var i = 0u; i < 4u; i++) {
+    let word = vec4<u32>(q[i]);
+    (*v)[i] = vec4<f32>((word >> vec4<u32>(0u, 8u, 16u, 24u)) & vec4<u32>(15u)) * d0 - m0;
+    (*v)[i + 4u] = vec4<f32>((word >> vec4<u32>(4u, 12u, 20u, 28u)) & vec4<u32>(15u)) * d1 - m1;
+  }
+}`,
   wgsl: /* wgsl */ `${K4_SCALE_MIN}
 fn dq32(rw: u32, g: u32, v: ptr<function, array<vec4<f32>, 8>>) {
   let gg = g & 7u;
