@@ -42,7 +42,7 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
   let gpu: WebGpuBackend;
   let small: WebGpuBackend; // bindings limited to 40 KiB: every weight below is split
   beforeAll(async () => {
-    // one command buffer per pass (the default submits every 32 dispatches; tested on its own below)
+    // one command buffer per pass (the default submits every 64 dispatches; tested on its own below)
     gpu = await createTestBackend(lavapipe, { dispatchesPerSubmit: Number.POSITIVE_INFINITY });
     small = await createTestBackend(lavapipe, { maxBindingBytes: 40 << 10 });
   });

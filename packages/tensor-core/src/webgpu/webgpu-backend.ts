@@ -62,16 +62,23 @@ const UPLOAD_WAIT_BYTES = 64 << 20;
 const P = PARAM_SLOT_BYTES;
 /**
  * Default {@link WebGpuBackendOptions.matvecShape}: the best of ten shapes for a llama7b-shape layer on an
- * NVIDIA H200 (tools/bench/src/gpu-probe.ts --shapes): 64 x 4 took 197 us per layer's products, 64 x 1 303.
+ * NVIDIA H200 (tools/bench/src/gpu-probe.ts --shapes): 64 x 2 took 142 us per layer's products, 64 x 4
+ * 148, 32 x 4 155, 64 x 1 (the former kernel) 303 before Q4_K's 16-byte chunks.
  */
-export const DEFAULT_MATVEC_SHAPE: MatvecShape = { workgroupSize: 64, rows: 4 };
+export const DEFAULT_MATVEC_SHAPE: MatvecShape = { workgroupSize: 64, rows: 2 };
 /**
  * Fewer rows per workgroup for matrices with few rows: at least this many workgroups keep the GPU's
  * memory system busy (a 256-row K projection in 64 workgroups of 4 rows idles most of a large GPU).
  */
 const MIN_MATVEC_WORKGROUPS = 1024;
 /** Default {@link WebGpuBackendOptions.dispatchesPerSubmit}. */
-export const DEFAULT_DISPATCHES_PER_SUBMIT = 32;
+export const DEFAULT_DISPATCHES_PER_SUBMIT = 64;
+/**
+ * Default {@link WebGpuBackendOptions.attentionSplitCells}: one 64-cell tile per workgroup. A decode step
+ * has one workgroup per query head (group) and range; walking 256-cell ranges kept a llama7b-shape layer's
+ * attention over 257 cells at 128 us on an H200 (64 workgroups, each a chain of dependent loads).
+ */
+const DEFAULT_ATTENTION_SPLIT_CELLS = 64;
 
 /**
  * Creates a WebGPU backend: in browsers from `navigator.gpu`, in Node from the optional `webgpu`
@@ -127,7 +134,7 @@ export class WebGpuBackend implements Backend {
       threads: 1,
       detail: `${acquired.adapterName}${acquired.fallback ? ' (software adapter)' : ''}; features: ${features.join(', ') || 'none'}; max binding ${this.maxBindingBytes} bytes`,
     };
-    this.attentionSplitCells = Math.max(64, options.attentionSplitCells ?? 256);
+    this.attentionSplitCells = Math.max(64, options.attentionSplitCells ?? DEFAULT_ATTENTION_SPLIT_CELLS);
     // one object for the backend's life: kernel specs are cached by argument identity
     const shape = { ...DEFAULT_MATVEC_SHAPE, ...options.matvecShape };
     for (let r = shape.rows; r >= 1; r = Math.floor(r / 2)) this.matvecShapes.push({ ...shape, rows: r });

@@ -20,7 +20,7 @@ import {
   paramsWgsl,
   type ShaderCaps,
 } from './kernel.js';
-import { type KvStorage, kvLoadScalar, kvLoadVec4, kvScalarType } from './kv-storage.js';
+import { type KvStorage, kvLoadPair, kvLoadScalar, kvLoadVec4, kvScalarType } from './kv-storage.js';
 
 export const ATTN_WG = 64;
 /** Largest head dimension the kernel supports (4 owned dimensions per invocation). */
@@ -91,11 +91,17 @@ fn wg_reduce(v: vec4<f32>, lid: u32, is_max: bool) -> vec4<f32> {
 @group(0) @binding(4) var<storage, read> vc: array<${t}>;
 ${kvLoadVec4(s, 'k4', 'kc')}
 ${kvLoadScalar(s, 'v1', 'vc')}
+${kvLoadPair(s, 'v2', 'vc')}
 var<workgroup> red: array<vec4<f32>, ${ATTN_WG}>;
 var<workgroup> qs: array<vec4<f32>, ${G * Q4}>; // [head][dim / 4], pre-scaled
 var<workgroup> ps: array<vec4<f32>, ${ATTN_WG}>; // [cell of the tile] -> probabilities of the heads
 ${reduce}
 const NEG_BIG = -3.0e38;
+// the dimension acc[e] of invocation lid holds: pairs for even head sizes, else lid + 64 e
+fn owned_dim(lid: u32, e: u32, hd: u32) -> u32 {
+  if ((hd & 1u) == 0u) { return 2u * (lid + (e >> 1u) * ${ATTN_WG}u) + (e & 1u); }
+  return lid + e * ${ATTN_WG}u;
+}
 @compute @workgroup_size(${ATTN_WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32${lanes.args}) {
@@ -122,7 +128,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   workgroupBarrier();
   var m = vec4<f32>(NEG_BIG);
   var l = vec4<f32>(0.0);
-  var acc: array<vec4<f32>, 4>; // acc[e]: dimension lid + 64 e, one lane per head
+  var acc: array<vec4<f32>, 4>; // acc[e]: dimension owned_dim(lid, e), one lane per head
   for (var j0 = c0; j0 < n_kv; j0 += ${ATTN_WG}u) {
     let j = j0 + lid;
     var sc = vec4<f32>(NEG_BIG);
@@ -142,16 +148,37 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     l = l * corr + tile_sum;
     m = m_new;
     let cnt = min(${ATTN_WG}u, n_kv - j0);
-    for (var e = 0u; e < 4u; e++) {
-      let d = lid + e * ${ATTN_WG}u;
-      if (d < hd) {
-        var a = acc[e] * corr;
-        var vi = j0 * p.kv_stride + kv_head + d;
-        for (var jj = 0u; jj < cnt; jj++) {
-          a += ps[jj] * v1(vi);
-          vi += p.kv_stride;
+    if ((hd & 1u) == 0u) {
+      // even head dimensions: invocation lid owns the pairs lid, lid + 64 (dims 2 pair, 2 pair + 1 in
+      // acc[2 e], acc[2 e + 1]), one pair load per cell: half the dependent loads of one dimension each
+      for (var e = 0u; e < 2u; e++) {
+        let d = 2u * (lid + e * ${ATTN_WG}u);
+        if (d < hd) {
+          var a0 = acc[2u * e] * corr;
+          var a1 = acc[2u * e + 1u] * corr;
+          var vi = (j0 * p.kv_stride + kv_head + d) / 2u;
+          for (var jj = 0u; jj < cnt; jj++) {
+            let vv = v2(vi);
+            a0 += ps[jj] * vv.x;
+            a1 += ps[jj] * vv.y;
+            vi += p.kv_stride / 2u;
+          }
+          acc[2u * e] = a0;
+          acc[2u * e + 1u] = a1;
         }
-        acc[e] = a;
+      }
+    } else {
+      for (var e = 0u; e < 4u; e++) {
+        let d = lid + e * ${ATTN_WG}u;
+        if (d < hd) {
+          var a = acc[e] * corr;
+          var vi = j0 * p.kv_stride + kv_head + d;
+          for (var jj = 0u; jj < cnt; jj++) {
+            a += ps[jj] * v1(vi);
+            vi += p.kv_stride;
+          }
+          acc[e] = a;
+        }
       }
     }
     workgroupBarrier();
@@ -162,7 +189,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       split
         ? `let pb = ((t * p.n_head + h) * p.n_splits + split) * (hd + 2u); // partial of (token, head, range)
     for (var e = 0u; e < 4u; e++) {
-      let d = lid + e * ${ATTN_WG}u;
+      let d = owned_dim(lid, e, hd);
       if (d < hd) { o[pb + d] = acc[e][i]; }
     }
     if (lid == 0u) {
@@ -170,7 +197,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       o[pb + hd + 1u] = l[i];
     }`
         : `for (var e = 0u; e < 4u; e++) {
-      let d = lid + e * ${ATTN_WG}u;
+      let d = owned_dim(lid, e, hd);
       if (d < hd) { o[(t * p.n_head + h) * hd + d] = acc[e][i] / l[i]; }
     }`
     }

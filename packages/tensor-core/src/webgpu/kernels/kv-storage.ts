@@ -36,6 +36,14 @@ export function kvLoadVec4(s: KvStorage, name: string, buf: string): string {
   return `fn ${name}(i: u32) -> vec4<f32> { return vec4<f32>(unpack2x16float(${buf}[2u * i]), unpack2x16float(${buf}[2u * i + 1u])); }`;
 }
 
+/** `fn NAME(i: u32) -> vec2<f32>`: elements 2i and 2i + 1 of scalar binding `buf` (one word when packed). */
+export function kvLoadPair(s: KvStorage, name: string, buf: string): string {
+  if (s === 'f32') return `fn ${name}(i: u32) -> vec2<f32> { return vec2<f32>(${buf}[2u * i], ${buf}[2u * i + 1u]); }`;
+  if (s === 'f16')
+    return `fn ${name}(i: u32) -> vec2<f32> { return vec2<f32>(f32(${buf}[2u * i]), f32(${buf}[2u * i + 1u])); }`;
+  return `fn ${name}(i: u32) -> vec2<f32> { return unpack2x16float(${buf}[i]); }`;
+}
+
 /** `fn NAME(i: u32, a: f32, b: f32)`: stores elements 2i and 2i + 1 of binding `buf`. */
 export function kvStorePair(s: KvStorage, name: string, buf: string): string {
   if (s === 'f32') return `fn ${name}(i: u32, a: f32, b: f32) { ${buf}[2u * i] = a; ${buf}[2u * i + 1u] = b; }`;
