@@ -63,7 +63,10 @@ export function runPeerInChild(
 ): Promise<PeerResult> {
   return new Promise((resolve, reject) => {
     if (!RUNNER) throw new PeerRunError('No compiled runner: run through scripts/run.mjs or after a build', peer, '');
-    const child = spawn(process.execPath, [RUNNER, peer], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // LLAMATS_BENCH_CPU_PROF=DIR: each child writes a V8 CPU profile there (NODE_OPTIONS may not carry --cpu-prof)
+    const prof = process.env.LLAMATS_BENCH_CPU_PROF;
+    const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+    const child = spawn(process.execPath, [...flags, RUNNER, peer], { stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';

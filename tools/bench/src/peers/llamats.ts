@@ -75,11 +75,12 @@ export async function runLlamats(job: BenchJob): Promise<PeerResult> {
             return ctx.nPast;
           },
           n,
+          job,
         );
       }
       const tg =
         job.tg > 0
-          ? await timeRuns(job.repetitions, () => generate(ctx, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg)
+          ? await timeRuns(job.repetitions, () => generate(ctx, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg, job)
           : [];
       const info = backend.info;
       return {

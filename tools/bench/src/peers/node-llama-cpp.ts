@@ -76,11 +76,12 @@ export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
             return prompt.length;
           },
           n,
+          job,
         );
       }
       const tg =
         job.tg > 0
-          ? await timeRuns(job.repetitions, () => generate(seq, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg)
+          ? await timeRuns(job.repetitions, () => generate(seq, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg, job)
           : [];
       return {
         peer: 'node-llama-cpp',
