@@ -99,12 +99,16 @@ export function parseBenchArgs(argv: readonly string[]): {
   const backend = values['llamats-backend'];
   if (!LLAMATS_BACKENDS.includes(backend as LlamatsBackendName))
     throw new UsageError(`--llamats-backend is one of ${LLAMATS_BACKENDS.join(', ')}, got "${backend}"`);
-  if (values['webgpu-options'] !== undefined) {
+  const webgpuOptions = values['webgpu-options'];
+  if (webgpuOptions !== undefined) {
+    let parsed: unknown;
     try {
-      JSON.parse(values['webgpu-options']);
+      parsed = JSON.parse(webgpuOptions);
     } catch {
-      throw new UsageError(`--webgpu-options is a JSON object, got "${values['webgpu-options']}"`);
+      parsed = undefined;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UsageError(`--webgpu-options is a JSON object, got "${webgpuOptions}"`);
   }
   const gpu = values.gpu;
   if (gpu !== undefined && !PEER_GPUS.includes(gpu as Exclude<PeerGpu, false>))
@@ -120,7 +124,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       repetitions: values.repetitions ? intList('--repetitions', values.repetitions, 1)[0] : quick ? 1 : 3,
       llamatsBackend: backend as LlamatsBackendName,
       peerGpu: (gpu ?? false) as PeerGpu,
-      webgpuOptions: values['webgpu-options'],
+      webgpuOptions,
       isolate: values['in-process'] ? false : undefined,
     },
     json: values.json,

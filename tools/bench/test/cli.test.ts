@@ -44,7 +44,22 @@ describe('bench command line', () => {
   it('rejects unknown peers and bad numbers', () => {
     expect(() => parseBenchArgs(['--peers', 'ollama'])).toThrow(/Unknown peer "ollama"/);
     expect(() => parseBenchArgs(['-t', '0'])).toThrow(/integers >= 1/);
-    expect(() => parseBenchArgs(['--llamats-backend', 'gpu'])).toThrow(/wasm or reference/);
+    expect(() => parseBenchArgs(['--llamats-backend', 'gpu'])).toThrow(/one of wasm, webgpu, reference/);
+    expect(() => parseBenchArgs(['--gpu', 'metal'])).toThrow(/--gpu is one of vulkan, cuda/);
+    expect(() => parseBenchArgs(['--webgpu-options', '{matvec'])).toThrow(/JSON object/);
+  });
+
+  it('takes the GPU flags: llamats on WebGPU with tuning options, node-llama-cpp on Vulkan', () => {
+    const o = parseBenchArgs([
+      '--llamats-backend',
+      'webgpu',
+      '--gpu',
+      'vulkan',
+      '--webgpu-options',
+      '{"dispatchesPerSubmit":16}',
+    ]).options;
+    expect([o.llamatsBackend, o.peerGpu, o.webgpuOptions]).toEqual(['webgpu', 'vulkan', '{"dispatchesPerSubmit":16}']);
+    expect(parseBenchArgs([]).options.peerGpu).toBe(false);
   });
 
   it('prints help', async () => {
