@@ -7,6 +7,8 @@ import type { BufferRange, GpuBuf } from './gpu-buffer.js';
 import { type KernelSpec, PARAM_SLOT_BYTES } from './kernels/kernel.js';
 
 export interface Pipeline {
+  /** Small number naming the pipeline in bind-group keys (shorter to build and hash than the spec key). */
+  readonly id: number;
   readonly spec: KernelSpec;
   readonly pipeline: GPUComputePipeline;
   readonly layout: GPUBindGroupLayout;
@@ -38,7 +40,7 @@ export class PipelineCache {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main' },
     });
-    const p = { spec, pipeline, layout };
+    const p = { id: this.pipelines.size, spec, pipeline, layout };
     this.created.pipelines++;
     this.pipelines.set(spec.key, p);
     return p;
@@ -46,7 +48,7 @@ export class PipelineCache {
 
   /** The bind group of `pipeline` over the params arena (binding 0) and `ranges` (bindings 1..). */
   bindGroup(p: Pipeline, arena: GpuBuf, ranges: readonly BufferRange[]): GPUBindGroup {
-    let key = `${p.spec.key}|${arena.id}`;
+    let key = `${p.id}|${arena.id}`;
     for (const r of ranges) key += `|${r.buf.id}:${r.offset ?? 0}:${r.size ?? -1}`;
     const hit = this.bindGroups.get(key);
     if (hit) return hit;

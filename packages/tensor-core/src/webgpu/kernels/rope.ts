@@ -82,11 +82,18 @@ export function ropeGrid(pairs: number): [number, number, number] {
 
 /** Per-pair base frequencies `freqScale * freqBase^(-2i / nDims)`, computed in f64. */
 export function ropeThetaBase(nDims: number, freqBase: number, freqScale: number): Float32Array {
-  const half = nDims / 2;
-  const th = new Float32Array(half);
-  for (let i = 0; i < half; i++) th[i] = freqScale * freqBase ** ((-2 * i) / nDims);
+  // every rope op of a model asks for the same few tables: computed once each (callers only read them)
+  const key = `${nDims}|${freqBase}|${freqScale}`;
+  let th = thetaTables.get(key);
+  if (!th) {
+    const half = nDims / 2;
+    th = new Float32Array(half);
+    for (let i = 0; i < half; i++) th[i] = freqScale * freqBase ** ((-2 * i) / nDims);
+    thetaTables.set(key, th);
+  }
   return th;
 }
+const thetaTables = new Map<string, Float32Array>();
 
 /** {@link buildRopeKernel}, built once per distinct arguments. */
 export const ropeKernel = memoKernel(buildRopeKernel);
