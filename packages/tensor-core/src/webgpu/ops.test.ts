@@ -56,6 +56,19 @@ describe.skipIf(!setup.ok).each(TEST_CONFIGS)('$name', (config) => {
     expect(relRms(r.gpu[1], r.ref[1])).toBeLessThan(1e-6);
   });
 
+  // 16-byte loads for rows of a multiple of 4 (several per invocation for 4100 values), scalar otherwise
+  it.each([4100, 90])('rmsNorm of rows of %i values', async (cols) => {
+    const g = gaussian(cols, 10);
+    const r = await onBoth(gpu, async (be) => {
+      const w = await f32Weight(be, 'norm', g);
+      const x = tensorOf(be, 'x', 2, cols, 3);
+      const out = be.createTensor('out', [2, cols]);
+      be.rmsNorm(out, x, w, 1e-5, 2);
+      return [out];
+    });
+    expect(relRms(r.gpu[0], r.ref[0])).toBeLessThan(1e-6);
+  });
+
   it.each([
     { mode: 'normal', nDims: 32, factors: false },
     { mode: 'neox', nDims: 32, factors: false },

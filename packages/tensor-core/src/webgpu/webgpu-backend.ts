@@ -674,7 +674,7 @@ export class WebGpuBackend implements Backend {
     this.frame.begin(Frame.need(P));
     const inPlace = o.buf === xt.buf;
     const ranges = inPlace ? [{ buf: o.buf }, g] : [{ buf: o.buf }, { buf: xt.buf }, g];
-    this.run(rmsNormKernel(this.caps, inPlace), ranges, { cols: xt.cols, eps }, grid(n));
+    this.run(rmsNormKernel(this.caps, inPlace, xt.cols % 4 === 0), ranges, { cols: xt.cols, eps }, grid(n));
   }
 
   rope(x: Tensor, positions: Int32Array, p: RopeParams): void {
