@@ -201,7 +201,13 @@ async function main(): Promise<void> {
   console.log('shape | matrix | decode GPU us | decode GB/s | record us | pp512 GPU ms | pp512 TFLOP/s');
   let best: { shape: MatvecShape | undefined; ms: number } | undefined;
   for (const [i, shape] of shapes.entries()) {
-    const ms = await probeMatrices(shape, i === 0);
+    let ms: number;
+    try {
+      ms = await probeMatrices(shape, i === 0);
+    } catch (e) {
+      console.log(`${shape?.workgroupSize}x${shape?.rows} | skipped: ${(e as Error).message}`);
+      continue;
+    }
     if (!best || ms < best.ms) best = { shape, ms };
   }
   if (best?.shape) console.log(`best matvec shape: ${best.shape.workgroupSize}x${best.shape.rows}`);

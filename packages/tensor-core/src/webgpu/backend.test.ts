@@ -266,6 +266,18 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
     expect(maxAbsDiff(r.gpu[0].subarray(5, 8), [1, 2, 3])).toBe(0);
   });
 
+  it('refuses tuning options the kernels cannot run with, before taking a device', async () => {
+    for (const matvecShape of [
+      { workgroupSize: 96, rows: 1 },
+      { workgroupSize: 64, rows: 3 },
+      { workgroupSize: 512, rows: 1 },
+      { workgroupSize: 128, rows: 8 },
+    ]) {
+      await expect(createTestBackend(lavapipe, { matvecShape })).rejects.toThrow(/powers of two/);
+    }
+    await expect(createTestBackend(lavapipe, { dispatchesPerSubmit: 0 })).rejects.toThrow(/at least 1/);
+  });
+
   it('refuses types without a kernel and misuse with typed errors', () => {
     expect(gpu.supportsWeightType(GgmlType.IQ2_XXS)).toBe(false);
     expect(() => gpu.createWeight({ name: 'x', type: GgmlType.IQ2_XXS, shape: [256, 2] })).toThrow(

@@ -80,6 +80,22 @@ export const DEFAULT_DISPATCHES_PER_SUBMIT = 64;
  */
 const DEFAULT_ATTENTION_SPLIT_CELLS = 64;
 
+/** Rejects tuning options the kernels cannot run with (typed error, says which values are allowed). */
+function checkTuning(options: WebGpuBackendOptions): void {
+  const pow2 = (v: number) => Number.isInteger(v) && v >= 1 && (v & (v - 1)) === 0;
+  const shape = { ...DEFAULT_MATVEC_SHAPE, ...options.matvecShape };
+  // The reductions halve the workgroup; 256 invocations is WebGPU's default limit; the partial sums of
+  // 8 tokens x rows x workgroupSize invocations must fit 16 KiB of workgroup memory without subgroups.
+  const { workgroupSize: wg, rows } = shape;
+  if (!pow2(wg) || wg > 256 || !pow2(rows) || wg * rows > 512) {
+    throw new BackendError(
+      `matvecShape ${JSON.stringify(options.matvecShape)}: workgroupSize and rows must be powers of two, workgroupSize at most 256 and their product at most 512`,
+    );
+  }
+  const perSubmit = options.dispatchesPerSubmit ?? DEFAULT_DISPATCHES_PER_SUBMIT;
+  if (!(perSubmit >= 1)) throw new BackendError(`dispatchesPerSubmit must be at least 1, got ${perSubmit}`);
+}
+
 /**
  * Creates a WebGPU backend: in browsers from `navigator.gpu`, in Node from the optional `webgpu`
  * package (Dawn). Throws {@link WebGpuUnavailableError} when there is no adapter.
@@ -137,8 +153,9 @@ export class WebGpuBackend implements Backend {
     this.attentionSplitCells = Math.max(64, options.attentionSplitCells ?? DEFAULT_ATTENTION_SPLIT_CELLS);
     // one object for the backend's life: kernel specs are cached by argument identity
     const shape = { ...DEFAULT_MATVEC_SHAPE, ...options.matvecShape };
+    const perSubmit = options.dispatchesPerSubmit ?? DEFAULT_DISPATCHES_PER_SUBMIT;
     for (let r = shape.rows; r >= 1; r = Math.floor(r / 2)) this.matvecShapes.push({ ...shape, rows: r });
-    this.frame = new Frame(device, ARENA_BYTES, options.dispatchesPerSubmit ?? DEFAULT_DISPATCHES_PER_SUBMIT);
+    this.frame = new Frame(device, ARENA_BYTES, perSubmit);
     this.pipelines = new PipelineCache(device);
     device.lost.then((info) => {
       if (!this.disposed) this.lostInfo = { reason: info.reason, message: info.message };
@@ -150,6 +167,7 @@ export class WebGpuBackend implements Backend {
 
   /** See {@link createWebGpuBackend}. */
   static async create(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+    checkTuning(options); // before a device exists: nothing to release on a bad option
     return new WebGpuBackend(await acquireDevice(options), options);
   }
 
