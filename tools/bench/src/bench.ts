@@ -66,7 +66,7 @@ export interface BenchRow {
   /** Median generation tokens/s. */
   tg?: number;
   bandwidthGBs?: number;
-  /** bandwidth / weight bytes: the most tokens/s any decoder can reach here. */
+  /** bandwidth / weight bytes: the most tokens/s any CPU decoder can reach here (absent for GPU runs). */
   tgLimit?: number;
   tgPercentOfLimit?: number;
   /** llamats / this peer, for the same model and thread count (absent on llamats' own rows). */
@@ -128,6 +128,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     await gguf.close();
     const prompt = await benchPromptFor(made.path, promptLength);
 
+    const onGpu = (peer: PeerName) =>
+      (peer === 'llamats' && backend === 'webgpu') || (peer === 'node-llama-cpp' && !!options.peerGpu);
     for (const threads of options.threads) {
       const job: BenchJob = {
         modelPath: made.path,
@@ -154,7 +156,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
           threads,
           pp: {},
           bandwidthGBs: bw / 1e9,
-          tgLimit: bw / weightBytes,
+          // the CPU memory bandwidth says nothing about a run on a GPU
+          tgLimit: onGpu(peer) ? undefined : bw / weightBytes,
           problems: [],
         };
         rows.push(row);
