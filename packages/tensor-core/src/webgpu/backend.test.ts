@@ -200,48 +200,59 @@ describe.skipIf(!setup.ok)('WebGPU backend on lavapipe', () => {
     return x;
   }
 
-  it('records a whole pass into one submit and reuses pipelines and bind groups', async () => {
+  /**
+   * Runs layer passes (`[pos0, n]` each) on `be` and on the reference backend, checks every pass's output
+   * against the reference, and hands each pass's statistics before and after to `check`.
+   */
+  async function passesAgainstReference(
+    be: WebGpuBackend,
+    passes: readonly (readonly [number, number])[],
+    check: (
+      pos0: number,
+      before: ReturnType<WebGpuBackend['stats']>,
+      after: ReturnType<WebGpuBackend['stats']>,
+    ) => void,
+  ): Promise<void> {
     const ref = new ReferenceBackend();
     const refTensors = new Map<string, Tensor>();
     const gpuTensors = new Map<string, Tensor>();
-    for (const [pos0, n] of [
+    for (const [pos0, n] of passes) {
+      const want = await ref.readTensor(await layerPass(ref, refTensors, pos0, n), 0, n * 128);
+      const before = be.stats();
+      const x = await layerPass(be, gpuTensors, pos0, n);
+      const got = await be.readTensor(x, 0, n * 128);
+      expect(relRms(got, want), `pass at ${pos0}`).toBeLessThan(2e-3);
+      check(pos0, before, be.stats());
+    }
+    for (const t of gpuTensors.values()) be.free(t);
+  }
+
+  it('records a whole pass into one submit and reuses pipelines and bind groups', async () => {
+    const passes = [
       [0, 5],
       [5, 1],
       [6, 1],
-    ]) {
-      const want = await ref.readTensor(await layerPass(ref, refTensors, pos0, n), 0, n * 128);
-      const before = gpu.stats();
-      const x = await layerPass(gpu, gpuTensors, pos0, n);
-      const got = await gpu.readTensor(x, 0, n * 128);
-      const after = gpu.stats();
-      expect(relRms(got, want), `pass at ${pos0}`).toBeLessThan(2e-3);
+    ] as const;
+    await passesAgainstReference(gpu, passes, (pos0, before, after) => {
       expect(after.submits - before.submits, 'one submit per pass').toBe(1);
       if (pos0 === 6) {
         // the second decode step repeats the first: nothing new to create
         expect(after.pipelines - before.pipelines).toBe(0);
         expect(after.bindGroups - before.bindGroups).toBe(0);
       }
-    }
-    for (const t of gpuTensors.values()) gpu.free(t);
+    });
   });
 
   it('with dispatchesPerSubmit, submits a pass in pieces at op boundaries, with the same results', async () => {
     const chunked = await createTestBackend(lavapipe, { dispatchesPerSubmit: 3 });
     try {
-      const ref = new ReferenceBackend();
-      const refTensors = new Map<string, Tensor>();
-      const gpuTensors = new Map<string, Tensor>();
-      for (const [pos0, n] of [
+      const passes = [
         [0, 5],
         [5, 1],
-      ]) {
-        const want = await ref.readTensor(await layerPass(ref, refTensors, pos0, n), 0, n * 128);
-        const before = chunked.stats();
-        const x = await layerPass(chunked, gpuTensors, pos0, n);
-        const got = await chunked.readTensor(x, 0, n * 128);
-        expect(relRms(got, want), `pass at ${pos0}`).toBeLessThan(2e-3);
-        expect(chunked.stats().submits - before.submits, 'several submits per pass').toBeGreaterThan(2);
-      }
+      ] as const;
+      await passesAgainstReference(chunked, passes, (_pos0, before, after) => {
+        expect(after.submits - before.submits, 'several submits per pass').toBeGreaterThan(2);
+      });
     } finally {
       chunked.dispose();
     }

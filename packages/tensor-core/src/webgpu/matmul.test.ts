@@ -6,6 +6,7 @@
 // tiled kernel for a few (SwiftShader takes ~1 s to compile each tiled variant).
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Backend } from '../backend.js';
 import { supportedWeightTypes } from '../quant/registry.js';
 import { gpuWeightTypes } from './quant/registry.js';
 import {
@@ -33,6 +34,31 @@ function kernelsFor(config: number, type: GgmlType): { tiled: boolean; getRows: 
   if (config === 0) return { tiled: true, getRows: true };
   if (config === 1) return { tiled: false, getRows: false }; // the same shaders as config 0
   return { tiled: [GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q6_K].includes(type), getRows: true };
+}
+
+/**
+ * `out = W x` for `n` tokens on `gpu` and on the reference backend: W is `rows` x `cols` of `type` from
+ * `bytes`, x and out hold `slots` token rows (x filled from `xv`).
+ */
+function productOnBoth(
+  gpu: Backend,
+  type: GgmlType,
+  cols: number,
+  rows: number,
+  bytes: Uint8Array,
+  xv: Float32Array,
+  n: number,
+  slots: number,
+) {
+  return onBoth(gpu, async (be) => {
+    const w = be.createWeight({ name: 'w', type, shape: [cols, rows] });
+    await be.uploadWeight(w, 0, bytes);
+    const x = be.createTensor('x', [slots, cols]);
+    be.writeTensor(x, xv);
+    const out = be.createTensor('out', [slots, rows]);
+    be.matmul(out, w, x, n);
+    return [out];
+  });
 }
 
 it('the GPU supports every type with a reference dequantizer', () => {
@@ -68,15 +94,7 @@ describe.skipIf(!setup.ok).each(TEST_CONFIGS.map((c, index) => ({ ...c, index })
           const wb = randomWeightBytes(type, cols, rows, 300 + type);
           for (const n of [1, 3, 8]) {
             const xv = gaussian(n * cols, 7 + n);
-            const r = await onBoth(be, async (b) => {
-              const w = b.createWeight({ name: 'w', type, shape: [cols, rows] });
-              await b.uploadWeight(w, 0, wb);
-              const x = b.createTensor('x', [8, cols]);
-              b.writeTensor(x, xv);
-              const out = b.createTensor('out', [8, rows]);
-              b.matmul(out, w, x, n);
-              return [out];
-            });
+            const r = await productOnBoth(be, type, cols, rows, wb, xv, n, 8);
             const label = `${matvecShape.workgroupSize}x${matvecShape.rows} ${ggmlTypeInfo(type).name} n=${n}`;
             expect(relRms(r.gpu[0], r.ref[0]), label).toBeLessThan(1e-5);
           }
@@ -96,15 +114,7 @@ describe.skipIf(!setup.ok).each(TEST_CONFIGS.map((c, index) => ({ ...c, index })
     it(`matmul (matrix-vector${kernels.tiled ? ' and tiled' : ''})`, async () => {
       for (const n of kernels.tiled ? [1, 5, 37] : [1, 5]) {
         const xv = gaussian(n * cols, n);
-        const r = await onBoth(gpu, async (be) => {
-          const w = be.createWeight({ name: 'w', type, shape: [cols, rows] });
-          await be.uploadWeight(w, 0, bytes);
-          const x = be.createTensor('x', [40, cols]);
-          be.writeTensor(x, xv);
-          const out = be.createTensor('out', [40, rows]);
-          be.matmul(out, w, x, n);
-          return [out];
-        });
+        const r = await productOnBoth(gpu, type, cols, rows, bytes, xv, n, 40);
         expect(relRms(r.gpu[0], r.ref[0]), `n=${n}`).toBeLessThan(1e-5);
       }
     });
@@ -113,15 +123,7 @@ describe.skipIf(!setup.ok).each(TEST_CONFIGS.map((c, index) => ({ ...c, index })
       const long = 2304; // 72 groups of 32: the full-workgroup reduction path
       const wb = randomWeightBytes(type, long, 5, 200 + type);
       const xv = gaussian(2 * long, 3);
-      const r = await onBoth(gpu, async (be) => {
-        const w = be.createWeight({ name: 'w', type, shape: [long, 5] });
-        await be.uploadWeight(w, 0, wb);
-        const x = be.createTensor('x', [2, long]);
-        be.writeTensor(x, xv);
-        const out = be.createTensor('out', [2, 5]);
-        be.matmul(out, w, x, 2);
-        return [out];
-      });
+      const r = await productOnBoth(gpu, type, long, 5, wb, xv, 2, 2);
       expect(relRms(r.gpu[0], r.ref[0])).toBeLessThan(1e-5);
     });
 
