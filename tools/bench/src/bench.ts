@@ -15,6 +15,7 @@ import {
   type LlamatsBackendName,
   type PeerGpu,
   type PeerResult,
+  runsOnGpu,
   type Sample,
   TG_PROMPT,
   WARMUP_PROMPT,
@@ -128,8 +129,6 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
     await gguf.close();
     const prompt = await benchPromptFor(made.path, promptLength);
 
-    const onGpu = (peer: PeerName) =>
-      (peer === 'llamats' && backend === 'webgpu') || (peer === 'node-llama-cpp' && !!options.peerGpu);
     for (const threads of options.threads) {
       const job: BenchJob = {
         modelPath: made.path,
@@ -157,7 +156,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
           pp: {},
           bandwidthGBs: bw / 1e9,
           // the CPU memory bandwidth says nothing about a run on a GPU
-          tgLimit: onGpu(peer) ? undefined : bw / weightBytes,
+          tgLimit: runsOnGpu(peer, job) ? undefined : bw / weightBytes,
           problems: [],
         };
         rows.push(row);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { measureBandwidth } from '../src/bandwidth.js';
 import { parseBenchArgs, runBenchCli, USAGE } from '../src/cli.js';
+import { runsOnGpu, timeRuns } from '../src/peers/types.js';
 import { median } from '../src/stats.js';
 
 describe('bench command line', () => {
@@ -80,5 +81,20 @@ describe('figures', () => {
     const bw = await measureBandwidth(1, { bytes: 64 << 20, passes: 2 });
     expect(bw).toBeGreaterThan(1e9);
     expect(bw).toBeLessThan(1e12);
+  });
+});
+
+describe('GPU runs', () => {
+  it('each peer is on a GPU by its own setting, and only then warms up untimed', async () => {
+    const job = { backend: 'webgpu' as const, gpu: false as const };
+    expect([runsOnGpu('llamats', job), runsOnGpu('node-llama-cpp', job)]).toEqual([true, false]);
+    const nlcOnVulkan = { backend: 'wasm' as const, gpu: 'vulkan' as const };
+    expect([runsOnGpu('llamats', nlcOnVulkan), runsOnGpu('node-llama-cpp', nlcOnVulkan)]).toEqual([false, true]);
+    let calls = 0;
+    const fn = async () => ++calls;
+    expect(await timeRuns(2, fn, 1, true)).toHaveLength(2);
+    expect(calls).toBe(3);
+    expect(await timeRuns(2, fn, 1)).toHaveLength(2);
+    expect(calls).toBe(5);
   });
 });

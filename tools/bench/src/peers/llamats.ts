@@ -10,6 +10,7 @@ import {
   type BenchJob,
   type LlamatsBackendName,
   type PeerResult,
+  runsOnGpu,
   TG_PROMPT,
   timeRuns,
   WARMUP_GEN,
@@ -64,6 +65,7 @@ export async function runLlamats(job: BenchJob): Promise<PeerResult> {
     const loadMs = performance.now() - t0;
     try {
       await generate(ctx, job.tokens.slice(0, WARMUP_PROMPT), WARMUP_GEN);
+      const onGpu = runsOnGpu('llamats', job);
       const pp: Record<string, Awaited<ReturnType<typeof timeRuns>>> = {};
       for (const n of job.pp) {
         const prompt = job.tokens.slice(0, n);
@@ -75,12 +77,12 @@ export async function runLlamats(job: BenchJob): Promise<PeerResult> {
             return ctx.nPast;
           },
           n,
-          job,
+          onGpu,
         );
       }
       const tg =
         job.tg > 0
-          ? await timeRuns(job.repetitions, () => generate(ctx, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg, job)
+          ? await timeRuns(job.repetitions, () => generate(ctx, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg, onGpu)
           : [];
       const info = backend.info;
       return {

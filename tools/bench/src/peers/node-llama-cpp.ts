@@ -4,7 +4,7 @@
  * user gets today. Times the same tests as the other peers through its public API.
  */
 import { importPeer, peerPackageVersion } from '../peer-modules.js';
-import { type BenchJob, type PeerResult, TG_PROMPT, timeRuns, WARMUP_GEN, WARMUP_PROMPT } from './types.js';
+import { type BenchJob, type PeerResult, runsOnGpu, TG_PROMPT, timeRuns, WARMUP_GEN, WARMUP_PROMPT } from './types.js';
 
 // The parts of node-llama-cpp's API used here.
 interface Sequence {
@@ -65,6 +65,7 @@ export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
     try {
       const seq = context.getSequence();
       await generate(seq, job.tokens.slice(0, WARMUP_PROMPT), WARMUP_GEN);
+      const onGpu = runsOnGpu('node-llama-cpp', job);
       const pp: Record<string, Awaited<ReturnType<typeof timeRuns>>> = {};
       for (const n of job.pp) {
         const prompt = job.tokens.slice(0, n);
@@ -76,12 +77,12 @@ export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
             return prompt.length;
           },
           n,
-          job,
+          onGpu,
         );
       }
       const tg =
         job.tg > 0
-          ? await timeRuns(job.repetitions, () => generate(seq, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg, job)
+          ? await timeRuns(job.repetitions, () => generate(seq, job.tokens.slice(0, TG_PROMPT), job.tg), job.tg, onGpu)
           : [];
       return {
         peer: 'node-llama-cpp',

@@ -59,6 +59,11 @@ export interface PeerResult {
   readonly notes?: Readonly<Record<string, unknown>>;
 }
 
+/** Whether `peer` computes on a GPU in `job`: llamats on its WebGPU backend, node-llama-cpp with `gpu`. */
+export function runsOnGpu(peer: string, job: Pick<BenchJob, 'backend' | 'gpu'>): boolean {
+  return peer === 'llamats' ? job.backend === 'webgpu' : peer === 'node-llama-cpp' && !!job.gpu;
+}
+
 /** Tokens of the job-level warm-up: a short prompt, then a few generated tokens. */
 export const WARMUP_PROMPT = 16;
 export const WARMUP_GEN = 4;
@@ -66,17 +71,17 @@ export const WARMUP_GEN = 4;
 export const TG_PROMPT = 2;
 
 /**
- * Runs `fn` `repetitions` times, timing each; `fn` returns the tokens it handled. A GPU job first runs it
- * once untimed: the first run of a test there compiles pipelines and raises clocks (measured on an H200:
+ * Runs `fn` `repetitions` times, timing each; `fn` returns the tokens it handled. With `warmUp` (a peer
+ * on a GPU, {@link runsOnGpu}) it first runs once untimed: the first run of a test there compiles pipelines and raises clocks (measured on an H200:
  * 124 t/s, then 208 and 210, for node-llama-cpp's first three llama7b-shape tg128 runs).
  */
 export async function timeRuns(
   repetitions: number,
   fn: () => Promise<number>,
   expected: number,
-  job?: Pick<BenchJob, 'backend' | 'gpu'>,
+  warmUp = false,
 ): Promise<Sample[]> {
-  if (job && (job.backend === 'webgpu' || job.gpu)) await fn();
+  if (warmUp) await fn();
   const out: Sample[] = [];
   for (let r = 0; r < repetitions; r++) {
     const t0 = performance.now();
