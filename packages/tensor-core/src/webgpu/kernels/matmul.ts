@@ -1,10 +1,12 @@
 /**
- * `out[t, r] = sum_c W[r, c] * x[t, c]` with W dequantized in the shader (via the type's `dq32`).
+ * `out[t, r] = sum_c W[r, c] * x[t, c]` with W dequantized in the shader (via the type's `dq32`, or its
+ * 16-byte `chunkWgsl` layout where it has one).
  *
- * - Matrix-vector ({@link matvecKernel}, decode, n <= 8): one workgroup per weight row (several rows for
- *   short rows); its invocations walk the row's 32-value groups side by side (adjacent invocations read
- *   adjacent blocks), so each weight is read once and shared by up to 8 tokens; partial sums meet in a
- *   workgroup reduction.
+ * - Matrix-vector, decode (n <= 8): invocations walk a row's 32-value groups side by side (adjacent
+ *   invocations read adjacent blocks), so each weight is read once and shared by up to 8 tokens; partial
+ *   sums meet in a workgroup reduction. Long rows ({@link matvecRowsKernel}): a workgroup takes several
+ *   rows and loads each activation group once for all of them. Short rows ({@link matvecKernel}): several
+ *   rows share a workgroup.
  * - Tiled ({@link tiledMatmulKernel}, prefill): a workgroup computes 64 rows x 32 tokens; per step of 32
  *   columns it dequantizes a 64 x 32 weight tile and loads a 32 x 32 activation tile into workgroup
  *   memory, then every invocation accumulates 2 rows x 4 tokens.
