@@ -165,15 +165,27 @@ export function superMins(acc: v128, msum: v128, dmin: f32, da: f32): v128 {
   return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dmin * da)));
 }
 
-/** The eight mins of {@link scalesK4} as i16, each twice: groups 0..7 and 8..15. */
+/**
+ * The eight mins of {@link scalesK4} as i16, each twice: groups 0..7 and 8..15. The relaxed build loads
+ * its masks: V8 builds a v128 constant from four scalar instructions each time a loop uses it (a load is
+ * one; the Q4_K decode loop gained 2-6%); the SIMD-128 build keeps constants, because its swizzle of a
+ * loaded mask costs an extra saturating add.
+ */
 @inline
 export function minsK4Low(sm: v128): v128 {
+  if (RELAXED) return i8x16.relaxed_swizzle(sm, v128.load(MINS_K4_SPLATS));
   return i8x16.swizzle(sm, i8x16(8, -128, 8, -128, 9, -128, 9, -128, 10, -128, 10, -128, 11, -128, 11, -128));
 }
 @inline
 export function minsK4High(sm: v128): v128 {
+  if (RELAXED) return i8x16.relaxed_swizzle(sm, v128.load(MINS_K4_SPLATS, 16));
   return i8x16.swizzle(sm, i8x16(12, -128, 12, -128, 13, -128, 13, -128, 14, -128, 14, -128, 15, -128, 15, -128));
 }
+/** The masks of {@link minsK4Low} and {@link minsK4High} (indices 128 give zero in every implementation). */
+const MINS_K4_SPLATS: usize = memory.data<u8>([
+  8, 128, 8, 128, 9, 128, 9, 128, 10, 128, 10, 128, 11, 128, 11, 128,
+  12, 128, 12, 128, 13, 128, 13, 128, 14, 128, 14, 128, 15, 128, 15, 128,
+], 16);
 
 /**
  * Sub-blocks 2c and 2c + 1 of a Q4_K/Q5_K super-block (scales and mins `sm` from {@link scalesK4}, `d`,
