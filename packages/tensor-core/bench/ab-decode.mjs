@@ -1,0 +1,87 @@
+// A/B of the wasm decode products: a saved build against the current one, alternating in one process.
+//
+// On a shared machine the speed of one build moves by tens of percent within minutes, so separate runs
+// cannot tell a 3% change from noise; alternating rounds of the two builds in one process can.
+//   cp -r dist .ab/old          # before the change (any folder inside the package, so imports resolve)
+//   ... change assembly/, then: node scripts/build-wasm.mjs && npx tsc -p tsconfig.build.json
+//   node bench/ab-decode.mjs .ab/old [--types Q4_K,Q6_K] [--threads 1] [--rounds 15]
+// For each type: 512 x 4096 weights repeated (in cache) and twelve 4096 x 4096 matrices cycled (from
+// memory), one token, the decode streaming variant fixed to the plain one; prints each build's median GB/s,
+// their ratio, and the largest difference between the two builds' outputs (0 when the change keeps bits).
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
+
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const oldDir = argv[0];
+if (!oldDir || oldDir.startsWith('--')) {
+  console.error('usage: node bench/ab-decode.mjs OLD_DIST_DIR [--types Q4_K,Q6_K] [--threads 1] [--rounds 15]');
+  process.exit(2);
+}
+const types = option('types', 'Q4_K').split(',');
+const threads = Number(option('threads', '1'));
+const rounds = Number(option('rounds', '15'));
+const cols = 4096;
+/** [label, rows, matrices, products per round] */
+const setups = [
+  ['cache', 512, 1, 200],
+  ['memory', 4096, 12, 3],
+];
+
+const builds = {
+  old: await import(pathToFileURL(resolve(oldDir, 'index.js')).href),
+  new: await import('../dist/index.js'),
+};
+const { randomValues, randomWeightBytes } = await import('../dist/wasm/random-tensors.js');
+const median = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
+
+/** Per setup: a function running one round (returns GB/s), and the output of one product. */
+async function prepare(lib, type) {
+  const info = ggmlTypeInfo(type);
+  const backend = await lib.createWasmBackend({ threads, decodeStreaming: { touch: false, pairs: false } });
+  const x = backend.createTensor('x', [1, cols]);
+  backend.writeTensor(x, randomValues(cols, 1));
+  return setups.map(([label, rows, count, reps]) => {
+    const out = backend.createTensor(`out ${label}`, [1, rows]);
+    const weights = [];
+    for (let i = 0; i < count; i++) {
+      const w = backend.createWeight({ name: `${label} ${i}`, type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, randomWeightBytes(type, rows, cols, 100 + (i % 2), 0.02));
+      weights.push(w);
+    }
+    const bytes = ((rows * cols * info.bytesPerBlock) / info.blockSize) * count * reps;
+    const round = () => {
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) for (const w of weights) backend.matmul(out, w, x, 1);
+      return bytes / ((performance.now() - t0) * 1e6);
+    };
+    backend.matmul(out, weights[0], x, 1);
+    return { label, round, output: backend.readTensor(out) };
+  });
+}
+
+for (const name of types) {
+  const type = GgmlType[name];
+  if (type === undefined) throw new Error(`Unknown type ${name}`);
+  const a = await prepare(builds.old, type);
+  const b = await prepare(builds.new, type);
+  for (let s = 0; s < setups.length; s++) {
+    let maxDiff = 0;
+    for (let i = 0; i < a[s].output.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[s].output[i] - b[s].output[i]));
+    const ga = [];
+    const gb = [];
+    for (let i = 0; i < rounds; i++) {
+      ga.push(a[s].round());
+      gb.push(b[s].round());
+    }
+    console.log(
+      `${name.padEnd(6)} ${threads}T ${a[s].label.padEnd(6)}  old ${median(ga).toFixed(2)}  new ${median(gb).toFixed(2)} GB/s` +
+        `  new/old ${(median(gb) / median(ga)).toFixed(3)}  max |diff| ${maxDiff}`,
+    );
+  }
+}
+process.exit(0);
