@@ -11,6 +11,7 @@ import {
   scaleAt,
 } from './block32';
 import {
+  crumbAt,
   crumbOf,
   dminsAt,
   minsAt,
@@ -33,10 +34,10 @@ function minsHigh(sm: v128): v128 {
 /** isum + the scaled sums of the four groups k = 0..3 of one (h, r) quarter (scale bytes sc, sc + 2, ...). */
 @inline
 function quadQ2(isum: v128, q: v128, e: usize, sc: usize): v128 {
-  isum = dotU16Scaled(crumbOf(q, 0), e, load<u8>(sc) & 0x0f, isum);
-  isum = dotU16Scaled(crumbOf(q, 1), e + actOffset(32), load<u8>(sc, 2) & 0x0f, isum);
-  isum = dotU16Scaled(crumbOf(q, 2), e + actOffset(64), load<u8>(sc, 4) & 0x0f, isum);
-  return dotU16Scaled(crumbOf(q, 3), e + actOffset(96), load<u8>(sc, 6) & 0x0f, isum);
+  isum = dotU16Scaled(crumbAt(q, 0), e, load<u8>(sc) & 0x0f, isum);
+  isum = dotU16Scaled(crumbAt(q, 1), e + actOffset(32), load<u8>(sc, 2) & 0x0f, isum);
+  isum = dotU16Scaled(crumbAt(q, 2), e + actOffset(64), load<u8>(sc, 4) & 0x0f, isum);
+  return dotU16Scaled(crumbAt(q, 3), e + actOffset(96), load<u8>(sc, 6) & 0x0f, isum);
 }
 
 @final @unmanaged

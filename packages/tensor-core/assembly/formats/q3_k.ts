@@ -15,7 +15,9 @@ import {
 import {
   bitOf,
   byteOf,
+  crumbAt,
   crumbOf,
+  bitTo,
   dminsAt,
   minsAt,
   scalesAt,
@@ -55,6 +57,12 @@ function level3(q: v128, hm: v128, k: i32, bit: i32): v128 {
   return v128.or(crumbOf(q, k), i16x8.shl(bitOf(hm, bit), 2));
 }
 
+/** {@link level3} for constants `k` and `bit` (the decode loop): 3-4 operations fewer per 16 values. */
+@inline
+function level3At(q: v128, hm: v128, k: i32, bit: i32): v128 {
+  return v128.or(crumbAt(q, k), bitTo(hm, bit, 2));
+}
+
 /** 4 * scale of the 16 groups as i16: groups 0..7 and 8..15. */
 @inline
 function offsetsLow(s: v128): v128 {
@@ -68,10 +76,10 @@ function offsetsHigh(s: v128): v128 {
 /** isum + the scaled sums of the four groups k = 0..3 of one (h, r) quarter (levels from q, hm bits hbit + k). */
 @inline
 function quadQ3(isum: v128, q: v128, hm: v128, hbit: i32, e: usize, s0: i32, s1: i32, s2: i32, s3: i32): v128 {
-  isum = dotU16Scaled(level3(q, hm, 0, hbit), e, s0, isum);
-  isum = dotU16Scaled(level3(q, hm, 1, hbit + 1), e + actOffset(32), s1, isum);
-  isum = dotU16Scaled(level3(q, hm, 2, hbit + 2), e + actOffset(64), s2, isum);
-  return dotU16Scaled(level3(q, hm, 3, hbit + 3), e + actOffset(96), s3, isum);
+  isum = dotU16Scaled(level3At(q, hm, 0, hbit), e, s0, isum);
+  isum = dotU16Scaled(level3At(q, hm, 1, hbit + 1), e + actOffset(32), s1, isum);
+  isum = dotU16Scaled(level3At(q, hm, 2, hbit + 2), e + actOffset(64), s2, isum);
+  return dotU16Scaled(level3At(q, hm, 3, hbit + 3), e + actOffset(96), s3, isum);
 }
 
 @final @unmanaged

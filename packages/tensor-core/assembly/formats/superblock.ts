@@ -15,6 +15,28 @@ export function crumbOf(v: v128, k: i32): v128 {
   return v128.and(i16x8.shr_u(v, k << 1), i8x16.splat(3));
 }
 
+/**
+ * {@link crumbOf} for a constant `k` (decode loops): no shift for k = 0 (V8 keeps a shift by 0). With a
+ * variable `k` use crumbOf: this would compute both arms.
+ */
+@inline
+export function crumbAt(v: v128, k: i32): v128 {
+  return k == 0 ? v128.and(v, i8x16.splat(3)) : v128.and(i16x8.shr_u(v, k << 1), i8x16.splat(3));
+}
+
+/**
+ * Bit `k` of every byte moved to bit `to`, the other bits zero, for constants `k` and `to` (decode loops):
+ * one 16-bit shift and one mask (none of the bits a 16-bit shift carries across bytes lands on bit `to`),
+ * where `bitOf` then a shift left take three operations.
+ */
+@inline
+export function bitTo(v: v128, k: i32, to: i32): v128 {
+  const mask = i8x16.splat(<i8>(<i32>1 << to));
+  if (k < to) return v128.and(i16x8.shl(v, to - k), mask);
+  if (k > to) return v128.and(i16x8.shr_u(v, k - to), mask);
+  return v128.and(v, mask);
+}
+
 /** Stores 16 byte levels times `d` as f32 (one rounding per value). */
 @inline
 export function storeScaledLevels(dst: usize, v: v128, d: f32): void {
