@@ -4,7 +4,7 @@
 import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
-  bitMask16,
+  highBits16,
   fusedDot32,
   groupOf,
   halfAt,
@@ -22,7 +22,7 @@ import {
 /** Levels 0..31 of values 0..15 or 16..31: nibble plus 16 where the high bit (of the 16 `bits`) is set. */
 @inline
 function level5(nibbles: v128, bits: u32): v128 {
-  return v128.or(nibbles, v128.and(i8x16.splat(16), bitMask16(bits)));
+  return v128.or(nibbles, highBits16(bits));
 }
 
 /** Levels minus 16 (-16 .. 15), as dequantization uses them. */
