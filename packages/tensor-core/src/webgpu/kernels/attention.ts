@@ -60,8 +60,7 @@ function buildAttentionKernel(s: KvStorage, caps: ShaderCaps, split = false, hpw
   // workgroup max / sum of one vec4 per invocation
   const reduce = caps.subgroups
     ? /* wgsl */ `
-var<private> sg_lane: u32;
-var<private> sg_size: u32;
+${lanes.decls}
 fn wg_reduce(v: vec4<f32>, lid: u32, is_max: bool) -> vec4<f32> {
   let r = select(subgroupAdd(v), subgroupMax(v), is_max);
   if (sg_lane == 0u) { red[lid / sg_size] = r; }

@@ -83,14 +83,18 @@ export function enables(caps: ShaderCaps, useF16 = false): string {
   return `${useF16 && caps.f16 ? 'enable f16;\n' : ''}${caps.subgroups ? 'enable subgroups;\n' : ''}`;
 }
 
-/** Extra entry-point builtins for the reductions, and the statements that store them. */
-export function laneBuiltins(caps: ShaderCaps): { args: string; init: string } {
+/**
+ * Extra entry-point builtins for the reductions (`args`), the statements that store them (`init`), and the
+ * module-scope variables they are stored in (`decls`, which {@link reductionsWgsl} already includes).
+ */
+export function laneBuiltins(caps: ShaderCaps): { args: string; init: string; decls: string } {
   return caps.subgroups
     ? {
         args: ', @builtin(subgroup_invocation_id) sg_lane_in: u32, @builtin(subgroup_size) sg_size_in: u32',
         init: 'sg_lane = sg_lane_in; sg_size = sg_size_in;',
+        decls: 'var<private> sg_lane: u32;\nvar<private> sg_size: u32;',
       }
-    : { args: '', init: '' };
+    : { args: '', init: '', decls: '' };
 }
 
 /**
@@ -102,8 +106,7 @@ export function reductionsWgsl(wg: number, caps: ShaderCaps): string {
   if (caps.subgroups) {
     return /* wgsl */ `
 var<workgroup> red_buf: array<f32, ${wg}>;
-var<private> sg_lane: u32;
-var<private> sg_size: u32;
+${laneBuiltins(caps).decls}
 fn wg_combine(s: f32, lid: u32, is_max: bool) -> f32 {
   if (sg_lane == 0u) { red_buf[lid / sg_size] = s; }
   workgroupBarrier();

@@ -107,7 +107,7 @@ function buildMatvecKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps, tpr
 ${DEQUANT_HELPERS}
 ${f.wgsl}
 var<workgroup> red: array<array<f32, ${nt}>, ${MATVEC_WG}>;
-${useSubgroups ? 'var<private> sg_lane: u32;\nvar<private> sg_size: u32;' : ''}
+${lanes.decls}
 @compute @workgroup_size(${MATVEC_WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32${lanes.args}) {
@@ -236,7 +236,7 @@ function buildMatvecRowsKernel(f: GpuWeightFormat, nt: number, caps: ShaderCaps,
     : `${BINDINGS}\n${DEQUANT_HELPERS}\n${f.wgsl}\n${GROUP_CHUNKS}`;
   const code = /* wgsl */ `${enables(caps)}${paramsWgsl(PARAMS)}${weights}
 var<workgroup> red: array<array<f32, ${sums}>, ${slots}>;
-${caps.subgroups ? 'var<private> sg_lane: u32;\nvar<private> sg_size: u32;' : ''}
+${lanes.decls}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32${lanes.args}) {
