@@ -32,9 +32,18 @@ export function highNibbles(v: v128): v128 {
  * the bits (splat, swizzle, mask, compare) and a mask took six vector operations (Q5_0 / Q5_1 decode +5%).
  */
 @inline
-export function highBits16(bits: u32): v128 {
+function highBits16(bits: u32): v128 {
   const lo = v128.load64_zero(HIGH_BIT_BYTES + (<usize>(bits & 0xff) << 3));
   return v128.load64_lane(HIGH_BIT_BYTES + (<usize>((bits >> 8) & 0xff) << 3), lo, 1);
+}
+
+/**
+ * The 5-bit levels 0..31 of 16 values of Q5_0 / Q5_1: `nibbles` plus 16 where the value's bit of the
+ * 16-bit `bits` is set.
+ */
+@inline
+export function levels5(nibbles: v128, bits: u32): v128 {
+  return v128.or(nibbles, highBits16(bits));
 }
 
 /** Entry b (8 bytes): byte j is 16 where bit j of b is set, else 0. */

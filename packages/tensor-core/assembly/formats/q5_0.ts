@@ -4,12 +4,12 @@
 import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
-  highBits16,
   fusedDot32,
   groupOf,
   halfAt,
   halves4,
   highNibbles,
+  levels5,
   lowNibbles,
   paddedBlocks,
   padUnpacked32,
@@ -19,16 +19,10 @@ import {
   storeScaled16,
 } from './block32';
 
-/** Levels 0..31 of values 0..15 or 16..31: nibble plus 16 where the high bit (of the 16 `bits`) is set. */
-@inline
-function level5(nibbles: v128, bits: u32): v128 {
-  return v128.or(nibbles, highBits16(bits));
-}
-
 /** Levels minus 16 (-16 .. 15), as dequantization uses them. */
 @inline
 function signedLevel5(nibbles: v128, bits: u32): v128 {
-  return i8x16.sub(level5(nibbles, bits), i8x16.splat(16));
+  return i8x16.sub(levels5(nibbles, bits), i8x16.splat(16));
 }
 
 @final @unmanaged
@@ -51,15 +45,15 @@ export class Q5_0Format {
       const d = scaleAt(wb);
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -16);
-      storeInterleaved(groupOf(u, b), b & 3, level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
+      storeInterleaved(groupOf(u, b), b & 3, levels5(lowNibbles(v), qh & 0xffff), levels5(highNibbles(v), qh >> 16));
     }
     padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const qh = load<u32>(wb, 2);
     const v = v128.load(wb, 6);
-    const lo = level5(lowNibbles(v), qh & 0xffff);
-    const hi = level5(highNibbles(v), qh >> 16);
+    const lo = levels5(lowNibbles(v), qh & 0xffff);
+    const hi = levels5(highNibbles(v), qh >> 16);
     return sumU32(lo, ab, hi, ab + actOffset(16));
   }
   @inline scales4(wb: usize, count: i32): v128 {
@@ -87,8 +81,8 @@ export class Q5_0Format {
       const wb = w + <usize>b * 22;
       const qh = load<u32>(wb, 2);
       const v = v128.load(wb, 6);
-      const lo = level5(lowNibbles(v), qh & 0xffff);
-      const hi = level5(highNibbles(v), qh >> 16);
+      const lo = levels5(lowNibbles(v), qh & 0xffff);
+      const hi = levels5(highNibbles(v), qh >> 16);
       const d = scaleAt(wb);
       storeRow8Block(u, np, b, lo, hi, d, d * -16);
     }

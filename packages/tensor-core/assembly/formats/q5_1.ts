@@ -3,12 +3,12 @@
 import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
-  highBits16,
   fusedDot32,
   groupOf,
   halfAt,
   halves4,
   highNibbles,
+  levels5,
   lowNibbles,
   paddedBlocks,
   padUnpacked32,
@@ -17,12 +17,6 @@ import {
   storeRow8Block,
   storeScaledMin16,
 } from './block32';
-
-/** Levels 0..31: nibble plus 16 where the high bit is set. */
-@inline
-function level5(nibbles: v128, bits: u32): v128 {
-  return v128.or(nibbles, highBits16(bits));
-}
 
 @final @unmanaged
 export class Q5_1Format {
@@ -41,15 +35,15 @@ export class Q5_1Format {
       const v = v128.load(wb, 8);
       store<f32>(ud + (<usize>b << 2), scaleAt(wb));
       store<f32>(um + (<usize>b << 2), scaleAt(wb + 2));
-      storeInterleaved(groupOf(u, b), b & 3, level5(lowNibbles(v), qh & 0xffff), level5(highNibbles(v), qh >> 16));
+      storeInterleaved(groupOf(u, b), b & 3, levels5(lowNibbles(v), qh & 0xffff), levels5(highNibbles(v), qh >> 16));
     }
     padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize): v128 {
     const qh = load<u32>(wb, 4);
     const v = v128.load(wb, 8);
-    const lo = level5(lowNibbles(v), qh & 0xffff);
-    const hi = level5(highNibbles(v), qh >> 16);
+    const lo = levels5(lowNibbles(v), qh & 0xffff);
+    const hi = levels5(highNibbles(v), qh >> 16);
     return sumU32(lo, ab, hi, ab + actOffset(16));
   }
   @inline scales4(wb: usize, count: i32): v128 {
@@ -82,8 +76,8 @@ export class Q5_1Format {
       const wb = w + <usize>b * 24;
       const qh = load<u32>(wb, 4);
       const v = v128.load(wb, 8);
-      const lo = level5(lowNibbles(v), qh & 0xffff);
-      const hi = level5(highNibbles(v), qh >> 16);
+      const lo = levels5(lowNibbles(v), qh & 0xffff);
+      const hi = levels5(highNibbles(v), qh >> 16);
       const d = scaleAt(wb);
       storeRow8Block(u, np, b, lo, hi, d, scaleAt(wb + 2) + d * 16);
     }
@@ -97,8 +91,8 @@ export class Q5_1Format {
       const d = halfAt(wb);
       const m = halfAt(wb + 2);
       const o = dst + (<usize>b << 7);
-      storeScaledMin16(o, level5(lowNibbles(v), qh & 0xffff), d, m);
-      storeScaledMin16(o + 64, level5(highNibbles(v), qh >> 16), d, m);
+      storeScaledMin16(o, levels5(lowNibbles(v), qh & 0xffff), d, m);
+      storeScaledMin16(o + 64, levels5(highNibbles(v), qh >> 16), d, m);
     }
   }
 }

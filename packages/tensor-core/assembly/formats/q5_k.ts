@@ -13,6 +13,7 @@ import {
 } from './block32';
 import {
   bitOf,
+  bitTo,
   byteOf,
   dminsAt,
   minsAt,
@@ -37,13 +38,12 @@ function level5(nibbles: v128, h: v128, k: i32): v128 {
 }
 
 /**
- * {@link level5} for bit k = 0 or 1 (a constant): the bit moved to bit 4 by one 16-bit left shift and one
- * mask (the shift carries no bit across bytes into bit 4), 3 operations instead of 4; the decode loop's
- * levels (same values).
+ * {@link level5} for a constant `k` (the decode loop): the bit moved to bit 4 by one shift and one mask
+ * (superblock.ts bitTo), 3 operations instead of 4 (same values).
  */
 @inline
-function level5Low(nibbles: v128, h: v128, k: i32): v128 {
-  return v128.or(nibbles, v128.and(i16x8.shl(h, 4 - k), i8x16.splat(0x10)));
+function level5At(nibbles: v128, h: v128, k: i32): v128 {
+  return v128.or(nibbles, bitTo(h, k, 4));
 }
 
 /**
@@ -60,11 +60,11 @@ function chunkQ5K(isum: v128, q: usize, e: usize, h0: v128, h1: v128, sc: v128):
 function chunkQ5KS(isum: v128, q: usize, e: usize, h0: v128, h1: v128, s0: v128, s1: v128): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
-  const l0 = level5Low(lowNibbles(v0), h0, 0);
-  const l1 = level5Low(lowNibbles(v1), h1, 0);
+  const l0 = level5At(lowNibbles(v0), h0, 0);
+  const l1 = level5At(lowNibbles(v1), h1, 0);
   isum = dotU32ScaledV(l0, e, l1, e + actOffset(16), s0, isum);
-  const u0 = level5Low(highNibbles(v0), h0, 1);
-  const u1 = level5Low(highNibbles(v1), h1, 1);
+  const u0 = level5At(highNibbles(v0), h0, 1);
+  const u1 = level5At(highNibbles(v1), h1, 1);
   return dotU32ScaledV(u0, e + actOffset(32), u1, e + actOffset(48), s1, isum);
 }
 
