@@ -4,9 +4,10 @@
 // cannot tell a 3% change from noise; alternating rounds of the two builds in one process can.
 //   cp -r dist .ab/old          # before the change (any folder inside the package, so imports resolve)
 //   ... change assembly/, then: node scripts/build-wasm.mjs && npx tsc -p tsconfig.build.json
-//   node bench/ab-decode.mjs .ab/old [--types Q4_K,Q6_K] [--threads 1] [--rounds 15]
+//   node bench/ab-decode.mjs .ab/old [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64]
 // For each type: 512 x 4096 weights repeated (in cache) and twelve 4096 x 4096 matrices cycled (from
-// memory), one token, the decode streaming variant fixed to the plain one; prints each build's median GB/s,
+// memory), one token, the decode streaming variant fixed to the plain one (with --batch N: one 2048 x 4096
+// matrix times N tokens, in GFLOP/s, for the batched products); prints each build's median GB/s,
 // their ratio, and the largest difference between the two builds' outputs (0 when the change keeps bits).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,12 +26,17 @@ if (!oldDir || oldDir.startsWith('--')) {
 const types = option('types', 'Q4_K').split(',');
 const threads = Number(option('threads', '1'));
 const rounds = Number(option('rounds', '15'));
+const batch = Number(option('batch', '1'));
 const cols = 4096;
-/** [label, rows, matrices, products per round] */
-const setups = [
-  ['cache', 512, 1, 200],
-  ['memory', 4096, 12, 3],
-];
+/** [label, rows, matrices, products per round] (--batch N > 1: one 2048 x 4096 matrix times N tokens) */
+const setups =
+  batch > 1
+    ? [[`batch ${batch}`, 2048, 1, 6]]
+    : [
+        ['cache', 512, 1, 200],
+        ['memory', 4096, 12, 3],
+      ];
+const unit = batch > 1 ? 'GFLOP/s' : 'GB/s';
 
 const builds = {
   old: await import(pathToFileURL(resolve(oldDir, 'index.js')).href),
@@ -43,23 +49,24 @@ const median = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
 async function prepare(lib, type) {
   const info = ggmlTypeInfo(type);
   const backend = await lib.createWasmBackend({ threads, decodeStreaming: { touch: false, pairs: false } });
-  const x = backend.createTensor('x', [1, cols]);
-  backend.writeTensor(x, randomValues(cols, 1));
+  const x = backend.createTensor('x', [batch, cols]);
+  backend.writeTensor(x, randomValues(batch * cols, 1));
   return setups.map(([label, rows, count, reps]) => {
-    const out = backend.createTensor(`out ${label}`, [1, rows]);
+    const out = backend.createTensor(`out ${label}`, [batch, rows]);
     const weights = [];
     for (let i = 0; i < count; i++) {
       const w = backend.createWeight({ name: `${label} ${i}`, type, shape: [cols, rows] });
       backend.uploadWeight(w, 0, randomWeightBytes(type, rows, cols, 100 + (i % 2), 0.02));
       weights.push(w);
     }
-    const bytes = ((rows * cols * info.bytesPerBlock) / info.blockSize) * count * reps;
+    // decode: weight bytes streamed; batched: floating-point operations (2 per weight and token)
+    const bytes = (batch > 1 ? 2 * rows * cols * batch : (rows * cols * info.bytesPerBlock) / info.blockSize) * count * reps;
     const round = () => {
       const t0 = performance.now();
-      for (let r = 0; r < reps; r++) for (const w of weights) backend.matmul(out, w, x, 1);
+      for (let r = 0; r < reps; r++) for (const w of weights) backend.matmul(out, w, x, batch);
       return bytes / ((performance.now() - t0) * 1e6);
     };
-    backend.matmul(out, weights[0], x, 1);
+    backend.matmul(out, weights[0], x, batch);
     return { label, round, output: backend.readTensor(out) };
   });
 }
@@ -79,7 +86,7 @@ for (const name of types) {
       gb.push(b[s].round());
     }
     console.log(
-      `${name.padEnd(6)} ${threads}T ${a[s].label.padEnd(6)}  old ${median(ga).toFixed(2)}  new ${median(gb).toFixed(2)} GB/s` +
+      `${name.padEnd(6)} ${threads}T ${a[s].label.padEnd(6)}  old ${median(ga).toFixed(2)}  new ${median(gb).toFixed(2)} ${unit}` +
         `  new/old ${(median(gb) / median(ga)).toFixed(3)}  max |diff| ${maxDiff}`,
     );
   }
