@@ -256,7 +256,10 @@ export function laneMask(count: i32): v128 {
  * lands on an f32 subnormal), and times 2^112 it is the value: three instructions per four scales where
  * the general conversion (common.ts finiteHalfToF32x4) takes ten, in the decode products of every 32-value
  * format, which convert one scale per 32 weights. (A subnormal scale, below 6e-5, is a subnormal multiply
- * operand, slow on Intel CPUs without DAZ; ggml's quantizers rarely write one.)
+ * operand: slow on Intel CPUs without DAZ and on AMD Zen 5 too. A 32-value block's scale is its largest
+ * |weight| over 127 (Q8_0) or over 8-16, subnormal only for blocks whose weights all lie below 0.008 (Q8_0),
+ * which real models rarely have. The K formats' d and dmin are scales of 6-bit scales, often subnormal:
+ * they keep the exact scalar conversion, as this trick made Q6_K decode 2.5x slower: src/wasm/README.md.)
  */
 @inline
 export function halves4(p: usize, stride: usize, count: i32): v128 {
