@@ -20,7 +20,9 @@ const option = (name, fallback) => {
 };
 const oldDir = argv[0];
 if (!oldDir || oldDir.startsWith('--')) {
-  console.error('usage: node bench/ab-decode.mjs OLD_DIST_DIR [--types Q4_K,Q6_K] [--threads 1] [--rounds 15]');
+  console.error(
+    'usage: node bench/ab-decode.mjs OLD_DIST_DIR [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64]',
+  );
   process.exit(2);
 }
 const types = option('types', 'Q4_K').split(',');
@@ -45,7 +47,7 @@ const builds = {
 const { randomValues, randomWeightBytes } = await import('../dist/wasm/random-tensors.js');
 const median = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
 
-/** Per setup: a function running one round (returns GB/s), and the output of one product. */
+/** Per setup: a function running one round (returns GB/s, or GFLOP/s with --batch), and the output of one product. */
 async function prepare(lib, type) {
   const info = ggmlTypeInfo(type);
   const backend = await lib.createWasmBackend({ threads, decodeStreaming: { touch: false, pairs: false } });
@@ -60,11 +62,12 @@ async function prepare(lib, type) {
       weights.push(w);
     }
     // decode: weight bytes streamed; batched: floating-point operations (2 per weight and token)
-    const bytes = (batch > 1 ? 2 * rows * cols * batch : (rows * cols * info.bytesPerBlock) / info.blockSize) * count * reps;
+    const work =
+      (batch > 1 ? 2 * rows * cols * batch : (rows * cols * info.bytesPerBlock) / info.blockSize) * count * reps;
     const round = () => {
       const t0 = performance.now();
       for (let r = 0; r < reps; r++) for (const w of weights) backend.matmul(out, w, x, batch);
-      return bytes / ((performance.now() - t0) * 1e6);
+      return work / ((performance.now() - t0) * 1e6);
     };
     backend.matmul(out, weights[0], x, batch);
     return { label, round, output: backend.readTensor(out) };
