@@ -14,6 +14,7 @@
 import { shareEnd, shareStart } from './common';
 import { interleaveGroups16 } from './unpacked8';
 import { block32rAt, groupOf, paddedBlocks, storeBlock32r, storePairs } from './formats/block32';
+import { VF, VI, vf, vi } from './vconst';
 
 /**
  * Levels of 4 f32 lanes scaled by `inv`, rounded to nearest even, as i32x4. |x * inv| <= 127 (a little
@@ -23,7 +24,7 @@ import { block32rAt, groupOf, paddedBlocks, storeBlock32r, storePairs } from './
  */
 @inline
 function levels(x: v128, inv: v128): v128 {
-  return i32x4.sub(f32x4.add(f32x4.mul(x, inv), f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
+  return i32x4.sub(f32x4.add(f32x4.mul(x, inv), vf(VF.ROUND_BIAS)), vi(VI.ROUND_BIAS_BITS));
 }
 
 /**
@@ -61,7 +62,7 @@ function quantizeSpan(x: usize, count: i32, d: f32, q: usize, bsums: usize, narr
  */
 @inline
 function absMax(x: usize, count: i32): f32 {
-  const magnitude = i32x4.splat(0x7fffffff);
+  const magnitude = vi(VI.ABS_MASK);
   let m0 = i32x4.splat(0);
   let m1 = i32x4.splat(0);
   for (let j = 0; j < count; j += 8) {

@@ -9,6 +9,7 @@
 // finite values: an infinity would already have broken the softmax).
 
 import { claimChunk, expF32, expF32x4, finiteHalfToF32x4, hmax, hsum, keepLoads, touchLines } from './common';
+import { VF, VI, vf, vi } from './vconst';
 
 /** Cells per chunk of scores (64 measured 2-10% slower in prefill: more per-chunk softmax steps). */
 const CHUNK: i32 = 128;
@@ -34,8 +35,8 @@ const QUERY_BLOCK: i32 = 16;
 @inline
 function widen8(p: usize, dst: usize): void {
   const v = v128.load(p); // [h0 h1 | h2 h3 | h4 h5 | h6 h7] as u16
-  const bits = i32x4.splat(0x8fffe000); // sign, exponent and mantissa of the shifted half
-  const scale = f32x4.splat(5.192296858534828e33); // 2^112
+  const bits = vi(VI.SHIFTED_HALF_BITS); // sign, exponent and mantissa of the shifted half
+  const scale = vf(VF.TWO_POW_112); // 2^112
   const evenF = f32x4.mul(v128.and(i32x4.shr_s(i32x4.shl(v, 16), 3), bits), scale); // h0 h2 h4 h6
   const oddF = f32x4.mul(v128.and(i32x4.shr_s(v, 3), bits), scale); // h1 h3 h5 h7
   v128.store(dst, v128.shuffle<f32>(evenF, oddF, 0, 4, 1, 5));

@@ -4,6 +4,8 @@
 // Conventions of all kernels: pointers are byte offsets into the one linear memory (usize = u32, so up
 // to 4 GiB); every exported kernel takes `ith, nth` (this thread's index and the thread count) first.
 
+import { VF, VI, vf, vi } from './vconst';
+
 /** 2^-14, the smallest normal half. */
 const HALF_MIN_NORMAL: f32 = 6.103515625e-5;
 /** (127 - 15) << 23: rebiases a half's exponent, shifted into f32 position, to f32's. */
@@ -230,29 +232,29 @@ export function hmax(v: v128): f32 {
 export function expF32x4(x: v128): v128 {
   // pmin/pmax are one instruction each on x86; min/max, which must propagate NaN, are five (a NaN x
   // gives 0 either way: see the last line)
-  const clamped = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.7)), f32x4.splat(-87.3));
-  const k = f32x4.nearest(f32x4.mul(clamped, f32x4.splat(1.4426950408889634)));
+  const clamped = f32x4.pmax(f32x4.pmin(x, vf(VF.EXP_HIGH)), vf(VF.EXP_LOW));
+  const k = f32x4.nearest(f32x4.mul(clamped, vf(VF.LOG2E)));
   // r = x - k ln2 in two steps (Cody-Waite) for accuracy
-  let r = f32x4.sub(clamped, f32x4.mul(k, f32x4.splat(0.693145751953125)));
-  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(1.428606765330187e-6)));
-  let p = f32x4.splat(1.3888889e-3);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3333333e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1666667e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666667e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.0));
+  let r = f32x4.sub(clamped, f32x4.mul(k, vf(VF.LN2_HIGH)));
+  r = f32x4.sub(r, f32x4.mul(k, vf(VF.LN2_LOW)));
+  let p = vf(VF.EXP_C6);
+  p = f32x4.add(f32x4.mul(p, r), vf(VF.EXP_C5));
+  p = f32x4.add(f32x4.mul(p, r), vf(VF.EXP_C4));
+  p = f32x4.add(f32x4.mul(p, r), vf(VF.EXP_C3));
+  p = f32x4.add(f32x4.mul(p, r), vf(VF.HALF));
+  p = f32x4.add(f32x4.mul(p, r), vf(VF.ONE));
+  p = f32x4.add(f32x4.mul(p, r), vf(VF.ONE));
   // 2^k: k in [-126, 128]; split into two factors so k = 128 does not overflow the exponent field
   // k is a whole number of magnitude <= 128: adding 1.5 * 2^23 puts it, exactly, in the low mantissa
   // bits (trunc_sat costs V8 a six-instruction saturation fix-up)
-  const ki = i32x4.sub(f32x4.add(k, f32x4.splat(12582912.0)), i32x4.splat(0x4b400000));
+  const ki = i32x4.sub(f32x4.add(k, vf(VF.ROUND_BIAS)), vi(VI.ROUND_BIAS_BITS));
   const k1 = i32x4.shr_s(ki, 1);
   const k2 = i32x4.sub(ki, k1);
-  const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(k2, i32x4.splat(127)), 23);
+  const s1 = i32x4.shl(i32x4.add(k1, vi(VI.EXP_BIAS)), 23);
+  const s2 = i32x4.shl(i32x4.add(k2, vi(VI.EXP_BIAS)), 23);
   const out = f32x4.mul(f32x4.mul(p, s1), s2);
   // below the clamp: exactly 0 (the softmax of a masked score)
-  return v128.and(out, f32x4.gt(x, f32x4.splat(-87.3)));
+  return v128.and(out, f32x4.gt(x, vf(VF.EXP_LOW)));
 }
 
 /** Scalar e^x through the vector path (same values as {@link expF32x4}). */

@@ -10,6 +10,8 @@
 // 8+2j and 9+2j, exactly as the unpacked-row kernels (unpacked.ts) do, so both paths give identical sums.
 // Signed levels (Q8_0, IQ4) use it through their magnitudes, the activations taking their signs (signedPairSums).
 
+import { VI, vi } from './vconst';
+
 /** i16 pair sums of 16 unsigned 7-bit levels `u` times 16 i8 activations `x` already loaded (relaxed build only). */
 @inline
 export function pairSumsOf(u: v128, x: v128): v128 {
@@ -32,7 +34,7 @@ export function pairSums(u: v128, a: usize): v128 {
 /** acc + partial sums of 16 unsigned levels (0..127, one per byte of `u`) times the 16 activations at `a`. */
 @inline
 export function dotU16(u: v128, a: usize, acc: v128): v128 {
-  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(pairSums(u, a), i16x8.splat(1)));
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(pairSums(u, a), vi(VI.I16_ONES)));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(u), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(u), v128.load(a, 16));
   return i32x4.add(acc, i32x4.add(lo, hi));
@@ -60,7 +62,7 @@ export function dotU32ScaledV(u0: v128, a0: usize, u1: v128, a1: usize, scale: v
 /** acc + partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`, `u1` with `a1`). */
 @inline
 export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v128 {
-  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), i16x8.splat(1)));
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), vi(VI.I16_ONES)));
   return dotU16(u1, a1, dotU16(u0, a0, acc));
 }
 
@@ -69,9 +71,9 @@ export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v12
  * accumulator: {@link dotU32} onto zero without the add of a zero vector (V8 does not fold it away).
  */
 @inline
-export function sumU32(u0: v128, a0: usize, u1: v128, a1: usize): v128 {
+export function sumU32(u0: v128, a0: usize, u1: v128, a1: usize, ones: v128 = vi(VI.I16_ONES)): v128 {
   // (for signed levels the same change measured 5-7% slower: Q8_0 and IQ4 keep dotS16 onto zero)
-  if (RELAXED) return i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), i16x8.splat(1));
+  if (RELAXED) return i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), ones);
   return i32x4.add(sumU16(u0, a0), sumU16(u1, a1));
 }
 
@@ -100,8 +102,8 @@ export function signedPairSums(s: v128, a: v128): v128 {
 
 /** acc + partial sums of 16 signed levels (-127..127; any i8 in the SIMD-128 build) times the 16 activations at `a`. */
 @inline
-export function dotS16(s: v128, a: usize, acc: v128): v128 {
-  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(signedPairSums(s, v128.load(a)), i16x8.splat(1)));
+export function dotS16(s: v128, a: usize, acc: v128, ones: v128 = vi(VI.I16_ONES)): v128 {
+  if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(signedPairSums(s, v128.load(a)), ones));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(s), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(s), v128.load(a, 16));
   return i32x4.add(acc, i32x4.add(lo, hi));

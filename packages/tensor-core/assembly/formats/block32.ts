@@ -3,6 +3,7 @@
 
 import { finiteHalfToF32, halfToF32, hsum } from '../common';
 import { actOffset } from '../simd-dot';
+import { VF, VI, vf, vi } from '../vconst';
 
 /**
  * Bytes of `table` at the 16 indices `nibbles` (each 0..15): one pshufb with the relaxed swizzle, whose
@@ -14,16 +15,16 @@ export function lookup16(table: v128, nibbles: v128): v128 {
   return RELAXED ? i8x16.relaxed_swizzle(table, nibbles) : i8x16.swizzle(table, nibbles);
 }
 
-/** The low nibble of each byte. */
+/** The low nibble of each byte (`nibbles`: 0x0f in every byte, hoisted by loops: vconst.ts). */
 @inline
-export function lowNibbles(v: v128): v128 {
-  return v128.and(v, i8x16.splat(0x0f));
+export function lowNibbles(v: v128, nibbles: v128 = vi(VI.NIBBLES)): v128 {
+  return v128.and(v, nibbles);
 }
 
 /** The high nibble of each byte. */
 @inline
-export function highNibbles(v: v128): v128 {
-  return v128.and(i16x8.shr_u(v, 4), i8x16.splat(0x0f));
+export function highNibbles(v: v128, nibbles: v128 = vi(VI.NIBBLES)): v128 {
+  return v128.and(i16x8.shr_u(v, 4), nibbles);
 }
 
 /**
@@ -262,15 +263,21 @@ export function laneMask(count: i32): v128 {
  * they keep the exact scalar conversion, as this trick made Q6_K decode 2.5x slower: src/wasm/README.md.)
  */
 @inline
-export function halves4(p: usize, stride: usize, count: i32): v128 {
+export function halves4(
+  p: usize,
+  stride: usize,
+  count: i32,
+  halfBits: v128 = vi(VI.SHIFTED_HALF_BITS),
+  halfScale: v128 = vf(VF.TWO_POW_112),
+): v128 {
   let s = <u64>load<u16>(p);
   if (count > 1) s |= <u64>load<u16>(p + stride) << 16;
   if (count > 2) s |= <u64>load<u16>(p + 2 * stride) << 32;
   if (count > 3) s |= <u64>load<u16>(p + 3 * stride) << 48;
   const zero = i32x4.splat(0);
   const h = v128.shuffle<i16>(zero, i64x2.replace_lane(zero, 0, s), 0, 8, 1, 9, 2, 10, 3, 11);
-  const bits = v128.and(i32x4.shr_s(h, 3), i32x4.splat(0x8fffe000));
-  return f32x4.mul(bits, f32x4.splat(5.192296858534828e33)); // 2^112
+  const bits = v128.and(i32x4.shr_s(h, 3), halfBits);
+  return f32x4.mul(bits, halfScale); // 2^112
 }
 
 /**
@@ -291,6 +298,11 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   const asum = a + <usize>cols; // integer block sums of a relaxed fused record (offset formats only)
   const floatMins = f.hasMin && !integerOffset<F>(f);
   const zero = i32x4.splat(0);
+  // the loops' vector constants, loaded once per row (vconst.ts: V8 would rebuild literal ones per use)
+  const nibbles = vi(VI.NIBBLES);
+  const ones = vi(VI.I16_ONES);
+  const halfBits = vi(VI.SHIFTED_HALF_BITS);
+  const halfScale = vf(VF.TWO_POW_112);
   let acc = f32x4.splat(0);
   let accm = f32x4.splat(0);
   // Whole groups of four blocks without the lane masks and count tests of a last partial group (1.1-1.2x
@@ -300,32 +312,32 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   for (; b + 4 <= nb; b += 4) {
     const wb = w + <usize>b * bb;
     const ab = a + actOffset(b << 5);
-    const i0 = f.blockDot(wb, ab);
-    const i1 = f.blockDot(wb + bb, ab + actOffset(32));
-    const i2 = f.blockDot(wb + 2 * bb, ab + actOffset(64));
-    const i3 = f.blockDot(wb + 3 * bb, ab + actOffset(96));
+    const i0 = f.blockDot(wb, ab, nibbles, ones);
+    const i1 = f.blockDot(wb + bb, ab + actOffset(32), nibbles, ones);
+    const i2 = f.blockDot(wb + 2 * bb, ab + actOffset(64), nibbles, ones);
+    const i3 = f.blockDot(wb + 3 * bb, ab + actOffset(96), nibbles, ones);
     const isum = offsetSums<F>(f, reduce4(i0, i1, i2, i3), asum + (<usize>b << 2), 4);
-    const dw = f.scales4(wb, 4);
+    const dw = f.scales4(wb, 4, halfBits, halfScale);
     const da = v128.load(ad + (<usize>b << 2));
     acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da)));
-    if (floatMins) accm = f32x4.add(accm, f32x4.mul(f.mins4(wb, dw, 4), v128.load(as + (<usize>b << 2))));
+    if (floatMins) accm = f32x4.add(accm, f32x4.mul(f.mins4(wb, dw, 4, halfBits, halfScale), v128.load(as + (<usize>b << 2))));
   }
   for (; b < nb; b += 4) {
     const count = min(4, nb - b);
     const wb = w + <usize>b * bb;
     const ab = a + actOffset(b << 5);
-    const i0 = f.blockDot(wb, ab);
-    const i1 = count > 1 ? f.blockDot(wb + bb, ab + actOffset(32)) : zero;
-    const i2 = count > 2 ? f.blockDot(wb + 2 * bb, ab + actOffset(64)) : zero;
-    const i3 = count > 3 ? f.blockDot(wb + 3 * bb, ab + actOffset(96)) : zero;
+    const i0 = f.blockDot(wb, ab, nibbles, ones);
+    const i1 = count > 1 ? f.blockDot(wb + bb, ab + actOffset(32), nibbles, ones) : zero;
+    const i2 = count > 2 ? f.blockDot(wb + 2 * bb, ab + actOffset(64), nibbles, ones) : zero;
+    const i3 = count > 3 ? f.blockDot(wb + 3 * bb, ab + actOffset(96), nibbles, ones) : zero;
     const mask = laneMask(count);
     const isum = offsetSums<F>(f, reduce4(i0, i1, i2, i3), asum + (<usize>b << 2), count);
-    const dw = f.scales4(wb, count);
+    const dw = f.scales4(wb, count, halfBits, halfScale);
     const da = v128.and(v128.load(ad + (<usize>b << 2)), mask);
     acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da)));
     if (floatMins) {
       const sa = v128.and(v128.load(as + (<usize>b << 2)), mask);
-      accm = f32x4.add(accm, f32x4.mul(f.mins4(wb, dw, count), sa));
+      accm = f32x4.add(accm, f32x4.mul(f.mins4(wb, dw, count, halfBits, halfScale), sa));
     }
   }
   return hsum(acc) + hsum(accm);

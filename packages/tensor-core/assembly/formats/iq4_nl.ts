@@ -17,11 +17,12 @@ import {
   storeInterleaved,
   storeScaled16,
 } from './block32';
+import { VI, vi } from '../vconst';
 
 /** ggml's kvalues_iq4nl, one level per byte lane (looked up with a swizzle). */
 @inline
 export function iq4Levels(): v128 {
-  return i8x16(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113);
+  return vi(VI.IQ4_LEVELS); // -127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113
 }
 
 @final @unmanaged
@@ -43,15 +44,20 @@ export class Iq4NlFormat {
     }
     padUnpacked32(u, cols);
   }
-  @inline blockDot(wb: usize, ab: usize): v128 {
+  @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const kv = iq4Levels();
     const v = v128.load(wb, 2);
-    return dotS16(lookup16(kv, highNibbles(v)), ab + actOffset(16), dotS16(lookup16(kv, lowNibbles(v)), ab, i32x4.splat(0)));
+    return dotS16(
+      lookup16(kv, highNibbles(v, nibbles)),
+      ab + actOffset(16),
+      dotS16(lookup16(kv, lowNibbles(v, nibbles)), ab, i32x4.splat(0), ones),
+      ones,
+    );
   }
-  @inline scales4(wb: usize, count: i32): v128 {
-    return halves4(wb, 18, count);
+  @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb, 18, count, halfBits, halfScale);
   }
-  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+  @inline mins4(wb: usize, scales: v128, count: i32, halfBits: v128, halfScale: v128): v128 {
     return f32x4.splat(0);
   }
   /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */

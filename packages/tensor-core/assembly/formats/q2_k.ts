@@ -20,15 +20,16 @@ import {
   superMins,
   superResult,
 } from './superblock';
+import { VI, vi } from '../vconst';
 
 /** The 16 mins (high nibbles of the scale bytes) as i16: groups 0..7 and 8..15. */
 @inline
 function minsLow(sm: v128): v128 {
-  return i16x8.extend_low_i8x16_u(v128.and(i16x8.shr_u(sm, 4), i8x16.splat(0x0f)));
+  return i16x8.extend_low_i8x16_u(v128.and(i16x8.shr_u(sm, 4), vi(VI.NIBBLES)));
 }
 @inline
 function minsHigh(sm: v128): v128 {
-  return i16x8.extend_high_i8x16_u(v128.and(i16x8.shr_u(sm, 4), i8x16.splat(0x0f)));
+  return i16x8.extend_high_i8x16_u(v128.and(i16x8.shr_u(sm, 4), vi(VI.NIBBLES)));
 }
 
 /** isum + the scaled sums of the four groups k = 0..3 of one (h, r) quarter (scale bytes sc, sc + 2, ...). */
@@ -124,7 +125,7 @@ export class Q2_KFormat {
       const sm = v128.load(wb);
       v128.store(um + (<usize>b << 5), minsLow(sm));
       v128.store(um + (<usize>b << 5), minsHigh(sm), 16);
-      const scl = v128.and(sm, i8x16.splat(0x0f));
+      const scl = v128.and(sm, vi(VI.NIBBLES));
       v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_u(scl));
       v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_u(scl), 16);
       const ub = u + (<usize>b << 8);

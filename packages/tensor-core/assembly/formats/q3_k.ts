@@ -25,6 +25,7 @@ import {
   superMins,
   superResult,
 } from './superblock';
+import { byteBit } from '../vconst';
 
 /**
  * The 16 signed scales (-32..31) as bytes: low 4 bits from bytes 0..7 (nibble by nibble), high 2 bits
@@ -41,7 +42,7 @@ function scalesQ3(p: usize): v128 {
     <i32>(((a >> 4) & 0x0f0f0f0f) | (c & 0x30303030)),
     <i32>(((b >> 4) & 0x0f0f0f0f) | ((c >> 2) & 0x30303030)),
   );
-  return i8x16.sub(stored, i8x16.splat(32));
+  return i8x16.sub(stored, byteBit(5));
 }
 
 /** Signed scale of group g (0..15) from {@link scalesQ3}. */
@@ -178,7 +179,7 @@ export class Q3_KFormat {
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;
-    const four = i8x16.splat(4);
+    const four = byteBit(2);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 110;
       const d = halfAt(wb + 108);

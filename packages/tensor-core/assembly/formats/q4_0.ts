@@ -17,6 +17,7 @@ import {
   storeRow8Block,
   storeScaled16,
 } from './block32';
+import { byteBit } from '../vconst';
 
 @final @unmanaged
 export class Q4_0Format {
@@ -41,14 +42,14 @@ export class Q4_0Format {
     }
     padUnpacked32(u, cols);
   }
-  @inline blockDot(wb: usize, ab: usize): v128 {
+  @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const v = v128.load(wb, 2);
-    return sumU32(lowNibbles(v), ab, highNibbles(v), ab + actOffset(16));
+    return sumU32(lowNibbles(v, nibbles), ab, highNibbles(v, nibbles), ab + actOffset(16), ones);
   }
-  @inline scales4(wb: usize, count: i32): v128 {
-    return halves4(wb, 18, count);
+  @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb, 18, count, halfBits, halfScale);
   }
-  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+  @inline mins4(wb: usize, scales: v128, count: i32, halfBits: v128, halfScale: v128): v128 {
     return f32x4.mul(scales, f32x4.splat(-8));
   }
   /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
@@ -77,7 +78,7 @@ export class Q4_0Format {
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
-    const eight = i8x16.splat(8);
+    const eight = byteBit(3);
     for (let b = 0; b < nb; b++) {
       const wb = w + <usize>b * 18;
       const v = v128.load(wb, 2);

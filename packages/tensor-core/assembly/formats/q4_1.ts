@@ -37,15 +37,15 @@ export class Q4_1Format {
     }
     padUnpacked32(u, cols);
   }
-  @inline blockDot(wb: usize, ab: usize): v128 {
+  @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const v = v128.load(wb, 4);
-    return sumU32(lowNibbles(v), ab, highNibbles(v), ab + actOffset(16));
+    return sumU32(lowNibbles(v, nibbles), ab, highNibbles(v, nibbles), ab + actOffset(16), ones);
   }
-  @inline scales4(wb: usize, count: i32): v128 {
-    return halves4(wb, 20, count);
+  @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb, 20, count, halfBits, halfScale);
   }
-  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
-    return halves4(wb + 2, 20, count);
+  @inline mins4(wb: usize, scales: v128, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb + 2, 20, count, halfBits, halfScale);
   }
   /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {

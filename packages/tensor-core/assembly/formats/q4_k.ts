@@ -5,6 +5,7 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotU32ScaledV, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
+import { VI, vi } from '../vconst';
 import {
   halfAt,
   highNibbles,
@@ -35,27 +36,43 @@ import {
 
 /** isum + the scaled sums of one 64-value chunk: 32 bytes at `q` (low nibbles: scale byte j0 of `sm`, high: j1). */
 @inline
-function chunkQ4K(isum: v128, q: usize, e: usize, sm: v128, j0: i32, j1: i32): v128 {
-  return chunkQ4KS(isum, q, e, scaleSplat(sm, j0), scaleSplat(sm, j1));
+function chunkQ4K(isum: v128, q: usize, e: usize, sm: v128, j0: i32, j1: i32, nibbles: v128): v128 {
+  return chunkQ4KS(isum, q, e, scaleSplat(sm, j0), scaleSplat(sm, j1), nibbles);
 }
 
 /** {@link chunkQ4K} with the chunk's two scales already spread over the i16 lanes. */
 @inline
-function chunkQ4KS(isum: v128, q: usize, e: usize, s0: v128, s1: v128): v128 {
+function chunkQ4KS(isum: v128, q: usize, e: usize, s0: v128, s1: v128, nibbles: v128 = vi(VI.NIBBLES)): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
-  isum = dotU32ScaledV(lowNibbles(v0), e, lowNibbles(v1), e + actOffset(16), s0, isum);
-  return dotU32ScaledV(highNibbles(v0), e + actOffset(32), highNibbles(v1), e + actOffset(48), s1, isum);
+  isum = dotU32ScaledV(lowNibbles(v0, nibbles), e, lowNibbles(v1, nibbles), e + actOffset(16), s0, isum);
+  return dotU32ScaledV(highNibbles(v0, nibbles), e + actOffset(32), highNibbles(v1, nibbles), e + actOffset(48), s1, isum);
 }
 
 /** {@link chunkQ4KS} with the chunk's 64 activations already loaded (relaxed build only). */
 @inline
-function chunkQ4K2(isum: v128, q: usize, x0: v128, x1: v128, x2: v128, x3: v128, s0: v128, s1: v128): v128 {
+function chunkQ4K2(
+  isum: v128,
+  q: usize,
+  x0: v128,
+  x1: v128,
+  x2: v128,
+  x3: v128,
+  s0: v128,
+  s1: v128,
+  nibbles: v128,
+): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
-  const p0 = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(x0, lowNibbles(v0)), i16x8.relaxed_dot_i8x16_i7x16_s(x1, lowNibbles(v1)));
+  const p0 = i16x8.add(
+    i16x8.relaxed_dot_i8x16_i7x16_s(x0, lowNibbles(v0, nibbles)),
+    i16x8.relaxed_dot_i8x16_i7x16_s(x1, lowNibbles(v1, nibbles)),
+  );
   isum = i32x4.add(isum, i32x4.dot_i16x8_s(p0, s0));
-  const p1 = i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(x2, highNibbles(v0)), i16x8.relaxed_dot_i8x16_i7x16_s(x3, highNibbles(v1)));
+  const p1 = i16x8.add(
+    i16x8.relaxed_dot_i8x16_i7x16_s(x2, highNibbles(v0, nibbles)),
+    i16x8.relaxed_dot_i8x16_i7x16_s(x3, highNibbles(v1, nibbles)),
+  );
   return i32x4.add(isum, i32x4.dot_i16x8_s(p1, s1));
 }
 
@@ -104,8 +121,12 @@ export class Q4_KFormat {
     let ab = a;
     let das = a + (<usize>cols << 1);
     let sums = das + (<usize>nbs << 2);
+    // the loop's vector constants, loaded once per row (vconst.ts)
+    const nibbles = vi(VI.NIBBLES);
+    const lowMask = vi(VI.K4_LOW_MASK);
+    const highMask = vi(VI.K4_HIGH_MASK);
     for (let b = 0; b < nbs; b++) {
-      const sm = scalesK4v(wb + 4);
+      const sm = scalesK4v(wb + 4, lowMask, highMask);
       // the four 64-value chunks as a loop, not unrolled: V8 would schedule an unrolled block's loads
       // first and spill them; the chunk's two scales are spread by the masks at `mp` (relaxed build), or
       // are bytes 0 and 1 of `sc`, shifted on per chunk (SIMD-128: its swizzle of a loaded mask costs more)
@@ -115,7 +136,7 @@ export class Q4_KFormat {
       if (RELAXED) {
         let mp = SCALE_SPLATS;
         for (let c = 0; c < 4; c++) {
-          isum = chunkQ4KS(isum, q, e, i8x16.relaxed_swizzle(sm, v128.load(mp)), i8x16.relaxed_swizzle(sm, v128.load(mp, 16)));
+          isum = chunkQ4KS(isum, q, e, i8x16.relaxed_swizzle(sm, v128.load(mp)), i8x16.relaxed_swizzle(sm, v128.load(mp, 16)), nibbles);
           mp += 32;
           q += 32;
           e += actOffset(64);
@@ -123,7 +144,7 @@ export class Q4_KFormat {
       } else {
         let sc = sm;
         for (let c = 0; c < 4; c++) {
-          isum = chunkQ4K(isum, q, e, sc, 0, 1);
+          isum = chunkQ4K(isum, q, e, sc, 0, 1, nibbles);
           sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
           q += 32;
           e += actOffset(64);
@@ -153,11 +174,14 @@ export class Q4_KFormat {
     const nbs = cols >> 8;
     let acc0 = f32x4.splat(0);
     let acc1 = f32x4.splat(0);
+    const nibbles = vi(VI.NIBBLES);
+    const lowMask = vi(VI.K4_LOW_MASK);
+    const highMask = vi(VI.K4_HIGH_MASK);
     for (let b = 0; b < nbs; b++) {
       const wb0 = w0 + <usize>b * 144;
       const wb1 = w1 + <usize>b * 144;
-      const sm0 = scalesK4v(wb0 + 4);
-      const sm1 = scalesK4v(wb1 + 4);
+      const sm0 = scalesK4v(wb0 + 4, lowMask, highMask);
+      const sm1 = scalesK4v(wb1 + 4, lowMask, highMask);
       let isum0 = i32x4.splat(0);
       let isum1 = i32x4.splat(0);
       let q0 = wb0 + 16;
@@ -171,8 +195,8 @@ export class Q4_KFormat {
         const x3 = v128.load(e, 48);
         const m0 = v128.load(mp);
         const m1 = v128.load(mp, 16);
-        isum0 = chunkQ4K2(isum0, q0, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm0, m0), i8x16.relaxed_swizzle(sm0, m1));
-        isum1 = chunkQ4K2(isum1, q1, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm1, m0), i8x16.relaxed_swizzle(sm1, m1));
+        isum0 = chunkQ4K2(isum0, q0, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm0, m0), i8x16.relaxed_swizzle(sm0, m1), nibbles);
+        isum1 = chunkQ4K2(isum1, q1, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm1, m0), i8x16.relaxed_swizzle(sm1, m1), nibbles);
         mp += 32;
         q0 += 32;
         q1 += 32;

@@ -18,11 +18,12 @@ import {
   storeRow8Block,
   storeScaled16,
 } from './block32';
+import { byteBit } from '../vconst';
 
 /** Levels minus 16 (-16 .. 15), as dequantization uses them. */
 @inline
 function signedLevel5(nibbles: v128, bits: u32): v128 {
-  return i8x16.sub(levels5(nibbles, bits), i8x16.splat(16));
+  return i8x16.sub(levels5(nibbles, bits), byteBit(4));
 }
 
 @final @unmanaged
@@ -49,17 +50,17 @@ export class Q5_0Format {
     }
     padUnpacked32(u, cols);
   }
-  @inline blockDot(wb: usize, ab: usize): v128 {
+  @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const qh = load<u32>(wb, 2);
     const v = v128.load(wb, 6);
-    const lo = levels5(lowNibbles(v), qh & 0xffff);
-    const hi = levels5(highNibbles(v), qh >> 16);
-    return sumU32(lo, ab, hi, ab + actOffset(16));
+    const lo = levels5(lowNibbles(v, nibbles), qh & 0xffff);
+    const hi = levels5(highNibbles(v, nibbles), qh >> 16);
+    return sumU32(lo, ab, hi, ab + actOffset(16), ones);
   }
-  @inline scales4(wb: usize, count: i32): v128 {
-    return halves4(wb, 22, count);
+  @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb, 22, count, halfBits, halfScale);
   }
-  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+  @inline mins4(wb: usize, scales: v128, count: i32, halfBits: v128, halfScale: v128): v128 {
     return f32x4.mul(scales, f32x4.splat(-16));
   }
   /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */

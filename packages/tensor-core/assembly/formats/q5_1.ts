@@ -39,18 +39,18 @@ export class Q5_1Format {
     }
     padUnpacked32(u, cols);
   }
-  @inline blockDot(wb: usize, ab: usize): v128 {
+  @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const qh = load<u32>(wb, 4);
     const v = v128.load(wb, 8);
-    const lo = levels5(lowNibbles(v), qh & 0xffff);
-    const hi = levels5(highNibbles(v), qh >> 16);
-    return sumU32(lo, ab, hi, ab + actOffset(16));
+    const lo = levels5(lowNibbles(v, nibbles), qh & 0xffff);
+    const hi = levels5(highNibbles(v, nibbles), qh >> 16);
+    return sumU32(lo, ab, hi, ab + actOffset(16), ones);
   }
-  @inline scales4(wb: usize, count: i32): v128 {
-    return halves4(wb, 24, count);
+  @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb, 24, count, halfBits, halfScale);
   }
-  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
-    return halves4(wb + 2, 24, count);
+  @inline mins4(wb: usize, scales: v128, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb + 2, 24, count, halfBits, halfScale);
   }
   /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {

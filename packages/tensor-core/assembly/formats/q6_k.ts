@@ -25,11 +25,12 @@ import {
   superMins,
   superResult,
 } from './superblock';
+import { VI, byteBit, vi } from '../vconst';
 
 /** The 6-bit level (0..63) of values l .. l + 15 (+0, +32, +64, +96 for k = 0..3) from nibbles and qh. */
 @inline
-function level6(nibbles: v128, top: v128, k: i32): v128 {
-  const high = v128.and(k < 2 ? i16x8.shl(top, 4 - (k << 1)) : k == 2 ? top : i16x8.shr_u(top, 2), i8x16.splat(0x30));
+function level6(nibbles: v128, top: v128, k: i32, bits45: v128 = vi(VI.BYTE_0x30)): v128 {
+  const high = v128.and(k < 2 ? i16x8.shl(top, 4 - (k << 1)) : k == 2 ? top : i16x8.shr_u(top, 2), bits45);
   return v128.or(nibbles, high);
 }
 
@@ -48,14 +49,14 @@ function offsetsHigh(sc: v128): v128 {
  * `ql + 32`, high bits at `qh`, scales at `sc`, `sc + 2`, `sc + 4`, `sc + 6`, activations from `e`.
  */
 @inline
-function quarterQ6K(isum: v128, ql: usize, qh: usize, sc: usize, e: usize): v128 {
+function quarterQ6K(isum: v128, ql: usize, qh: usize, sc: usize, e: usize, nibbles: v128, bits45: v128): v128 {
   const x = v128.load(ql);
   const y = v128.load(ql, 32);
   const top = v128.load(qh);
-  isum = dotU16Scaled(level6(lowNibbles(x), top, 0), e, load<i8>(sc), isum);
-  isum = dotU16Scaled(level6(lowNibbles(y), top, 1), e + actOffset(32), load<i8>(sc, 2), isum);
-  isum = dotU16Scaled(level6(highNibbles(x), top, 2), e + actOffset(64), load<i8>(sc, 4), isum);
-  return dotU16Scaled(level6(highNibbles(y), top, 3), e + actOffset(96), load<i8>(sc, 6), isum);
+  isum = dotU16Scaled(level6(lowNibbles(x, nibbles), top, 0, bits45), e, load<i8>(sc), isum);
+  isum = dotU16Scaled(level6(lowNibbles(y, nibbles), top, 1, bits45), e + actOffset(32), load<i8>(sc, 2), isum);
+  isum = dotU16Scaled(level6(highNibbles(x, nibbles), top, 2, bits45), e + actOffset(64), load<i8>(sc, 4), isum);
+  return dotU16Scaled(level6(highNibbles(y, nibbles), top, 3, bits45), e + actOffset(96), load<i8>(sc, 6), isum);
 }
 
 @final @unmanaged
@@ -104,6 +105,9 @@ export class Q6_KFormat {
     let ab = a;
     let das = a + (<usize>cols << 1);
     let sums = das + (<usize>nbs << 2);
+    // the loop's vector constants, loaded once per row (vconst.ts)
+    const nibbles = vi(VI.NIBBLES);
+    const bits45 = vi(VI.BYTE_0x30);
     for (let b = 0; b < nbs; b++) {
       const sc = wb + 192;
       // the two halves h times the two 16-value column groups r (groups 8h + r + 0, 2, 4, 6) as loops,
@@ -115,7 +119,7 @@ export class Q6_KFormat {
       let e = ab;
       for (let h = 0; h < 2; h++) {
         for (let r = 0; r < 2; r++) {
-          isum = quarterQ6K(isum, ql, qh, sg, e);
+          isum = quarterQ6K(isum, ql, qh, sg, e, nibbles, bits45);
           ql += 16;
           qh += 16;
           sg += 1;
@@ -176,7 +180,7 @@ export class Q6_KFormat {
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;
-    const m32 = i8x16.splat(32);
+    const m32 = byteBit(5);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 210;
       const d = halfAt(wb + 208);

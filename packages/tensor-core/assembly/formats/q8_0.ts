@@ -31,13 +31,13 @@ export class Q8_0Format {
     }
     padUnpacked32(u, cols);
   }
-  @inline blockDot(wb: usize, ab: usize): v128 {
-    return dotS16(v128.load(wb, 18), ab + actOffset(16), dotS16(v128.load(wb, 2), ab, i32x4.splat(0)));
+  @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
+    return dotS16(v128.load(wb, 18), ab + actOffset(16), dotS16(v128.load(wb, 2), ab, i32x4.splat(0), ones), ones);
   }
-  @inline scales4(wb: usize, count: i32): v128 {
-    return halves4(wb, 34, count);
+  @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wb, 34, count, halfBits, halfScale);
   }
-  @inline mins4(wb: usize, scales: v128, count: i32): v128 {
+  @inline mins4(wb: usize, scales: v128, count: i32, halfBits: v128, halfScale: v128): v128 {
     return f32x4.splat(0);
   }
   /** One row times one Q8 (32-block) activation record (block32.ts fusedDot32). */

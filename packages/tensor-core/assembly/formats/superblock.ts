@@ -2,17 +2,18 @@
 
 import { actOffset } from '../simd-dot';
 import { storeRow8Block } from './block32';
+import { VI, byteBit, vi } from '../vconst';
 
 /** Bit `k` (0..7) of every byte, as 0 or 1. */
 @inline
 export function bitOf(v: v128, k: i32): v128 {
-  return v128.and(i16x8.shr_u(v, k), i8x16.splat(1));
+  return v128.and(i16x8.shr_u(v, k), byteBit(0));
 }
 
 /** Bits `2k, 2k + 1` (k = 0..3) of every byte, as 0..3. */
 @inline
 export function crumbOf(v: v128, k: i32): v128 {
-  return v128.and(i16x8.shr_u(v, k << 1), i8x16.splat(3));
+  return v128.and(i16x8.shr_u(v, k << 1), vi(VI.BYTE_3));
 }
 
 /**
@@ -21,7 +22,7 @@ export function crumbOf(v: v128, k: i32): v128 {
  */
 @inline
 export function crumbAt(v: v128, k: i32): v128 {
-  return k == 0 ? v128.and(v, i8x16.splat(3)) : v128.and(i16x8.shr_u(v, k << 1), i8x16.splat(3));
+  return k == 0 ? v128.and(v, vi(VI.BYTE_3)) : v128.and(i16x8.shr_u(v, k << 1), vi(VI.BYTE_3));
 }
 
 /**
@@ -31,7 +32,7 @@ export function crumbAt(v: v128, k: i32): v128 {
  */
 @inline
 export function bitTo(v: v128, k: i32, to: i32): v128 {
-  const mask = i8x16.splat(<i8>(<i32>1 << to));
+  const mask = byteBit(to);
   if (k < to) return v128.and(i16x8.shl(v, to - k), mask);
   if (k > to) return v128.and(i16x8.shr_u(v, k - to), mask);
   return v128.and(v, mask);
@@ -103,13 +104,13 @@ export function scalesK4(p: usize): v128 {
  * and 4 bytes of the levels after them, which only land in a lane that is masked off).
  */
 @inline
-export function scalesK4v(p: usize): v128 {
+export function scalesK4v(p: usize, lowMask: v128 = vi(VI.K4_LOW_MASK), highMask: v128 = vi(VI.K4_HIGH_MASK)): v128 {
   const v = v128.load(p); // u0 u1 u2 -
   const lo = v128.shuffle<i32>(v, i32x4.shr_u(v, 4), 0, 2, 1, 6); // u0 u2 u1 u2>>4
   const hi = v128.shuffle<i32>(i32x4.shr_u(v, 2), v, 0, 0, 1, 1); // - u0>>2 - u1>>2
   return v128.or(
-    v128.and(lo, i32x4(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f)),
-    v128.and(hi, i32x4(0, 0x30303030, 0, 0x30303030)),
+    v128.and(lo, lowMask),
+    v128.and(hi, highMask),
   ); // scales 0..3, scales 4..7, mins 0..3, mins 4..7 (as scalesK4)
 }
 
