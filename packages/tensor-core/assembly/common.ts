@@ -76,12 +76,12 @@ function halfMagnitude(em: u32): f32 {
 
 /** {@link halfMagnitude} of four lanes (each below 0x7c00). */
 @inline
-function halfMagnitudeX4(em: v128): v128 {
+function halfMagnitudeX4(em: v128, limit: v128 = vi(VI.HALF_SUBNORMAL_LIMIT), rebias0: v128 = vi(VI.HALF_REBIAS)): v128 {
   // two constants, not four (kernels that convert scales in their loops keep them in registers): the
   // all-ones mask of a subnormal lane shifted to bit 23 is -(1 << 23), so subtracting it adds 1 << 23,
   // and the subnormal rebias 0x38800000 is itself the f32 bits of 2^-14 (HALF_MIN_NORMAL)
-  const isSubnormal = i32x4.lt_s(em, i32x4.splat(0x400));
-  const rebias = i32x4.sub(i32x4.splat(HALF_REBIAS), i32x4.shl(isSubnormal, 23));
+  const isSubnormal = i32x4.lt_s(em, limit);
+  const rebias = i32x4.sub(rebias0, i32x4.shl(isSubnormal, 23));
   return f32x4.sub(i32x4.add(i32x4.shl(em, 13), rebias), v128.and(isSubnormal, rebias));
 }
 
@@ -109,10 +109,15 @@ export function finiteHalfToF32(h: u32): f32 {
  * Infinities and NaNs become large finite values.
  */
 @inline
-export function finiteHalfToF32x4(h: v128): v128 {
-  const em = v128.and(h, i32x4.splat(0x7fff));
+export function finiteHalfToF32x4(
+  h: v128,
+  magnitudeMask: v128 = vi(VI.HALF_MAGNITUDE),
+  limit: v128 = vi(VI.HALF_SUBNORMAL_LIMIT),
+  rebias: v128 = vi(VI.HALF_REBIAS),
+): v128 {
+  const em = v128.and(h, magnitudeMask);
   const sign = i32x4.shl(v128.xor(h, em), 16); // bit 15 alone (the high bits are zero), to bit 31
-  return v128.or(halfMagnitudeX4(em), sign);
+  return v128.or(halfMagnitudeX4(em, limit, rebias), sign);
 }
 
 /** Four halves (the low 16 bits of each i32 lane) to f32x4, exact (see {@link halfToF32}). */

@@ -40,6 +40,12 @@ export const enum VI {
   ABS_MASK,
   /** 127 in every i32 lane (the f32 exponent bias). */
   EXP_BIAS,
+  /** 0x7fff: a half's exponent and mantissa bits. */
+  HALF_MAGNITUDE,
+  /** 0x400: half magnitudes below it are subnormal. */
+  HALF_SUBNORMAL_LIMIT,
+  /** 0x38000000 = (127 - 15) << 23: rebiases a half's exponent, shifted into f32 position, to f32's. */
+  HALF_REBIAS,
 }
 
 const I32_TABLE: usize = memory.data<i32>(
@@ -64,6 +70,9 @@ const I32_TABLE: usize = memory.data<i32>(
     0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000,
     0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,
     0x0000007f, 0x0000007f, 0x0000007f, 0x0000007f,
+    0x00007fff, 0x00007fff, 0x00007fff, 0x00007fff,
+    0x00000400, 0x00000400, 0x00000400, 0x00000400,
+    0x38000000, 0x38000000, 0x38000000, 0x38000000,
   ],
   16,
 );

@@ -2,6 +2,7 @@
 // Their matrix products multiply f32 weights with f32 activations (no activation quantization).
 
 import { finiteHalfToF32, finiteHalfToF32x4, halfToF32, halfToF32x4, hsum } from '../common';
+import { VI, vi } from '../vconst';
 import { ACT_F32, dotF32x1 } from '../unpacked';
 
 // Plain float formats: the fused product (dot1) widens as it goes; batches widen rows once (unpackRow).
@@ -38,9 +39,14 @@ export class F32Format {
 @inline
 function dotHalfRow(w: usize, x: usize, cols: i32): f32 {
   let acc = f32x4.splat(0);
+  // the conversion's constants, loaded once per row (vconst.ts)
+  const magnitudeMask = vi(VI.HALF_MAGNITUDE);
+  const limit = vi(VI.HALF_SUBNORMAL_LIMIT);
+  const rebias = vi(VI.HALF_REBIAS);
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
-    acc = f32x4.add(acc, f32x4.mul(finiteHalfToF32x4(v128.load16x4_u(w + (<usize>j << 1))), v128.load(x + (<usize>j << 2))));
+    const wv = finiteHalfToF32x4(v128.load16x4_u(w + (<usize>j << 1)), magnitudeMask, limit, rebias);
+    acc = f32x4.add(acc, f32x4.mul(wv, v128.load(x + (<usize>j << 2))));
   }
   let s = hsum(acc);
   for (; j < cols; j++) s += finiteHalfToF32(load<u16>(w + (<usize>j << 1))) * load<f32>(x + (<usize>j << 2));

@@ -5,6 +5,7 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotS16, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
+import { VI, vi } from '../vconst';
 import {
   halfAt,
   highNibbles,
@@ -49,6 +50,9 @@ export class Iq4XsFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     const kv = iq4Levels();
+    // the loop's vector constants, loaded once per row (vconst.ts)
+    const nibbles = vi(VI.NIBBLES);
+    const ones = vi(VI.I16_ONES);
     let acc = f32x4.splat(0);
     // plain pointer steps per super-block (V8 recomputed the products b * 136 etc. every iteration)
     let wb = w;
@@ -59,7 +63,8 @@ export class Iq4XsFormat {
       for (let s = 0; s < 8; s++) {
         const v = v128.load(wb + 8 + (<usize>s << 4));
         const e = ab + actOffset(s << 5);
-        const part = dotS16(lookup16(kv, highNibbles(v)), e + actOffset(16), dotS16(lookup16(kv, lowNibbles(v)), e, i32x4.splat(0)));
+        const low = dotS16(lookup16(kv, lowNibbles(v, nibbles)), e, i32x4.splat(0), ones);
+        const part = dotS16(lookup16(kv, highNibbles(v, nibbles)), e + actOffset(16), low, ones);
         isum = scaled(isum, part, scaleXs(wb, s));
       }
       acc = superResult(acc, isum, scaleAt(wb), load<f32>(das));
