@@ -1,12 +1,15 @@
 // Vector constants of the kernels' loops, read from memory instead of written as `v128.const`.
 //
-// V8's newer wasm compiler (Turboshaft: Node 22 and later, Chrome since about 120) builds a v128 constant
-// afresh at every use inside a loop: a 64-bit immediate move, a vmovq and a vpunpcklqdq, three
-// instructions each time. Node 20's Turbofan mostly kept one in a register for the whole loop. A decode
-// loop uses four to eight of them per block, so Q4_0 decode ran at about 0.65x of Node 20's speed under
-// Node 24 (and Chromium 156). A load is one instruction (V8 reuses it within a loop iteration, or folds it
-// into its user as a memory operand) on every engine, and the table stays in L1.
-// Zero and all-ones constants stay literal: V8 makes them with one register-clearing instruction.
+// Node 24's V8 (13.6, whose wasm pipeline is Turboshaft) builds a v128 constant afresh at every use
+// inside a loop: a 64-bit immediate move, a vmovq and a vpunpcklqdq, three instructions each time, where
+// Node 20 and 22 keep it in a register for the whole loop. A decode loop uses four to eight per block, so
+// under Node 24 Q4_0 decode ran at 0.8x of Node 20's speed and Q6_K at 0.55x. A load is one
+// instruction. Loops that matter load their constants once, before the loop (the decode products: once
+// per row), and pass them down to the helpers, whose parameters default to a load at the point of use;
+// Node 20 then keeps them in registers as before (a load inside the loop cost it 3-6%). Measured
+// (bench/ab-decode.mjs, one thread): Node 24 decode 1.16x (Q8_0) to 1.40x (Q4_0), Node 20 and 22
+// unchanged, Chromium 156 1.03-1.12x. Zero and all-ones constants stay literal: V8 makes them with one
+// register-clearing instruction.
 
 /** Rows of {@link I32_TABLE}: one v128 (four i32 words) each. */
 export const enum VI {
