@@ -178,7 +178,7 @@ export async function runBenchCli(
       '',
       `medians of ${options.repetitions} run(s); tg % limit = tg / (bandwidth / weight bytes); bandwidth: ${bandwidths.join(', ')}`,
       `peers: ${versions.join('; ')}`,
-      `machine: ${machine.cpu}, ${machine.cores} cores, load average at start ${machine.loadAverage.join(' ')}`,
+      `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average at start ${machine.loadAverage.join(' ')}`,
     ].join('\n'),
   );
   return report;
