@@ -58,5 +58,8 @@ for (let rep = 0; rep < 3; rep++) {
     );
   }
 }
+// which way the decode products stream weights (the tuner measures the variants on the first products)
+const tuning = backend.decodeTuning?.();
+if (tuning) console.log(`decode streaming: ${JSON.stringify(tuning.chosen ?? 'still measuring')}`);
 backend.dispose();
 for (const source of gguf.sources ?? []) await source.close?.();
