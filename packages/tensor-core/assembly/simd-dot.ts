@@ -71,7 +71,7 @@ export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v12
  * accumulator: {@link dotU32} onto zero without the add of a zero vector (V8 does not fold it away).
  */
 @inline
-export function sumU32(u0: v128, a0: usize, u1: v128, a1: usize, ones: v128 = vi(VI.I16_ONES)): v128 {
+export function sumU32(u0: v128, a0: usize, u1: v128, a1: usize, ones: v128): v128 {
   // (for signed levels the same change measured 5-7% slower: Q8_0 and IQ4 keep dotS16 onto zero)
   if (RELAXED) return i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), ones);
   return i32x4.add(sumU16(u0, a0), sumU16(u1, a1));
@@ -102,7 +102,7 @@ export function signedPairSums(s: v128, a: v128): v128 {
 
 /** acc + partial sums of 16 signed levels (-127..127; any i8 in the SIMD-128 build) times the 16 activations at `a`. */
 @inline
-export function dotS16(s: v128, a: usize, acc: v128, ones: v128 = vi(VI.I16_ONES)): v128 {
+export function dotS16(s: v128, a: usize, acc: v128, ones: v128): v128 {
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(signedPairSums(s, v128.load(a)), ones));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(s), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(s), v128.load(a, 16));

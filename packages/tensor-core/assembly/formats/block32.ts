@@ -2,7 +2,7 @@
 // block's 32 levels (two i8x16: values 0..15 and 16..31) and dequantizing them exactly as ggml does.
 
 import { finiteHalfToF32, halfToF32, hsum } from '../common';
-import { actOffset } from '../simd-dot';
+import { actOffset, sumU32 } from '../simd-dot';
 import { VF, VI, vf, vi } from '../vconst';
 
 /**
@@ -45,6 +45,17 @@ function highBits16(bits: u32): v128 {
 @inline
 export function levels5(nibbles: v128, bits: u32): v128 {
   return v128.or(nibbles, highBits16(bits));
+}
+
+/**
+ * Partial sums of the 32 five-bit levels of a Q5_0 / Q5_1 block (nibbles `v`, fifth bits `qh`) times the
+ * activations at `a` (`nibbles`, `ones`: the caller's hoisted constants, vconst.ts).
+ */
+@inline
+export function sumLevels5(v: v128, qh: u32, a: usize, nibbles: v128, ones: v128): v128 {
+  const lo = levels5(lowNibbles(v, nibbles), qh & 0xffff);
+  const hi = levels5(highNibbles(v, nibbles), qh >> 16);
+  return sumU32(lo, a, hi, a + actOffset(16), ones);
 }
 
 /** Entry b (8 bytes): byte j is 16 where bit j of b is set, else 0. */
@@ -263,13 +274,7 @@ export function laneMask(count: i32): v128 {
  * they keep the exact scalar conversion, as this trick made Q6_K decode 2.5x slower: src/wasm/README.md.)
  */
 @inline
-export function halves4(
-  p: usize,
-  stride: usize,
-  count: i32,
-  halfBits: v128 = vi(VI.SHIFTED_HALF_BITS),
-  halfScale: v128 = vf(VF.TWO_POW_112),
-): v128 {
+export function halves4(p: usize, stride: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
   let s = <u64>load<u16>(p);
   if (count > 1) s |= <u64>load<u16>(p + stride) << 16;
   if (count > 2) s |= <u64>load<u16>(p + 2 * stride) << 32;

@@ -42,7 +42,7 @@ function chunkQ4K(isum: v128, q: usize, e: usize, sm: v128, j0: i32, j1: i32, ni
 
 /** {@link chunkQ4K} with the chunk's two scales already spread over the i16 lanes. */
 @inline
-function chunkQ4KS(isum: v128, q: usize, e: usize, s0: v128, s1: v128, nibbles: v128 = vi(VI.NIBBLES)): v128 {
+function chunkQ4KS(isum: v128, q: usize, e: usize, s0: v128, s1: v128, nibbles: v128): v128 {
   const v0 = v128.load(q);
   const v1 = v128.load(q, 16);
   isum = dotU32ScaledV(lowNibbles(v0, nibbles), e, lowNibbles(v1, nibbles), e + actOffset(16), s0, isum);

@@ -1,7 +1,6 @@
 // Q5_0: blocks of 32 values in 22 bytes: half d; u32 qh (bit j = 5th bit of value j); u8 qs[16]
 // (low 4 bits, nibbles as Q4_0).  x[j] = (q[j] - 16) * d, computed as d * q + m with m = -16 d.
 
-import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   fusedDot32,
@@ -17,6 +16,7 @@ import {
   storeInterleaved,
   storeRow8Block,
   storeScaled16,
+  sumLevels5,
 } from './block32';
 import { byteBit } from '../vconst';
 
@@ -51,11 +51,7 @@ export class Q5_0Format {
     padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
-    const qh = load<u32>(wb, 2);
-    const v = v128.load(wb, 6);
-    const lo = levels5(lowNibbles(v, nibbles), qh & 0xffff);
-    const hi = levels5(highNibbles(v, nibbles), qh >> 16);
-    return sumU32(lo, ab, hi, ab + actOffset(16), ones);
+    return sumLevels5(v128.load(wb, 6), load<u32>(wb, 2), ab, nibbles, ones);
   }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 22, count, halfBits, halfScale);

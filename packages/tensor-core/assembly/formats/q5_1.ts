@@ -1,6 +1,5 @@
 // Q5_1: blocks of 32 values in 24 bytes: half d; half m; u32 qh; u8 qs[16] (as Q5_0).  x[j] = q[j] * d + m
 
-import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   fusedDot32,
@@ -16,6 +15,7 @@ import {
   storeInterleaved,
   storeRow8Block,
   storeScaledMin16,
+  sumLevels5,
 } from './block32';
 
 @final @unmanaged
@@ -40,11 +40,7 @@ export class Q5_1Format {
     padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
-    const qh = load<u32>(wb, 4);
-    const v = v128.load(wb, 8);
-    const lo = levels5(lowNibbles(v, nibbles), qh & 0xffff);
-    const hi = levels5(highNibbles(v, nibbles), qh >> 16);
-    return sumU32(lo, ab, hi, ab + actOffset(16), ones);
+    return sumLevels5(v128.load(wb, 8), load<u32>(wb, 4), ab, nibbles, ones);
   }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 24, count, halfBits, halfScale);
