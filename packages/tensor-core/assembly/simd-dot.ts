@@ -2,10 +2,14 @@
 //   RELAXED = 1 (relaxed SIMD): activations are stored as i8; unsigned 7-bit weight levels are multiplied
 //     with `i16x8.relaxed_dot_i8x16_i7x16_s` (pmaddubsw: 16 products summed in pairs to i16), and the
 //     i16 pair sums widened by `i32x4.dot_i16x8_s` against the group's scale (the scale costs nothing).
-//     (`i32x4.relaxed_dot_i8x16_i7x16_add_s` is not used: Node 20's V8 computes it wrongly.)
+//   VNNI = 1 (a relaxed build as well): the 8-bit products are added up with the fused dot-add
+//     `i32x4.relaxed_dot_i8x16_i7x16_add_s` ({@link dotAdd}), one instruction (`vpdpbusd`) on engines and
+//     CPUs with AVX-VNNI, where it saves the multiply by ones and the add; chosen at run time only where
+//     the engine runs it as one instruction and right (src/wasm/dot-add-probe.ts: V8 12 and older emulate
+//     it, and Node 20's gets it wrong). The integer sums are the same, so the results are too.
 //   RELAXED = 0 (SIMD 128 only): activations are stored widened to i16 and levels are widened too, then
 //     multiplied with i32x4.dot_i16x8_s.
-// RELAXED is a compile-time constant (`asc --use RELAXED=0|1`, see asconfig.json): the other branch is
+// RELAXED and VNNI are compile-time constants (`asc --use RELAXED=0|1 --use VNNI=0|1`, see asconfig.json): the other branch is
 // not compiled in. In the i16 build, lane j of a 16-value sum holds the products of levels 2j, 2j+1,
 // 8+2j and 9+2j, exactly as the unpacked-row kernels (unpacked.ts) do, so both paths give identical sums.
 // Signed levels (Q8_0, IQ4) use it through their magnitudes, the activations taking their signs (signedPairSums).
@@ -16,6 +20,17 @@ import { VI, vi } from './vconst';
 @inline
 export function pairSumsOf(u: v128, x: v128): v128 {
   if (RELAXED) return i16x8.relaxed_dot_i8x16_i7x16_s(x, u);
+  return unreachable();
+}
+
+/**
+ * acc + the sums of each 4 adjacent products of unsigned 7-bit levels `u` with the i8 activations `x`, in
+ * one instruction (VNNI build only: `i32x4.relaxed_dot_i8x16_i7x16_add_s`, which engines with AVX-VNNI
+ * lower to `vpdpbusd`). The same i32 lanes as pmaddwd of the pair sums against ones, so the same sums.
+ */
+@inline
+export function dotAdd(u: v128, x: v128, acc: v128): v128 {
+  if (VNNI) return i32x4.relaxed_dot_i8x16_i7x16_add_s(x, u, acc);
   return unreachable();
 }
 
@@ -34,6 +49,7 @@ export function pairSums(u: v128, a: usize): v128 {
 /** acc + partial sums of 16 unsigned levels (0..127, one per byte of `u`) times the 16 activations at `a`. */
 @inline
 export function dotU16(u: v128, a: usize, acc: v128): v128 {
+  if (VNNI) return dotAdd(u, v128.load(a), acc);
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(pairSums(u, a), vi(VI.I16_ONES)));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(u), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(u), v128.load(a, 16));
@@ -62,6 +78,7 @@ export function dotU32ScaledV(u0: v128, a0: usize, u1: v128, a1: usize, scale: v
 /** acc + partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`, `u1` with `a1`). */
 @inline
 export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v128 {
+  if (VNNI) return dotAdd(u1, v128.load(a1), dotAdd(u0, v128.load(a0), acc));
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), vi(VI.I16_ONES)));
   return dotU16(u1, a1, dotU16(u0, a0, acc));
 }
@@ -73,6 +90,7 @@ export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v12
 @inline
 export function sumU32(u0: v128, a0: usize, u1: v128, a1: usize, ones: v128): v128 {
   // (for signed levels the same change measured 5-7% slower: Q8_0 and IQ4 keep dotS16 onto zero)
+  if (VNNI) return dotAdd(u1, v128.load(a1), dotAdd(u0, v128.load(a0), i32x4.splat(0)));
   if (RELAXED) return i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), ones);
   return i32x4.add(sumU16(u0, a0), sumU16(u1, a1));
 }
@@ -103,6 +121,11 @@ export function signedPairSums(s: v128, a: v128): v128 {
 /** acc + partial sums of 16 signed levels (-127..127; any i8 in the SIMD-128 build) times the 16 activations at `a`. */
 @inline
 export function dotS16(s: v128, a: usize, acc: v128, ones: v128): v128 {
+  if (VNNI) {
+    const negative = i8x16.lt_s(s, i8x16.splat(0));
+    const x = v128.load(a);
+    return dotAdd(i8x16.abs(s), i8x16.sub(v128.xor(x, negative), negative), acc);
+  }
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(signedPairSums(s, v128.load(a)), ones));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(s), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(s), v128.load(a, 16));

@@ -19,7 +19,7 @@
 
 import { hsum } from './common';
 import { paddedBlocks } from './formats/block32';
-import { pairSums, pairSumsOf } from './simd-dot';
+import { dotAdd, pairSums, pairSumsOf } from './simd-dot';
 
 /** Bytes of one relaxed unpacked row (16-byte aligned); `k`: a K format, else a 32-value format. */
 @inline
@@ -177,6 +177,28 @@ function widen(p: v128): v128 {
 }
 
 /**
+ * The lanes a group's products add up in, from i16 starting sums `start` ({@link startLanes}): i16 lanes
+ * (two per block) in the relaxed build, i32 lanes (one per block) in the VNNI build, whose fused dot-add
+ * sums each block's 4 products of a 16-byte step into its i32 lane in one instruction.
+ */
+@inline
+function groupLanes(start: v128): v128 {
+  return VNNI ? widen(start) : start;
+}
+
+/** `lanes` ({@link groupLanes}) plus the products of 16 levels `w` with 16 i8 activations `x`. */
+@inline
+function addProducts(lanes: v128, w: v128, x: v128): v128 {
+  return VNNI ? dotAdd(w, x, lanes) : i16x8.add(lanes, pairSumsOf(w, x));
+}
+
+/** The four blocks' integer sums (i32) from a group's lanes ({@link groupLanes}). */
+@inline
+function blockSums(lanes: v128): v128 {
+  return VNNI ? lanes : widen(lanes);
+}
+
+/**
  * k where the relaxed batched sums are taken as sums of (q - 2^k) * a ({@link startLanes}), else -1: the
  * formats whose value is d * (q - 2^k) (`levelOffsetShift`: Q4_0 3, Q5_0 4), and 5-bit formats with a min
  * (`batchOffsetShift`: Q5_1, Q5_K 4), whose sums of q * a would not fit in i16 and whose unpacked rows
@@ -301,8 +323,10 @@ function dot32x8Body(u: usize, a: usize, stride: usize, count: i32, cols: i32, w
  * activation vectors for 8 products, where one row per pass loads 10 vectors for 8: that loop was bound by
  * loads, this one by the vector ALUs (8 multiplies and 8 adds). V8 issues a block's loads first, and x64
  * has 16 vector registers: 8 i16 accumulators, 6 loads and a temporary fit; a 32-level step or a third
- * row would spill. Each (row, token) result is computed exactly as {@link dot32x8Body} computes it
- * (integer sums, then the same float steps in the same order).
+ * row would spill. The VNNI build adds each step's products with 8 fused dot-adds into i32 lanes
+ * ({@link addProducts}) instead of 8 multiplies and 8 adds into i16 lanes: the same integer sums. Each
+ * (row, token) result is computed exactly as {@link dot32x8Body} computes it (integer sums, then the same
+ * float steps in the same order).
  * Results: row `u` to `out`, `out + outStride`, ...; row `v` 4 bytes after each.
  */
 export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
@@ -334,11 +358,11 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
     let p2 = a2 + g;
     let p3 = a3 + g;
     const end = pu + 128;
-    // offset formats start each token's i16 lane sums from its level offsets (see startLanes)
-    let q0 = startLanes(a0, iOff + bo, offsetShift); // row u, tokens 0..3
-    let q1 = startLanes(a1, iOff + bo, offsetShift);
-    let q2 = startLanes(a2, iOff + bo, offsetShift);
-    let q3 = startLanes(a3, iOff + bo, offsetShift);
+    // offset formats start each token's lane sums from its level offsets (see startLanes)
+    let q0 = groupLanes(startLanes(a0, iOff + bo, offsetShift)); // row u, tokens 0..3
+    let q1 = groupLanes(startLanes(a1, iOff + bo, offsetShift));
+    let q2 = groupLanes(startLanes(a2, iOff + bo, offsetShift));
+    let q3 = groupLanes(startLanes(a3, iOff + bo, offsetShift));
     let q4 = q0; // row v, tokens 0..3
     let q5 = q1;
     let q6 = q2;
@@ -350,14 +374,14 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
       const x1 = v128.load(p1);
       const x2 = v128.load(p2);
       const x3 = v128.load(p3);
-      q0 = i16x8.add(q0, pairSumsOf(wu, x0));
-      q4 = i16x8.add(q4, pairSumsOf(wv, x0));
-      q1 = i16x8.add(q1, pairSumsOf(wu, x1));
-      q5 = i16x8.add(q5, pairSumsOf(wv, x1));
-      q2 = i16x8.add(q2, pairSumsOf(wu, x2));
-      q6 = i16x8.add(q6, pairSumsOf(wv, x2));
-      q3 = i16x8.add(q3, pairSumsOf(wu, x3));
-      q7 = i16x8.add(q7, pairSumsOf(wv, x3));
+      q0 = addProducts(q0, wu, x0);
+      q4 = addProducts(q4, wv, x0);
+      q1 = addProducts(q1, wu, x1);
+      q5 = addProducts(q5, wv, x1);
+      q2 = addProducts(q2, wu, x2);
+      q6 = addProducts(q6, wv, x2);
+      q3 = addProducts(q3, wu, x3);
+      q7 = addProducts(q7, wv, x3);
       pu += 16;
       pv += 16;
       p0 += 16;
@@ -370,14 +394,14 @@ export function dot32x8Pair4<F>(f: F, u: usize, v: usize, a: usize, stride: usiz
     const dv = v128.load(v + dOff + bo);
     const mu = withMin ? v128.load(u + sOff + bo) : du;
     const mv = withMin ? v128.load(v + sOff + bo) : dv;
-    acc0 = block32Result(acc0, widen(q0), du, mu, a0, dOff, sOff, bo, withMin);
-    acc4 = block32Result(acc4, widen(q4), dv, mv, a0, dOff, sOff, bo, withMin);
-    acc1 = block32Result(acc1, widen(q1), du, mu, a1, dOff, sOff, bo, withMin);
-    acc5 = block32Result(acc5, widen(q5), dv, mv, a1, dOff, sOff, bo, withMin);
-    acc2 = block32Result(acc2, widen(q2), du, mu, a2, dOff, sOff, bo, withMin);
-    acc6 = block32Result(acc6, widen(q6), dv, mv, a2, dOff, sOff, bo, withMin);
-    acc3 = block32Result(acc3, widen(q3), du, mu, a3, dOff, sOff, bo, withMin);
-    acc7 = block32Result(acc7, widen(q7), dv, mv, a3, dOff, sOff, bo, withMin);
+    acc0 = block32Result(acc0, blockSums(q0), du, mu, a0, dOff, sOff, bo, withMin);
+    acc4 = block32Result(acc4, blockSums(q4), dv, mv, a0, dOff, sOff, bo, withMin);
+    acc1 = block32Result(acc1, blockSums(q1), du, mu, a1, dOff, sOff, bo, withMin);
+    acc5 = block32Result(acc5, blockSums(q5), dv, mv, a1, dOff, sOff, bo, withMin);
+    acc2 = block32Result(acc2, blockSums(q2), du, mu, a2, dOff, sOff, bo, withMin);
+    acc6 = block32Result(acc6, blockSums(q6), dv, mv, a2, dOff, sOff, bo, withMin);
+    acc3 = block32Result(acc3, blockSums(q3), du, mu, a3, dOff, sOff, bo, withMin);
+    acc7 = block32Result(acc7, blockSums(q7), dv, mv, a3, dOff, sOff, bo, withMin);
   }
   store<f32>(out, hsum(acc0));
   store<f32>(out, hsum(acc4), 4);

@@ -1,5 +1,6 @@
 // Runs in a real browser page (scripts/browser-check.mjs bundles it): the wasm backend with and without
-// relaxed SIMD, threaded when the page is cross-origin isolated, against the reference math.
+// relaxed SIMD (and its fused dot-add build), threaded when the page is cross-origin isolated, against the
+// reference math.
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { createWasmBackend, dequantize, ReferenceBackend } from '@llamats/tensor-core';
 import { randomValues, randomWeightBytes } from '../../src/wasm/random-tensors.js';
@@ -19,9 +20,17 @@ async function run(): Promise<{ results: Result[]; info: string[] }> {
   const info: string[] = [
     `crossOriginIsolated=${(globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated}`,
   ];
-  for (const relaxedSimd of [false, 'auto'] as const) {
-    const b = await createWasmBackend({ threads: 2, relaxedSimd, parallelThreshold: 0 });
-    info.push(`relaxedSimd=${relaxedSimd}: ${b.info.detail}`);
+  // the three kernel builds: SIMD-128, relaxed SIMD, and relaxed SIMD with the fused dot-add (forced on, so
+  // that it is checked whatever the probe decides on this CPU)
+  const builds = [
+    { relaxedSimd: false, vnni: false },
+    { relaxedSimd: 'auto', vnni: false },
+    { relaxedSimd: 'auto', vnni: true },
+  ] as const;
+  const relaxedOutputs = new Map<string, Float32Array>();
+  for (const { relaxedSimd, vnni } of builds) {
+    const b = await createWasmBackend({ threads: 2, relaxedSimd, vnni, parallelThreshold: 0 });
+    info.push(`relaxedSimd=${relaxedSimd} vnni=${vnni}: ${b.info.detail}`);
     const label = `${b.info.detail}`;
     for (const type of wasmWeightTypes()) {
       const name = ggmlTypeInfo(type).name;
@@ -44,6 +53,21 @@ async function run(): Promise<{ results: Result[]; info: string[] }> {
         const exact = exactProducts(W, xv, m, rows, cols);
         const e = relRms(got, exact);
         results.push({ check: `matmul ${name} n=${m}`, detail: label, value: e, limit, ok: e < limit });
+        // the fused dot-add build adds up the same integers: its products equal the relaxed build's bit for bit
+        const key = `${name} n=${m}`;
+        if (relaxedSimd === 'auto' && !vnni) relaxedOutputs.set(key, got);
+        const relaxedGot = vnni ? relaxedOutputs.get(key) : undefined;
+        if (relaxedGot) {
+          let differ = 0;
+          for (let i = 0; i < got.length; i++) if (!Object.is(got[i], relaxedGot[i])) differ++;
+          results.push({
+            check: `matmul ${key} equals the relaxed build`,
+            detail: label,
+            value: differ,
+            limit: 0,
+            ok: differ === 0,
+          });
+        }
       }
       const rowsOut = b.createTensor('rows', [2, cols]);
       b.getRows(rowsOut, w, Int32Array.from([rows - 1, 0]));

@@ -1,4 +1,4 @@
-// The wasm backend in headless Chromium (scripts/browser-check.mjs): relaxed-SIMD and SIMD-128 kernels,
+// The wasm backend in headless Chromium (scripts/browser-check.mjs): SIMD-128, relaxed-SIMD and VNNI kernels,
 // Web Worker threads on a cross-origin isolated page, one thread on a page without isolation. Chromium comes
 // from `ensureChromium()` (Debian's package, installed with apt-get when missing and we are root); skipped
 // only where it cannot be had, and never under CI, where a missing browser fails.
@@ -17,7 +17,10 @@ describe.skipIf(!chromium.path)(
     it('passes every kernel check, threaded when isolated and single-threaded otherwise', () => {
       const run = spawnSync(process.execPath, [script, chromium.path!], { encoding: 'utf8', timeout: 240_000 });
       const output = `${run.stdout}\n${run.stderr}`;
-      expect(output).toContain('relaxedSimd=false: AssemblyScript SIMD kernels, 2 threads');
+      expect(output).toContain('relaxedSimd=false vnni=false: AssemblyScript SIMD kernels, 2 threads');
+      expect(output).toContain(
+        'relaxedSimd=auto vnni=true: AssemblyScript relaxed SIMD (fused dot-add) kernels, 2 threads',
+      );
       expect(output).toContain('1 thread (SharedArrayBuffer unavailable');
       expect(output.match(/(\d+)\/\1 checks passed/g)?.length, output).toBe(2);
       expect(run.status, output).toBe(0);

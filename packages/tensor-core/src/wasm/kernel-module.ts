@@ -7,11 +7,14 @@ import { BackendError } from '../backend.js';
 
 /**
  * A build of the kernels: `memory` `shared` imports a shared memory (threads), `single` an ordinary one;
- * `relaxed` uses relaxed-SIMD integer dot products (assembly/simd-dot.ts) and needs an engine with them.
+ * `relaxed` uses relaxed-SIMD integer dot products (assembly/simd-dot.ts) and needs an engine with them;
+ * `vnni` (relaxed builds only) adds up 8-bit products with the fused dot-add, for engines that run it as one
+ * instruction (src/wasm/dot-add-probe.ts).
  */
 export interface KernelVariant {
   readonly memory: 'shared' | 'single';
   readonly relaxed: boolean;
+  readonly vnni?: boolean;
 }
 
 /** The generated kernel module is missing: the package was not built. */
@@ -26,7 +29,7 @@ export class WasmKernelsMissingError extends BackendError {
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const B = (globalThis as { Buffer?: { from(s: string, e: string): Uint8Array } }).Buffer;
   if (B) return new Uint8Array(B.from(text, 'base64'));
   const bin = atob(text);
@@ -37,7 +40,8 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 
 /** The compiled kernel module of a variant (compiled on first use, then shared: modules are immutable). */
 export function kernelModule(variant: KernelVariant): Promise<WebAssembly.Module> {
-  const key = `${variant.memory}${variant.relaxed ? '-relaxed' : ''}`;
+  if (variant.vnni && !variant.relaxed) throw new BackendError('the VNNI kernels are a relaxed-SIMD build');
+  const key = `${variant.memory}${variant.relaxed ? '-relaxed' : ''}${variant.vnni ? '-vnni' : ''}`;
   let m = compiled.get(key);
   if (!m) {
     m = (async () => {
@@ -49,6 +53,8 @@ export function kernelModule(variant: KernelVariant): Promise<WebAssembly.Module
           single: gen.KERNELS_SINGLE_BASE64,
           'shared-relaxed': gen.KERNELS_SHARED_RELAXED_BASE64,
           'single-relaxed': gen.KERNELS_SINGLE_RELAXED_BASE64,
+          'shared-relaxed-vnni': gen.KERNELS_SHARED_RELAXED_VNNI_BASE64,
+          'single-relaxed-vnni': gen.KERNELS_SINGLE_RELAXED_VNNI_BASE64,
         };
         encoded = byKey[key];
       } catch (e) {

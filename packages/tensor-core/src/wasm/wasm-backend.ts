@@ -27,6 +27,7 @@ import {
 } from '../backend.js';
 import { dequantize } from '../quant/registry.js';
 import { DecodeTuner, type DecodeTuning, type DecodeVariant } from './decode-tuner.js';
+import { probeDotAdd } from './dot-add-probe.js';
 import { canBlock, hardwareThreads, relaxedSimdAvailable, sharedMemoryAvailable } from './environment.js';
 import { kernelModule } from './kernel-module.js';
 import { KERNEL_INDEX, type KernelName, kernelArity } from './kernel-names.js';
@@ -70,6 +71,14 @@ export interface WasmBackendOptions {
    * for the SIMD-128 kernels everywhere. Results differ slightly between the two (summation order).
    */
   readonly relaxedSimd?: boolean | 'auto';
+  /**
+   * Add up 8-bit products with the fused dot-add (`i32x4.relaxed_dot_i8x16_i7x16_add_s`; the VNNI build of
+   * the relaxed kernels): `'auto'` (default) where the engine runs it as one instruction (AVX-VNNI
+   * `vpdpbusd`: Node 24 and current Chromium on such CPUs; decided once per process by timing it, see
+   * src/wasm/dot-add-probe.ts), `false` never, `true` wherever it computes right (slower where it is
+   * emulated). Results are the same either way. Ignored without relaxed SIMD.
+   */
+  readonly vnni?: boolean | 'auto';
   /**
    * How decode products stream their weights (src/wasm/decode-tuner.ts): `'auto'` (default) times the
    * variants on the first decode products and keeps the fastest on this CPU; a variant fixes it. Results
@@ -189,7 +198,8 @@ export class WasmBackend implements Backend {
     if (options.relaxedSimd === true && !relaxed) {
       throw new BackendError('relaxedSimd: true was asked for, but this engine has no relaxed SIMD');
     }
-    const module = await kernelModule({ memory: shared ? 'shared' : 'single', relaxed });
+    const vnni = relaxed && options.vnni !== false ? await vnniWanted(options.vnni ?? 'auto') : false;
+    const module = await kernelModule({ memory: shared ? 'shared' : 'single', relaxed, vnni });
     const first = new MemoryGroup(0, module, { capacity, scratchReserve: reserve, shared });
     let pool: ThreadPool | undefined;
     if (shared) {
@@ -200,7 +210,7 @@ export class WasmBackend implements Backend {
       });
     }
     const why = cores > 1 && !canShare ? ' (SharedArrayBuffer unavailable: the page is not cross-origin isolated)' : '';
-    const simd = relaxed ? 'relaxed SIMD' : 'SIMD';
+    const simd = relaxed ? `relaxed SIMD${vnni ? ' (fused dot-add)' : ''}` : 'SIMD';
     const detail = `AssemblyScript ${simd} kernels, ${threads} thread${threads > 1 ? 's' : ''}${why}`;
     return new WasmBackend(module, shared, relaxed, pool, first, options, detail);
   }
@@ -912,4 +922,19 @@ function sameRope(a: RopeParams, b: RopeParams): boolean {
     a.freqScale === b.freqScale &&
     a.freqFactors === b.freqFactors
   );
+}
+
+/** Whether to use the VNNI build for the `vnni` option (relaxed SIMD available). */
+async function vnniWanted(option: boolean | 'auto'): Promise<boolean> {
+  if (option !== true && option !== 'auto') {
+    throw new BackendError(`vnni must be true, false or 'auto', not ${JSON.stringify(option)}`);
+  }
+  const probe = await probeDotAdd();
+  if (option === 'auto') return probe.oneInstruction;
+  if (!probe.correct) {
+    throw new BackendError(
+      'vnni: true was asked for, but this engine computes the fused dot-add wrongly: use vnni: false or "auto"',
+    );
+  }
+  return true;
 }

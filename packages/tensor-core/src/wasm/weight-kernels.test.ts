@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { f16ToF32 } from '../f16.js';
 import { dequantize, quantize, supportedWeightTypes } from '../quant/registry.js';
+import { probeDotAdd } from './dot-add-probe.js';
+import { relaxedSimdAvailable } from './environment.js';
 import { randomRawBlocks, randomValues, randomWeightBytes, withSubnormalScales } from './random-tensors.js';
 import { exactProducts, relRms } from './reference-products.js';
 import { createWasmBackend } from './wasm-backend.js';
@@ -20,14 +22,27 @@ function colsFor(type: GgmlType): number {
   return ggmlTypeInfo(type).blockSize === 1 ? 1030 : 1024;
 }
 
+// The fused dot-add build runs wherever the engine computes the instruction right (Node 22 and later,
+// Chromium; not Node 20, whose V8 gets it wrong: there the browser check covers it).
+const dotAddRight = (await relaxedSimdAvailable(true)) && (await probeDotAdd()).correct;
+
 describe.each([
-  ['SIMD-128', false],
-  ['relaxed SIMD where the engine has it', 'auto'],
-] as const)('wasm weight kernels (%s)', (_, relaxedSimd) => {
+  ['SIMD-128', false, false],
+  ['relaxed SIMD where the engine has it', 'auto', false],
+  [
+    `relaxed SIMD with the fused dot-add${dotAddRight ? '' : ' (skipped: this engine computes it wrongly)'}`,
+    'auto',
+    true,
+  ],
+] as const)('wasm weight kernels (%s)', (_, relaxedSimd, vnni) => {
+  if (vnni && !dotAddRight) {
+    it.skip('needs an engine that computes the fused dot-add right', () => {});
+    return;
+  }
   let backend: Backend;
   let relaxed = false;
   beforeAll(async () => {
-    backend = await createWasmBackend({ threads: 1, relaxedSimd });
+    backend = await createWasmBackend({ threads: 1, relaxedSimd, vnni });
     relaxed = backend.info.detail.includes('relaxed');
   });
   afterAll(() => backend.dispose());
