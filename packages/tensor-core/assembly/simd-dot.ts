@@ -66,11 +66,18 @@ export function dotU16Scaled(u: v128, a: usize, scale: i32, acc: v128): v128 {
 /**
  * acc + `scale` times the partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`,
  * `u1` with those at `a1`), the scale already spread over the lanes (superblock.ts scaleSplat: in every i16
- * lane in the relaxed build, every i32 lane in the SIMD-128 build). The relaxed build adds the two halves'
- * pair sums in i16 (at most 2 * 2 * 63 * 127 = 32004) before one widening multiply by the scale.
+ * lane in the relaxed build, every i32 lane in the SIMD-128 and VNNI builds). The relaxed build adds the two
+ * halves' pair sums in i16 (at most 2 * 2 * 63 * 127 = 32004) before one widening multiply by the scale; the
+ * VNNI build takes levels up to 31 only.
  */
 @inline
 export function dotU32ScaledV(u0: v128, a0: usize, u1: v128, a1: usize, scale: v128, acc: v128): v128 {
+  if (VNNI) {
+    // i32 lane sums of 8 products, at most 8 * 31 * 127 = 31496 for levels up to 31 (Q4_K, Q5_K): they
+    // fit the low i16 of their lanes, which the scale multiplies (it sits in the low i16 of each i32 lane)
+    const sums = dotAdd(u1, v128.load(a1), dotAdd(u0, v128.load(a0), i32x4.splat(0)));
+    return i32x4.add(acc, i32x4.dot_i16x8_s(sums, scale));
+  }
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), scale));
   return i32x4.add(acc, i32x4.mul(dotU16(u1, a1, dotU16(u0, a0, i32x4.splat(0))), scale));
 }

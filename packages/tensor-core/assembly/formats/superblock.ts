@@ -116,13 +116,13 @@ export function scalesK4v(p: usize, lowMask: v128 = vi(VI.K4_LOW_MASK), highMask
 
 /**
  * Scale byte `j` (0..15, a compile-time constant) of `v` spread for {@link dotU32ScaledV}: in every i16
- * lane (relaxed build) or every i32 lane (SIMD-128 build). One constant swizzle instead of a lane
+ * lane (relaxed build) or every i32 lane (SIMD-128 and VNNI builds). One constant swizzle instead of a lane
  * extract, shifts and a splat.
  */
 @inline
 export function scaleSplat(v: v128, i: i32): v128 {
   const j = <i8>i;
-  if (RELAXED) return i8x16.swizzle(v, i8x16(j, -128, j, -128, j, -128, j, -128, j, -128, j, -128, j, -128, j, -128));
+  if (RELAXED && !VNNI) return i8x16.swizzle(v, i8x16(j, -128, j, -128, j, -128, j, -128, j, -128, j, -128, j, -128, j, -128));
   return i8x16.swizzle(v, i8x16(j, -128, -128, -128, j, -128, -128, -128, j, -128, -128, -128, j, -128, -128, -128));
 }
 
@@ -132,7 +132,7 @@ export function scaleSplat(v: v128, i: i32): v128 {
  * `i8x16.relaxed_swizzle` (one pshufb each; indices 128 give zero in every implementation) instead of
  * shifting the scales on per chunk (one ALU operation less per 64 values: loads are not the limit there).
  */
-export const SCALE_SPLATS: usize = memory.data<u8>([
+const SCALE_SPLATS_I16: usize = memory.data<u8>([
   0, 128, 0, 128, 0, 128, 0, 128, 0, 128, 0, 128, 0, 128, 0, 128,
   1, 128, 1, 128, 1, 128, 1, 128, 1, 128, 1, 128, 1, 128, 1, 128,
   2, 128, 2, 128, 2, 128, 2, 128, 2, 128, 2, 128, 2, 128, 2, 128,
@@ -142,6 +142,20 @@ export const SCALE_SPLATS: usize = memory.data<u8>([
   6, 128, 6, 128, 6, 128, 6, 128, 6, 128, 6, 128, 6, 128, 6, 128,
   7, 128, 7, 128, 7, 128, 7, 128, 7, 128, 7, 128, 7, 128, 7, 128,
 ], 16);
+
+/** As {@link SCALE_SPLATS_I16}, each scale in the low i16 of every i32 lane (VNNI build: its sums are i32 lanes). */
+const SCALE_SPLATS_I32: usize = memory.data<u8>([
+  0, 128, 128, 128, 0, 128, 128, 128, 0, 128, 128, 128, 0, 128, 128, 128,
+  1, 128, 128, 128, 1, 128, 128, 128, 1, 128, 128, 128, 1, 128, 128, 128,
+  2, 128, 128, 128, 2, 128, 128, 128, 2, 128, 128, 128, 2, 128, 128, 128,
+  3, 128, 128, 128, 3, 128, 128, 128, 3, 128, 128, 128, 3, 128, 128, 128,
+  4, 128, 128, 128, 4, 128, 128, 128, 4, 128, 128, 128, 4, 128, 128, 128,
+  5, 128, 128, 128, 5, 128, 128, 128, 5, 128, 128, 128, 5, 128, 128, 128,
+  6, 128, 128, 128, 6, 128, 128, 128, 6, 128, 128, 128, 6, 128, 128, 128,
+  7, 128, 128, 128, 7, 128, 128, 128, 7, 128, 128, 128, 7, 128, 128, 128,
+], 16);
+
+export const SCALE_SPLATS: usize = VNNI ? SCALE_SPLATS_I32 : SCALE_SPLATS_I16;
 
 /**
  * acc + isum * dd - msum * dm, the super-block products `dd` = d * da and `dm` = dmin * da as scalars: the
