@@ -118,7 +118,7 @@ export class LlamaContext {
       forward(this.backend, this.config, this.weights, this.state, this.cache, batch, this.held.length, !!all);
       for (let i = 0; i < m; i++) this.held.push(batch[i]);
       done += m;
-      if (all) all.set(await this.backend.readTensor(this.state.logits, 0, m * vocab), (done - m) * vocab);
+      if (all) all.set(await this.backend.readTensor(this.state.allLogits!, 0, m * vocab), (done - m) * vocab);
       else if (done === n) last = await this.backend.readTensor(this.state.logits, 0, vocab);
       else await this.backend.readTensor(this.state.logits, 0, 1); // keep progress honest on queued backends
       options.onProgress?.(done, n);

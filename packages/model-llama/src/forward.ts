@@ -20,7 +20,13 @@ export interface ForwardState {
   readonly gate: Tensor; // [n_batch, n_ff]
   readonly up: Tensor; // [n_batch, n_ff]
   readonly lastNorm: Tensor; // [1, n_embd] final hidden state of the last token
-  readonly logits: Tensor; // [n_batch, n_vocab] (only row 0 used unless all logits are asked for)
+  readonly logits: Tensor; // [1, n_vocab] the last token's logits
+  /**
+   * [n_batch, n_vocab] every token's logits: made by {@link ensureAllLogits} on the first evaluation that
+   * asks for them (perplexity), since at n_batch 512 and a 32000-token vocabulary it is 62.5 MiB that
+   * generation never touches.
+   */
+  allLogits?: Tensor;
 }
 
 export function createForwardState(backend: Backend, c: LlamaConfig, nBatch: number): ForwardState {
@@ -37,8 +43,14 @@ export function createForwardState(backend: Backend, c: LlamaConfig, nBatch: num
     gate: t('ffn_gate', c.feedForwardLength),
     up: t('ffn_up', c.feedForwardLength),
     lastNorm: t('last_norm', c.embeddingLength, 1),
-    logits: t('logits', c.vocabSize),
+    logits: t('logits', c.vocabSize, 1),
   };
+}
+
+/** The [n_batch, n_vocab] logits buffer of `s`, made on first use. */
+export function ensureAllLogits(backend: Backend, c: LlamaConfig, s: ForwardState): Tensor {
+  s.allLogits ??= backend.createTensor('all_logits', [s.nBatch, c.vocabSize]);
+  return s.allLogits;
 }
 
 export function freeForwardState(backend: Backend, s: ForwardState): void {
@@ -59,7 +71,7 @@ export function ropeParams(c: LlamaConfig, weights: LlamaWeights, nHead: number)
 
 /**
  * Evaluates `tokens` (at most `state.nBatch`) at cells `pos0 ..`, appending their K/V to the cache.
- * Leaves logits in `state.logits`: for every token (`allLogits`) or only the last one (row 0).
+ * Leaves logits in `state.allLogits` for every token (`allLogits`), else the last token's in `state.logits`.
  */
 export function forward(
   backend: Backend,
@@ -108,7 +120,7 @@ export function forward(
   }
   if (allLogits) {
     backend.rmsNorm(s.xNorm, s.x, w.outputNorm, c.rmsEps, n);
-    backend.matmul(s.logits, w.output, s.xNorm, n); // [n, n_vocab]
+    backend.matmul(ensureAllLogits(backend, c, s), w.output, s.xNorm, n); // [n, n_vocab]
   } else {
     // Only the last token's logits are needed to continue: project one row, not n.
     backend.copyRows(s.lastNorm, s.x, n - 1, 0, 1);
