@@ -53,25 +53,28 @@ async function prepare(lib, type) {
   const backend = await lib.createWasmBackend({ threads, decodeStreaming: { touch: false, pairs: false } });
   const x = backend.createTensor('x', [batch, cols]);
   backend.writeTensor(x, randomValues(batch * cols, 1));
-  return setups.map(([label, rows, count, reps]) => {
-    const out = backend.createTensor(`out ${label}`, [batch, rows]);
-    const weights = [];
-    for (let i = 0; i < count; i++) {
-      const w = backend.createWeight({ name: `${label} ${i}`, type, shape: [cols, rows] });
-      backend.uploadWeight(w, 0, randomWeightBytes(type, rows, cols, 100 + (i % 2), 0.02));
-      weights.push(w);
-    }
-    // decode: weight bytes streamed; batched: floating-point operations (2 per weight and token)
-    const work =
-      (batch > 1 ? 2 * rows * cols * batch : (rows * cols * info.bytesPerBlock) / info.blockSize) * count * reps;
-    const round = () => {
-      const t0 = performance.now();
-      for (let r = 0; r < reps; r++) for (const w of weights) backend.matmul(out, w, x, batch);
-      return work / ((performance.now() - t0) * 1e6);
-    };
-    backend.matmul(out, weights[0], x, batch);
-    return { label, round, output: backend.readTensor(out) };
-  });
+  // readTensor is async: every setup's output is awaited, so the comparison below sees real values
+  return Promise.all(
+    setups.map(async ([label, rows, count, reps]) => {
+      const out = backend.createTensor(`out ${label}`, [batch, rows]);
+      const weights = [];
+      for (let i = 0; i < count; i++) {
+        const w = backend.createWeight({ name: `${label} ${i}`, type, shape: [cols, rows] });
+        backend.uploadWeight(w, 0, randomWeightBytes(type, rows, cols, 100 + (i % 2), 0.02));
+        weights.push(w);
+      }
+      // decode: weight bytes streamed; batched: floating-point operations (2 per weight and token)
+      const work =
+        (batch > 1 ? 2 * rows * cols * batch : (rows * cols * info.bytesPerBlock) / info.blockSize) * count * reps;
+      const round = () => {
+        const t0 = performance.now();
+        for (let r = 0; r < reps; r++) for (const w of weights) backend.matmul(out, w, x, batch);
+        return work / ((performance.now() - t0) * 1e6);
+      };
+      backend.matmul(out, weights[0], x, batch);
+      return { label, round, output: await backend.readTensor(out) };
+    }),
+  );
 }
 
 for (const name of types) {
