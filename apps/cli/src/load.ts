@@ -29,7 +29,10 @@ export async function loadModelFor(
     });
     bar.done();
     const loadMs = performance.now() - t0;
-    if (ctx.verbose) ctx.note(`loaded ${path} on the ${model.backend.info.kind} backend in ${loadMs.toFixed(0)} ms`);
+    if (ctx.verbose) {
+      const { kind, detail } = model.backend.info;
+      ctx.note(`loaded ${path} on the ${kind} backend (${detail}) in ${loadMs.toFixed(0)} ms`);
+    }
     return { model, path, loadMs };
   } catch (e) {
     bar.done();
