@@ -66,7 +66,9 @@ describe.skipIf(!demo)('run', () => {
   it('--verbose names the backend and its kernels', async () => {
     const r = await cli(['run', demo!, '-p', 'Once upon a time', '-n', '2', '--temp', '0', '--verbose']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/loaded \S+ on the wasm backend \(AssemblyScript .*SIMD.* kernels, \d+ threads?\b.*\) in \d+ ms/);
+    expect(r.stderr).toMatch(
+      /loaded \S+ on the wasm backend \(AssemblyScript .*SIMD.* kernels, \d+ threads?\b.*\) in \d+ ms/,
+    );
   });
 
   it('--json reports tokens, text, prompt tokens and timings; a seed makes sampling repeatable', async () => {
