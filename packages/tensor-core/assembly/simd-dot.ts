@@ -34,6 +34,12 @@ export function dotAdd(u: v128, x: v128, acc: v128): v128 {
   return unreachable();
 }
 
+/** {@link dotAdd} of two 16-level halves: acc + sums of `u0` with `x0` and of `u1` with `x1` (VNNI build only). */
+@inline
+export function dotAdd32(u0: v128, x0: v128, u1: v128, x1: v128, acc: v128): v128 {
+  return dotAdd(u1, x1, dotAdd(u0, x0, acc));
+}
+
 /** Byte offset of activation level `e` in an activation record. */
 @inline
 export function actOffset(e: i32): usize {
@@ -75,7 +81,7 @@ export function dotU32ScaledV(u0: v128, a0: usize, u1: v128, a1: usize, scale: v
   if (VNNI) {
     // i32 lane sums of 8 products, at most 8 * 31 * 127 = 31496 for levels up to 31 (Q4_K, Q5_K): they
     // fit the low i16 of their lanes, which the scale multiplies (it sits in the low i16 of each i32 lane)
-    const sums = dotAdd(u1, v128.load(a1), dotAdd(u0, v128.load(a0), i32x4.splat(0)));
+    const sums = dotAdd32(u0, v128.load(a0), u1, v128.load(a1), i32x4.splat(0));
     return i32x4.add(acc, i32x4.dot_i16x8_s(sums, scale));
   }
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), scale));
@@ -85,7 +91,7 @@ export function dotU32ScaledV(u0: v128, a0: usize, u1: v128, a1: usize, scale: v
 /** acc + partial sums of 32 unsigned levels (0..63: `u0` with the activations at `a0`, `u1` with `a1`). */
 @inline
 export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v128 {
-  if (VNNI) return dotAdd(u1, v128.load(a1), dotAdd(u0, v128.load(a0), acc));
+  if (VNNI) return dotAdd32(u0, v128.load(a0), u1, v128.load(a1), acc);
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), vi(VI.I16_ONES)));
   return dotU16(u1, a1, dotU16(u0, a0, acc));
 }
@@ -97,7 +103,7 @@ export function dotU32(u0: v128, a0: usize, u1: v128, a1: usize, acc: v128): v12
 @inline
 export function sumU32(u0: v128, a0: usize, u1: v128, a1: usize, ones: v128): v128 {
   // (for signed levels the same change measured 5-7% slower: Q8_0 and IQ4 keep dotS16 onto zero)
-  if (VNNI) return dotAdd(u1, v128.load(a1), dotAdd(u0, v128.load(a0), i32x4.splat(0)));
+  if (VNNI) return dotAdd32(u0, v128.load(a0), u1, v128.load(a1), i32x4.splat(0));
   if (RELAXED) return i32x4.dot_i16x8_s(i16x8.add(pairSums(u0, a0), pairSums(u1, a1)), ones);
   return i32x4.add(sumU16(u0, a0), sumU16(u1, a1));
 }
@@ -120,19 +126,20 @@ function sumU16(u: v128, a: usize): v128 {
 @inline
 export function signedPairSums(s: v128, a: v128): v128 {
   if (!RELAXED) return unreachable();
+  return i16x8.relaxed_dot_i8x16_i7x16_s(signedActivations(s, a), i8x16.abs(s));
+}
+
+/** The activations `a` with the signs of the levels `s`: a where s >= 0, -a where s < 0 (see {@link signedPairSums}). */
+@inline
+function signedActivations(s: v128, a: v128): v128 {
   const negative = i8x16.lt_s(s, i8x16.splat(0));
-  const signedA = i8x16.sub(v128.xor(a, negative), negative); // a where s >= 0, -a where s < 0
-  return i16x8.relaxed_dot_i8x16_i7x16_s(signedA, i8x16.abs(s));
+  return i8x16.sub(v128.xor(a, negative), negative);
 }
 
 /** acc + partial sums of 16 signed levels (-127..127; any i8 in the SIMD-128 build) times the 16 activations at `a`. */
 @inline
 export function dotS16(s: v128, a: usize, acc: v128, ones: v128): v128 {
-  if (VNNI) {
-    const negative = i8x16.lt_s(s, i8x16.splat(0));
-    const x = v128.load(a);
-    return dotAdd(i8x16.abs(s), i8x16.sub(v128.xor(x, negative), negative), acc);
-  }
+  if (VNNI) return dotAdd(i8x16.abs(s), signedActivations(s, v128.load(a)), acc);
   if (RELAXED) return i32x4.add(acc, i32x4.dot_i16x8_s(signedPairSums(s, v128.load(a)), ones));
   const lo = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(s), v128.load(a));
   const hi = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(s), v128.load(a, 16));

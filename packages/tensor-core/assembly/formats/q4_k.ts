@@ -3,7 +3,7 @@
 // x = (d * scale[s]) * q - (dmin * min[s])
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotAdd, dotU32ScaledV, minDot16 } from '../simd-dot';
+import { actOffset, dotAdd32, dotU32ScaledV, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { VI, vi } from '../vconst';
 import {
@@ -66,9 +66,9 @@ function chunkQ4K2(
   const v1 = v128.load(q, 16);
   if (VNNI) {
     // i32 lane sums (at most 8 * 15 * 127), multiplied by scales in the low i16 of each lane (SCALE_SPLATS)
-    const t0 = dotAdd(lowNibbles(v1, nibbles), x1, dotAdd(lowNibbles(v0, nibbles), x0, i32x4.splat(0)));
+    const t0 = dotAdd32(lowNibbles(v0, nibbles), x0, lowNibbles(v1, nibbles), x1, i32x4.splat(0));
     isum = i32x4.add(isum, i32x4.dot_i16x8_s(t0, s0));
-    const t1 = dotAdd(highNibbles(v1, nibbles), x3, dotAdd(highNibbles(v0, nibbles), x2, i32x4.splat(0)));
+    const t1 = dotAdd32(highNibbles(v0, nibbles), x2, highNibbles(v1, nibbles), x3, i32x4.splat(0));
     return i32x4.add(isum, i32x4.dot_i16x8_s(t1, s1));
   }
   const p0 = i16x8.add(
