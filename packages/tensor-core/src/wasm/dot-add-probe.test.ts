@@ -63,6 +63,11 @@ describe('fused dot-add probe', () => {
     const off = await createWasmBackend({ threads: 1, vnni: false });
     expect(off.info.detail).not.toContain('fused dot-add');
     off.dispose();
+    if (relaxed) {
+      await expect(createWasmBackend({ threads: 1, vnni: 'yes' as unknown as boolean })).rejects.toThrow(
+        /vnni must be true, false or 'auto', not "yes"/,
+      );
+    }
     if (relaxed && !verdict.correct) {
       await expect(createWasmBackend({ threads: 1, vnni: true })).rejects.toThrow(/computes the fused dot-add wrongly/);
     }
