@@ -6,7 +6,14 @@
 import type { Backend, KvCache } from '@llamats/tensor-core';
 import type { LlamaConfig } from './config.js';
 import { ContextFullError, ModelError } from './errors.js';
-import { createForwardState, type ForwardState, forward, freeForwardState, ropeParams } from './forward.js';
+import {
+  createForwardState,
+  FFN_SLICE_TOKENS,
+  type ForwardState,
+  forward,
+  freeForwardState,
+  ropeParams,
+} from './forward.js';
 import type { LlamaWeights } from './weights.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -15,6 +22,12 @@ export interface ContextOptions {
   nCtx?: number;
   /** Tokens evaluated per forward pass during prefill (default 64). */
   nBatch?: number;
+  /**
+   * Tokens per feed-forward slice within a batch (default 256): the block's two `[slice, n_ff]` f32 buffers
+   * are the largest activations, so a smaller slice lowers peak memory for long batches, at some prompt
+   * speed (each slice streams the feed-forward weights again). Backends without row views run whole batches.
+   */
+  ffnSliceTokens?: number;
   /** KV cache element type (default 'f16', as llama.cpp). */
   kvType?: 'f16' | 'f32';
   /**
@@ -70,7 +83,10 @@ export class LlamaContext {
       headDim: config.headDim,
       type: kvType,
     });
-    this.state = createForwardState(backend, config, this.nBatch);
+    const slice = options.ffnSliceTokens ?? FFN_SLICE_TOKENS;
+    if (!Number.isInteger(slice) || slice < 1)
+      throw new RangeError(`ffnSliceTokens must be a positive integer, got ${slice}`);
+    this.state = createForwardState(backend, config, this.nBatch, slice);
   }
 
   /** Tokens whose keys and values the cache holds, in order. */

@@ -7,7 +7,28 @@ import type { AttentionParams, Backend, KvCache, RopeParams, Tensor } from '@lla
 import type { LlamaConfig } from './config.js';
 import type { LlamaWeights } from './weights.js';
 
-/** Activation buffers for a batch of up to `nBatch` tokens, allocated once per context. */
+/**
+ * Tokens per feed-forward slice. The feed-forward block runs this many tokens at a time, so its two
+ * `[tokens, n_ff]` buffers (the largest activations: 22 MiB at n_batch 512 for n_ff 5632) are sized for a
+ * slice, not for the batch. Each slice streams the three FFN weights again and unpacks their rows again, so
+ * slices cost prompt speed as they shrink: 256 measured the same as 512 (0.99-1.01x pp512, tinyllama-shape
+ * Q4_K_M, 2 threads), 128 about 2% slower.
+ */
+export const FFN_SLICE_TOKENS = 256;
+
+/** Rows `[row0, row0 + rows)` of the batch, as views of the feed-forward input and output. */
+export interface FfnSlice {
+  readonly row0: number;
+  readonly rows: number;
+  readonly input: Tensor; // [rows, n_embd] view of xNorm
+  readonly output: Tensor; // [rows, n_embd] view of proj
+}
+
+/**
+ * Activation buffers for a batch of up to `nBatch` tokens, allocated once per context. Buffers whose
+ * lifetimes within a layer do not overlap share memory: the attention output reuses `xNorm` (dead between
+ * the Q/K/V projections and the next norm) and `proj` reuses `q` (dead after attention), when the shapes match.
+ */
 export interface ForwardState {
   readonly nBatch: number;
   readonly x: Tensor; // [n_batch, n_embd] residual stream
@@ -15,10 +36,11 @@ export interface ForwardState {
   readonly q: Tensor; // [n_batch, n_head * head_dim]
   readonly k: Tensor; // [n_batch, n_head_kv * head_dim]
   readonly v: Tensor; // [n_batch, n_head_kv * head_dim]
-  readonly attnOut: Tensor; // [n_batch, n_head * head_dim]
-  readonly proj: Tensor; // [n_batch, n_embd] output of attn_output / ffn_down
-  readonly gate: Tensor; // [n_batch, n_ff]
-  readonly up: Tensor; // [n_batch, n_ff]
+  readonly attnOut: Tensor; // [n_batch, n_head * head_dim] (xNorm when n_head * head_dim = n_embd)
+  readonly proj: Tensor; // [n_batch, n_embd] output of attn_output / ffn_down (q when the shapes match)
+  readonly gate: Tensor; // [slice, n_ff]
+  readonly up: Tensor; // [slice, n_ff]
+  readonly ffnSlices: readonly FfnSlice[];
   readonly lastNorm: Tensor; // [1, n_embd] final hidden state of the last token
   readonly logits: Tensor; // [1, n_vocab] the last token's logits
   /**
@@ -29,19 +51,46 @@ export interface ForwardState {
   allLogits?: Tensor;
 }
 
-export function createForwardState(backend: Backend, c: LlamaConfig, nBatch: number): ForwardState {
+export function createForwardState(
+  backend: Backend,
+  c: LlamaConfig,
+  nBatch: number,
+  ffnSliceTokens = FFN_SLICE_TOKENS,
+): ForwardState {
   const t = (name: string, cols: number, rows = nBatch) => backend.createTensor(name, [rows, cols]);
+  const x = t('x', c.embeddingLength);
+  const xNorm = t('x_norm', c.embeddingLength);
+  const q = t('q', c.qDim);
+  const qIsEmbd = c.qDim === c.embeddingLength;
+  const attnOut = qIsEmbd ? xNorm : t('attn_out', c.qDim);
+  const proj = qIsEmbd ? q : t('proj', c.embeddingLength);
+  // Without row views (the WebGPU backend, whose buffers are not process memory) the block runs whole.
+  const slice = backend.rowsView && nBatch > ffnSliceTokens ? ffnSliceTokens : nBatch;
+  const ffnSlices: FfnSlice[] = [];
+  if (slice === nBatch) ffnSlices.push({ row0: 0, rows: nBatch, input: xNorm, output: proj });
+  else {
+    for (let row0 = 0; row0 < nBatch; row0 += slice) {
+      const rows = Math.min(slice, nBatch - row0);
+      ffnSlices.push({
+        row0,
+        rows,
+        input: backend.rowsView!(xNorm, row0, rows),
+        output: backend.rowsView!(proj, row0, rows),
+      });
+    }
+  }
   return {
     nBatch,
-    x: t('x', c.embeddingLength),
-    xNorm: t('x_norm', c.embeddingLength),
-    q: t('q', c.qDim),
+    x,
+    xNorm,
+    q,
     k: t('k', c.kvDim),
     v: t('v', c.kvDim),
-    attnOut: t('attn_out', c.qDim),
-    proj: t('proj', c.embeddingLength),
-    gate: t('ffn_gate', c.feedForwardLength),
-    up: t('ffn_up', c.feedForwardLength),
+    attnOut,
+    proj,
+    gate: t('ffn_gate', c.feedForwardLength, slice),
+    up: t('ffn_up', c.feedForwardLength, slice),
+    ffnSlices,
     lastNorm: t('last_norm', c.embeddingLength, 1),
     logits: t('logits', c.vocabSize, 1),
   };
@@ -54,7 +103,9 @@ export function ensureAllLogits(backend: Backend, c: LlamaConfig, s: ForwardStat
 }
 
 export function freeForwardState(backend: Backend, s: ForwardState): void {
-  for (const v of Object.values(s)) if (typeof v === 'object') backend.free(v as Tensor);
+  const owned = new Set([s.x, s.xNorm, s.q, s.k, s.v, s.attnOut, s.proj, s.gate, s.up, s.lastNorm, s.logits]);
+  if (s.allLogits) owned.add(s.allLogits);
+  for (const t of owned) backend.free(t);
 }
 
 export function ropeParams(c: LlamaConfig, weights: LlamaWeights, nHead: number): RopeParams {
@@ -112,10 +163,14 @@ export function forward(
     backend.add(s.x, s.x, s.proj, n);
     // feed-forward block (SwiGLU)
     backend.rmsNorm(s.xNorm, s.x, L.ffnNorm, c.rmsEps, n);
-    backend.matmul(s.gate, L.ffnGate, s.xNorm, n); // [n, n_ff]
-    backend.matmul(s.up, L.ffnUp, s.xNorm, n);
-    backend.swiglu(s.gate, s.gate, s.up, n);
-    backend.matmul(s.proj, L.ffnDown, s.gate, n); // [n, n_embd]
+    for (const slice of s.ffnSlices) {
+      if (slice.row0 >= n) break;
+      const m = Math.min(slice.rows, n - slice.row0);
+      backend.matmul(s.gate, L.ffnGate, slice.input, m); // [m, n_ff]
+      backend.matmul(s.up, L.ffnUp, slice.input, m);
+      backend.swiglu(s.gate, s.gate, s.up, m);
+      backend.matmul(slice.output, L.ffnDown, s.gate, m); // [m, n_embd] rows row0.. of proj
+    }
     backend.add(s.x, s.x, s.proj, n);
   }
   if (allLogits) {

@@ -42,7 +42,10 @@ export interface LoadProgress {
 export interface LoadWeightsOptions {
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
-  /** Upload chunk size in bytes (default 8 MiB). */
+  /**
+   * Upload chunk size in bytes (default 2 MiB: the staging buffer counts in peak memory, and larger chunks
+   * loaded no faster, 2.23 s against 2.20 s for a 1.1 GiB Q8_0 file).
+   */
   chunkBytes?: number;
 }
 
@@ -131,7 +134,7 @@ export async function loadWeights(
   plan: Map<string, GgufTensorInfo>,
   options: LoadWeightsOptions = {},
 ): Promise<LlamaWeights> {
-  const chunk = options.chunkBytes ?? 8 << 20;
+  const chunk = options.chunkBytes ?? 2 << 20;
   const totalBytes = [...plan.values()].reduce((a, t) => a + t.byteLength, 0);
   let loadedBytes = 0;
   const placed = new Map<string, Tensor>();

@@ -34,6 +34,20 @@ describe('LlamaContext', () => {
     single.dispose();
   });
 
+  it('gives the same logits whether the feed-forward block runs the batch whole or in slices', async () => {
+    const whole = model.createContext({ nCtx: 256, nBatch: 64, ffnSliceTokens: 64 });
+    // slices of 16: a batch of 64 runs as four, and the 46-token tail batch as two full slices and a part
+    const sliced = model.createContext({ nCtx: 256, nBatch: 64, ffnSliceTokens: 16 });
+    const prompt = [...tokens, ...tokens, ...tokens].slice(0, 110);
+    const a = await whole.evaluate(prompt, { allLogits: true });
+    const b = await sliced.evaluate(prompt, { allLogits: true });
+    expect(prompt.length).toBe(110);
+    expect(relRms(b, a)).toBeLessThan(1e-6);
+    expect(() => model.createContext({ ffnSliceTokens: 0 })).toThrow(/ffnSliceTokens must be a positive integer/);
+    whole.dispose();
+    sliced.dispose();
+  });
+
   it('reuses a cached prefix and gives the logits of a fresh evaluation', async () => {
     const ctx = model.createContext({ nCtx: 256 });
     await ctx.evaluateSequence(tokens.slice(0, 20));

@@ -103,6 +103,13 @@ export interface Backend {
   uploadWeight(weight: Tensor, byteOffset: number, bytes: Uint8Array): void | Promise<void>;
   /** Allocates a zero-filled activation tensor of row-major `shape`. */
   createTensor(name: string, shape: readonly number[], dtype?: ActivationType): Tensor;
+  /**
+   * Optional: a tensor aliasing rows `[row0, row0 + rows)` of the activation `t`, without a copy, so that ops
+   * can run on part of a batch (the forward pass runs the feed-forward block a slice of tokens at a time to
+   * keep its `[tokens, n_ff]` buffers small). Freeing the view does not free `t`; once `t` is freed the view
+   * is unusable too. A backend without it is given whole-batch buffers instead.
+   */
+  rowsView?(t: Tensor, row0: number, rows: number): Tensor;
   /** Writes f32 values into a tensor at element `offset`. */
   writeTensor(tensor: Tensor, data: Float32Array, offset?: number): void;
   /** Reads `count` elements from element `offset` (all by default), after every queued op has run. */

@@ -51,8 +51,10 @@ class RefTensor implements Tensor {
     readonly name: string,
     readonly shape: readonly number[],
     readonly dtype: ActivationType,
+    /** Set for a rows view: the parent's values it aliases. */
+    data?: Float32Array,
   ) {
-    this.data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    this.data = data ?? new Float32Array(shape.reduce((a, b) => a * b, 1));
   }
   get cols(): number {
     return this.shape[this.shape.length - 1];
@@ -140,6 +142,17 @@ export class ReferenceBackend implements Backend {
 
   createTensor(name: string, shape: readonly number[], dtype: ActivationType = 'f32'): Tensor {
     return new RefTensor(name, shape, dtype);
+  }
+
+  rowsView(t: Tensor, row0: number, rows: number): Tensor {
+    const a = act(t);
+    const cols = a.cols;
+    const total = a.data.length / cols;
+    if (!Number.isInteger(row0) || !Number.isInteger(rows) || row0 < 0 || rows < 1 || row0 + rows > total) {
+      throw new BackendError(`rowsView: rows [${row0}, ${row0 + rows}) are not within the ${total} rows of ${a.name}`);
+    }
+    const view = a.data.subarray(row0 * cols, (row0 + rows) * cols);
+    return new RefTensor(`${a.name}[${row0}:${row0 + rows}]`, [rows, cols], a.dtype, view);
   }
 
   writeTensor(t: Tensor, data: Float32Array, offset = 0): void {

@@ -130,6 +130,36 @@ describe('wasm ops vs reference', () => {
     expect(Array.from(await wasm.readTensor(d.w))).toEqual(Array.from(await ref.readTensor(d.r)));
   });
 
+  it('rowsView: ops read and write the viewed rows of the parent, and only those', async () => {
+    const x = tensor('x', [6, 40], 11);
+    const out = tensor('out_v', [6, 40], 13);
+    const g = f32Weight('norm_v', randomValues(40, 12));
+    const before = await wasm.readTensor(out.w);
+    // out rows 3, 4 = rmsNorm of x rows 2, 3, through views on both backends
+    wasm.rmsNorm(wasm.rowsView!(out.w, 3, 3), wasm.rowsView!(x.w, 2, 3), g.w, 1e-5, 2);
+    ref.rmsNorm(ref.rowsView!(out.r, 3, 3), ref.rowsView!(x.r, 2, 3), g.r, 1e-5, 2);
+    await compare(out);
+    const got = await wasm.readTensor(out.w);
+    expect(got.subarray(0, 3 * 40)).toEqual(before.subarray(0, 3 * 40));
+    expect(got.subarray(5 * 40)).toEqual(before.subarray(5 * 40));
+    const direct = ref.createTensor('direct', [2, 40]);
+    ref.copyRows(direct, x.r, 2, 0, 2);
+    ref.rmsNorm(direct, direct, g.r, 1e-5, 2);
+    expect(relRms(got.subarray(3 * 40, 5 * 40), await ref.readTensor(direct))).toBeLessThan(1e-5);
+  });
+
+  it('rowsView: shape, bounds, and what freeing does', () => {
+    const x = wasm.createTensor('parent', [4, 8]);
+    const v = wasm.rowsView!(x, 1, 2);
+    expect(v.shape).toEqual([2, 8]);
+    expect(() => wasm.rowsView!(x, 3, 2)).toThrow(/rows \[3, 5\) are not within the 4 rows of parent/);
+    wasm.free(v); // a view: the parent stays usable
+    wasm.writeTensor(x, new Float32Array(32).fill(1));
+    const v2 = wasm.rowsView!(x, 0, 1);
+    wasm.free(x);
+    expect(() => wasm.writeTensor(v2, new Float32Array(8))).toThrow(/parent \(viewed by parent\[0:1\]\) was freed/);
+  });
+
   const attentionCases: [string, number, number, number, ActivationType][] = [
     ['GQA, f32 cache', 8, 2, 32, 'f32'],
     ['GQA, f16 cache', 8, 2, 32, 'f16'],

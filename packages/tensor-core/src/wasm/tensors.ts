@@ -44,6 +44,8 @@ export class WasmActivation extends Placed implements Tensor {
     readonly dtype: ActivationType,
     group: MemoryGroup,
     ptr: number,
+    /** The tensor whose rows this one aliases (a rows view), which owns the allocation. */
+    readonly parent?: WasmActivation,
   ) {
     const length = shape.reduce((a, b) => a * b, 1);
     super(group, ptr, length * 4);

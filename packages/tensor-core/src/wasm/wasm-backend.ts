@@ -260,6 +260,16 @@ export class WasmBackend implements Backend {
     return new WasmActivation(name, shape, dtype, group, ptr);
   }
 
+  rowsView(tensor: Tensor, row0: number, rows: number): Tensor {
+    const t = this.activation(tensor);
+    if (!Number.isInteger(row0) || !Number.isInteger(rows) || row0 < 0 || rows < 1 || row0 + rows > t.rows) {
+      throw new BackendError(`rowsView: rows [${row0}, ${row0 + rows}) are not within the ${t.rows} rows of ${t.name}`);
+    }
+    const owner = t.parent ?? t;
+    const name = `${owner.name}[${row0}:${row0 + rows}]`;
+    return new WasmActivation(name, [rows, t.cols], t.dtype, t.group, t.ptr + row0 * t.cols * 4, owner);
+  }
+
   writeTensor(tensor: Tensor, data: Float32Array, offset = 0): void {
     const t = this.activation(tensor);
     if (offset < 0 || offset + data.length > t.length) {
@@ -355,6 +365,7 @@ export class WasmBackend implements Backend {
     if (t instanceof WasmWeight || t instanceof WasmActivation) {
       if (t.freed) return;
       t.freed = true;
+      if (t instanceof WasmActivation && t.parent) return; // a view: the parent owns the memory
       t.group.release(t.ptr);
       return;
     }
@@ -848,6 +859,8 @@ export class WasmBackend implements Backend {
   private checkTensor(t: WasmWeight | WasmActivation): void {
     this.checkLive();
     if (t.freed) throw new BackendError(`${t.name} was freed`);
+    if (t instanceof WasmActivation && t.parent?.freed)
+      throw new BackendError(`${t.parent.name} (viewed by ${t.name}) was freed`);
   }
 
   private weight(t: Tensor): WasmWeight {
