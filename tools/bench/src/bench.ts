@@ -30,6 +30,12 @@ export interface BenchOptions {
   pp: readonly number[];
   tg: number;
   repetitions: number;
+  /**
+   * Times the peers take turns (default 1): llamats, the peer, llamats, the peer ... each turn a fresh
+   * process. On a machine whose speed drifts over minutes (a shared VM), comparing turns run side by side
+   * cancels the drift that a single pass of one peer after the other would put into the ratio.
+   */
+  rounds?: number;
   /** llamats backend (default `wasm`). */
   llamatsBackend?: LlamatsBackendName;
   /**
@@ -70,14 +76,22 @@ export interface BenchRow {
   /** bandwidth / weight bytes: the most tokens/s any CPU decoder can reach here (absent for GPU runs). */
   tgLimit?: number;
   tgPercentOfLimit?: number;
-  /** llamats / this peer, for the same model and thread count (absent on llamats' own rows). */
+  /**
+   * llamats / this peer, for the same model and thread count (absent on llamats' own rows): with several
+   * rounds, the median of the rounds' ratios (each round's llamats figures over the same round's peer's).
+   */
   ratio?: { tg?: number; pp: Record<string, number> };
+  /** Each round's ratio, with several rounds. */
+  roundRatios?: { tg: number[]; pp: Record<string, number[]> };
   peakRssBytes?: number;
   /** Failed sanity checks (a peer that processed or generated another number of tokens than asked). */
   problems: string[];
   /** Why the peer did not run or failed. */
   error?: string;
+  /** The first round's result. */
   result?: PeerResult;
+  /** Every round's result, in order. */
+  results?: PeerResult[];
 }
 
 /** 4 GiB minus room for the KV cache and compute buffers. */
@@ -142,87 +156,136 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
         gpu: options.peerGpu ?? false,
         webgpuOptions: options.webgpuOptions,
       };
-      for (const peer of options.peers) {
-        options.signal?.throwIfAborted();
-        const bw = bandwidth.get(threads)!;
-        const row: BenchRow = {
-          model: modelLabel(spec),
-          modelPath: made.path,
-          fileBytes: made.bytes,
-          weightBytes,
-          peer,
-          version: '',
-          threads,
-          pp: {},
-          bandwidthGBs: bw / 1e9,
-          // the CPU memory bandwidth says nothing about a run on a GPU
-          tgLimit: runsOnGpu(peer, job) ? undefined : bw / weightBytes,
-          problems: [],
-        };
-        rows.push(row);
-        const unavailable =
-          peerUnavailable(peer, backend) ??
-          (peer === 'wllama' && made.bytes > (options.wllamaMaxBytes ?? WLLAMA_MAX_BYTES)
-            ? 'skipped: wllama caps its wasm memory at 4 GiB'
-            : undefined);
-        if (unavailable) {
-          row.error = unavailable;
-          log(`${row.model} ${peer} t=${threads}: ${unavailable}`);
-          continue;
-        }
-        log(`${row.model} ${peer} t=${threads}: running`);
-        try {
-          const result =
-            isolate && peer !== 'wllama'
-              ? await runPeerInChild(peer, job, {
-                  timeoutMs: options.timeoutMs ?? 30 * 60_000,
-                  log,
-                  signal: options.signal,
-                })
-              : await runPeerInProcess(peer, job, log, options.signal);
-          fillRow(row, result, options);
-          log(
-            `${row.model} ${peer} t=${threads}: ${options.pp.map((n) => `pp${n} ${row.pp[n]?.toFixed(1)}`).join(', ')}` +
-              `${row.tg !== undefined ? `, tg${options.tg} ${row.tg.toFixed(2)} t/s` : ''}, load ${row.loadSeconds?.toFixed(2)} s`,
-          );
-        } catch (e) {
-          if (options.signal?.aborted) throw e;
-          row.error = e instanceof Error ? e.message.split('\n')[0] : String(e);
-          log(`${row.model} ${peer} t=${threads}: failed: ${e instanceof Error ? e.message : String(e)}`);
+      const rounds = options.rounds ?? 1;
+      const here = new Map<PeerName, BenchRow>();
+      for (let round = 1; round <= rounds; round++) {
+        for (const peer of options.peers) {
+          options.signal?.throwIfAborted();
+          let row = here.get(peer);
+          if (!row) {
+            const bw = bandwidth.get(threads)!;
+            row = {
+              model: modelLabel(spec),
+              modelPath: made.path,
+              fileBytes: made.bytes,
+              weightBytes,
+              peer,
+              version: '',
+              threads,
+              pp: {},
+              bandwidthGBs: bw / 1e9,
+              // the CPU memory bandwidth says nothing about a run on a GPU
+              tgLimit: runsOnGpu(peer, job) ? undefined : bw / weightBytes,
+              problems: [],
+            };
+            rows.push(row);
+            here.set(peer, row);
+            const unavailable =
+              peerUnavailable(peer, backend) ??
+              (peer === 'wllama' && made.bytes > (options.wllamaMaxBytes ?? WLLAMA_MAX_BYTES)
+                ? 'skipped: wllama caps its wasm memory at 4 GiB'
+                : undefined);
+            if (unavailable) {
+              row.error = unavailable;
+              log(`${row.model} ${peer} t=${threads}: ${unavailable}`);
+            }
+          }
+          if (row.error) continue; // unavailable, or failed in an earlier round
+          const label = `${row.model} ${peer} t=${threads}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`;
+          log(`${label}: running`);
+          try {
+            const result =
+              isolate && peer !== 'wllama'
+                ? await runPeerInChild(peer, job, {
+                    timeoutMs: options.timeoutMs ?? 30 * 60_000,
+                    log,
+                    signal: options.signal,
+                  })
+                : await runPeerInProcess(peer, job, log, options.signal);
+            row.results = [...(row.results ?? []), result];
+            const f = roundFigures(result, options);
+            log(
+              `${label}: ${options.pp.map((n) => `pp${n} ${f.pp[n]?.toFixed(1)}`).join(', ')}` +
+                `${f.tg !== undefined ? `, tg${options.tg} ${f.tg.toFixed(2)} t/s` : ''}, load ${(result.loadMs / 1000).toFixed(2)} s`,
+            );
+          } catch (e) {
+            if (options.signal?.aborted) throw e;
+            row.error = e instanceof Error ? e.message.split('\n')[0] : String(e);
+            log(`${label}: failed: ${e instanceof Error ? e.message : String(e)}`);
+          }
         }
       }
+      for (const row of here.values()) if (row.results && !row.error) fillRow(row, row.results, options);
     }
   }
-  addRatios(rows);
+  addRatios(rows, options);
   return rows;
 }
 
-function fillRow(row: BenchRow, result: PeerResult, options: BenchOptions): void {
-  row.result = result;
-  row.version = result.version;
-  row.loadSeconds = result.loadMs / 1000;
-  row.peakRssBytes = result.peakRssBytes;
-  if (result.threads !== row.threads) row.problems.push(`ran with ${result.threads} threads`);
-  row.problems.push(...(result.errors ?? []));
+/** One result's medians: pp length → tokens/s, and generation tokens/s. */
+function roundFigures(result: PeerResult, options: BenchOptions): { pp: Record<string, number>; tg?: number } {
+  const pp: Record<string, number> = {};
   for (const n of options.pp) {
     const samples = result.pp[n] ?? [];
+    if (samples.length) pp[n] = median(samples.map((x) => x.tps));
+  }
+  const tg = options.tg > 0 && result.tg.length > 0 ? median(result.tg.map((x) => x.tps)) : undefined;
+  return { pp, tg };
+}
+
+/** Fills a row from its rounds' results: medians over every timed run of every round. */
+function fillRow(row: BenchRow, results: readonly PeerResult[], options: BenchOptions): void {
+  const first = results[0];
+  row.result = first;
+  row.version = first.version;
+  row.loadSeconds = median(results.map((r) => r.loadMs)) / 1000;
+  const peaks = results.map((r) => r.peakRssBytes).filter((b): b is number => b !== undefined);
+  row.peakRssBytes = peaks.length ? Math.max(...peaks) : undefined;
+  for (const result of results) {
+    if (result.threads !== row.threads) row.problems.push(`ran with ${result.threads} threads`);
+    row.problems.push(...(result.errors ?? []));
+  }
+  for (const n of options.pp) {
+    const samples = results.flatMap((r) => r.pp[n] ?? []);
     if (samples.length === 0) continue; // failed: its error is in problems
     row.pp[n] = median(samples.map((s) => s.tps));
     row.problems.push(...tokenProblems(`pp${n}`, samples, n));
   }
-  if (options.tg > 0 && result.tg.length > 0) {
-    row.tg = median(result.tg.map((s) => s.tps));
-    row.problems.push(...tokenProblems(`tg${options.tg}`, result.tg, options.tg));
+  const tg = results.flatMap((r) => r.tg);
+  if (options.tg > 0 && tg.length > 0) {
+    row.tg = median(tg.map((s) => s.tps));
+    row.problems.push(...tokenProblems(`tg${options.tg}`, tg, options.tg));
     if (row.tgLimit) row.tgPercentOfLimit = (100 * row.tg) / row.tgLimit;
   }
 }
 
-/** llamats / peer for every figure both have, per model and thread count. */
-function addRatios(rows: BenchRow[]): void {
+/**
+ * llamats / peer for every figure both have, per model and thread count: the ratio of the medians, or with
+ * several rounds the median of the rounds' ratios (round i of llamats against round i of the peer).
+ */
+function addRatios(rows: BenchRow[], options: BenchOptions): void {
   for (const r of rows) {
     if (r.peer === 'llamats' || r.error) continue;
     const ours = rows.find((o) => o.peer === 'llamats' && o.model === r.model && o.threads === r.threads && !o.error);
     if (!ours) continue;
+    const pairs = Math.min(ours.results?.length ?? 0, r.results?.length ?? 0);
+    if (pairs > 1) {
+      const perRound = Array.from({ length: pairs }, (_, i) => ({
+        ours: roundFigures(ours.results![i], options),
+        peer: roundFigures(r.results![i], options),
+      }));
+      const roundRatios: { tg: number[]; pp: Record<string, number[]> } = { tg: [], pp: {} };
+      for (const { ours: o, peer: p } of perRound) {
+        if (o.tg !== undefined && p.tg !== undefined) roundRatios.tg.push(o.tg / p.tg);
+        for (const n of Object.keys(p.pp))
+          if (o.pp[n] !== undefined) (roundRatios.pp[n] ??= []).push(o.pp[n] / p.pp[n]);
+      }
+      r.roundRatios = roundRatios;
+      const pp: Record<string, number> = {};
+      for (const [n, v] of Object.entries(roundRatios.pp)) pp[n] = median(v);
+      r.ratio = { pp, tg: roundRatios.tg.length ? median(roundRatios.tg) : undefined };
+      continue;
+    }
     const pp: Record<string, number> = {};
     for (const n of Object.keys(r.pp)) if (ours.pp[n] !== undefined) pp[n] = ours.pp[n] / r.pp[n];
     r.ratio = { pp, tg: ours.tg !== undefined && r.tg !== undefined ? ours.tg / r.tg : undefined };

@@ -24,6 +24,8 @@ rate as a share of the physical limit (memory bandwidth / weight bytes, bandwidt
   -p, --pp LIST        prompt lengths (default 128,512)
   -n, --tg N           tokens generated one by one (default 128; 0 = none)
   -r, --repetitions N  timed runs per figure, medians reported (default 3)
+  --rounds N           the peers take N turns each, side by side (llamats, peer, llamats, peer ...); ratios are
+                       the median of the turns' ratios, which cancels the drift of a shared machine (default 1)
   --llamats-backend B  wasm (default) | webgpu (a GPU through WebGPU; Dawn in Node) | reference (tiny models)
   --gpu G              node-llama-cpp's prebuilt GPU build: vulkan | cuda, every layer offloaded (default: its
                        CPU build). For a GPU table: --llamats-backend webgpu --gpu vulkan -t 1
@@ -76,6 +78,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       pp: { type: 'string', short: 'p' },
       tg: { type: 'string', short: 'n' },
       repetitions: { type: 'string', short: 'r' },
+      rounds: { type: 'string' },
       'llamats-backend': { type: 'string', default: 'wasm' },
       gpu: { type: 'string' },
       'webgpu-options': { type: 'string' },
@@ -122,6 +125,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       pp: values.pp ? intList('--pp', values.pp, 1) : quick ? [128] : [128, 512],
       tg,
       repetitions: values.repetitions ? intList('--repetitions', values.repetitions, 1)[0] : quick ? 1 : 3,
+      rounds: values.rounds ? intList('--rounds', values.rounds, 1)[0] : 1,
       llamatsBackend: backend as LlamatsBackendName,
       peerGpu: (gpu ?? false) as PeerGpu,
       webgpuOptions,
@@ -172,11 +176,12 @@ export async function runBenchCli(
   const bandwidths = [
     ...new Map(rows.map((r) => [r.threads, `${r.threads}t ${r.bandwidthGBs?.toFixed(1)} GB/s`])).values(),
   ];
+  const rounds = options.rounds ?? 1;
   io.out(
     [
       renderBenchTable(rows, options.pp, options.tg),
       '',
-      `medians of ${options.repetitions} run(s); tg % limit = tg / (bandwidth / weight bytes); bandwidth: ${bandwidths.join(', ')}`,
+      `medians of ${options.repetitions} run(s)${rounds > 1 ? ` in each of ${rounds} rounds; llamats/peer: median of the rounds' ratios` : ''}; tg % limit = tg / (bandwidth / weight bytes); bandwidth: ${bandwidths.join(', ')}`,
       `peers: ${versions.join('; ')}`,
       `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average at start ${machine.loadAverage.join(' ')}`,
     ].join('\n'),

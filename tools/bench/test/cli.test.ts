@@ -20,6 +20,9 @@ describe('bench command line', () => {
     expect(d.pp).toEqual([128, 512]);
     expect(d.tg).toBe(128);
     expect(d.repetitions).toBe(3);
+    expect(d.rounds).toBe(1);
+    expect(parseBenchArgs(['--rounds', '3']).options.rounds).toBe(3);
+    expect(() => parseBenchArgs(['--rounds', '0'])).toThrow(/--rounds/);
     const o = parseBenchArgs([
       '--models',
       'tiny:Q8_0',

@@ -78,6 +78,44 @@ describe('runBench on a tiny model', () => {
   });
 });
 
+describe('runBench in rounds', () => {
+  it('alternates the peers, keeps every round, and takes the median of the rounds’ ratios', async () => {
+    const order: string[] = [];
+    const rows = await runBench({
+      models: [{ shape: 'tiny', type: 'Q4_0' }],
+      peers: nodePeers,
+      threads: [1],
+      pp: [8],
+      tg: 4,
+      repetitions: 1,
+      rounds: 3,
+      llamatsBackend: 'reference',
+      isolate: false,
+      bandwidth: { 1: 14e9 },
+      modelsDir: dir,
+      log: (line) => {
+        const m = / (\S+) t=1 round (\d)\/3: running/.exec(line);
+        if (m) order.push(`${m[1]}${m[2]}`);
+      },
+    });
+    expect(order).toEqual([1, 2, 3].flatMap((round) => nodePeers.map((p) => `${p}${round}`)));
+    expect(rows.map((r) => r.peer)).toEqual(nodePeers);
+    for (const r of rows) {
+      expect(r.results).toHaveLength(3);
+      expect(r.problems).toEqual([]);
+      // the row's figures are medians over every round's runs
+      const tg = r.results!.map((x) => x.tg[0].tps).sort((a, b) => a - b);
+      expect(r.tg).toBe(tg[1]);
+    }
+    if (nodePeers.length > 1) {
+      const [ours, peer] = rows;
+      const perRound = [0, 1, 2].map((i) => ours.results![i].tg[0].tps / peer.results![i].tg[0].tps);
+      expect(peer.roundRatios?.tg).toEqual(perRound);
+      expect(peer.ratio?.tg).toBe([...perRound].sort((a, b) => a - b)[1]);
+    }
+  });
+});
+
 describe('runBench when a peer cannot run', () => {
   it('keeps a row that says why', async () => {
     const rows = await runBench({
