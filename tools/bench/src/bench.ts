@@ -277,8 +277,10 @@ function addRatios(rows: BenchRow[], options: BenchOptions): void {
       const roundRatios: { tg: number[]; pp: Record<string, number[]> } = { tg: [], pp: {} };
       for (const { ours: o, peer: p } of perRound) {
         if (o.tg !== undefined && p.tg !== undefined) roundRatios.tg.push(o.tg / p.tg);
-        for (const n of Object.keys(p.pp))
-          if (o.pp[n] !== undefined) (roundRatios.pp[n] ??= []).push(o.pp[n] / p.pp[n]);
+        for (const n of Object.keys(p.pp)) {
+          if (o.pp[n] === undefined) continue;
+          roundRatios.pp[n] = [...(roundRatios.pp[n] ?? []), o.pp[n] / p.pp[n]];
+        }
       }
       r.roundRatios = roundRatios;
       const pp: Record<string, number> = {};
