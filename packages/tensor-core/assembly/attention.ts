@@ -8,7 +8,7 @@
 // all of them. Items are claimed through a shared counter. f16 values widen exactly (widen8; a cache holds
 // finite values: an infinity would already have broken the softmax).
 
-import { claimChunk, expF32, expF32x4, finiteHalfToF32x4, hmax, hsum, keepLoads, touchLines } from './common';
+import { claimChunk, expF32, expF32x4, finiteHalfToF32x4, hmax, hsum, keepLoads, touchLines, mulAdd } from './common';
 import { VF, VI, vf, vi } from './vconst';
 
 /** Cells per chunk of scores (64 measured 2-10% slower in prefill: more per-chunk softmax steps). */
@@ -98,10 +98,10 @@ function scores4(q: usize, k: usize, headBytes: usize, scale: f32): v128 {
   let k3 = k2 + headBytes;
   for (let qp = q, end = q + headBytes; qp < end; qp += 16) {
     const qv = v128.load(qp);
-    a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(k0)));
-    a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(k1)));
-    a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(k2)));
-    a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(k3)));
+    a0 = mulAdd(qv, v128.load(k0), a0);
+    a1 = mulAdd(qv, v128.load(k1), a1);
+    a2 = mulAdd(qv, v128.load(k2), a2);
+    a3 = mulAdd(qv, v128.load(k3), a3);
     k0 += 16;
     k1 += 16;
     k2 += 16;
@@ -129,17 +129,17 @@ function scores4x2(q: usize, k: usize, headBytes: usize, scale: f32, sa: usize, 
     const qa = v128.load(qp);
     const qv = v128.load(qp + headBytes);
     const x0 = v128.load(k0);
-    a0 = f32x4.add(a0, f32x4.mul(qa, x0));
-    b0 = f32x4.add(b0, f32x4.mul(qv, x0));
+    a0 = mulAdd(qa, x0, a0);
+    b0 = mulAdd(qv, x0, b0);
     const x1 = v128.load(k0 + headBytes);
-    a1 = f32x4.add(a1, f32x4.mul(qa, x1));
-    b1 = f32x4.add(b1, f32x4.mul(qv, x1));
+    a1 = mulAdd(qa, x1, a1);
+    b1 = mulAdd(qv, x1, b1);
     const x2 = v128.load(k0 + 2 * headBytes);
-    a2 = f32x4.add(a2, f32x4.mul(qa, x2));
-    b2 = f32x4.add(b2, f32x4.mul(qv, x2));
+    a2 = mulAdd(qa, x2, a2);
+    b2 = mulAdd(qv, x2, b2);
     const x3 = v128.load(k0 + 3 * headBytes);
-    a3 = f32x4.add(a3, f32x4.mul(qa, x3));
-    b3 = f32x4.add(b3, f32x4.mul(qv, x3));
+    a3 = mulAdd(qa, x3, a3);
+    b3 = mulAdd(qv, x3, b3);
     k0 += 16;
   }
   const sv = f32x4.splat(scale);
@@ -165,10 +165,10 @@ function weightedSum(acc: usize, p: usize, v: usize, len: i32, headDim: i32, hea
     let vr = v + (<usize>d << 2);
     for (let j = 0; j < len; j++, vr += headBytes) {
       const pv = v128.load32_splat(p + (<usize>j << 2));
-      x0 = f32x4.add(x0, f32x4.mul(pv, v128.load(vr)));
-      x1 = f32x4.add(x1, f32x4.mul(pv, v128.load(vr, 16)));
-      x2 = f32x4.add(x2, f32x4.mul(pv, v128.load(vr, 32)));
-      x3 = f32x4.add(x3, f32x4.mul(pv, v128.load(vr, 48)));
+      x0 = mulAdd(pv, v128.load(vr), x0);
+      x1 = mulAdd(pv, v128.load(vr, 16), x1);
+      x2 = mulAdd(pv, v128.load(vr, 32), x2);
+      x3 = mulAdd(pv, v128.load(vr, 48), x3);
     }
     v128.store(a, x0);
     v128.store(a, x1, 16);
@@ -179,7 +179,7 @@ function weightedSum(acc: usize, p: usize, v: usize, len: i32, headDim: i32, hea
     const a = acc + (<usize>d << 2);
     let x = v128.load(a);
     let vr = v + (<usize>d << 2);
-    for (let j = 0; j < len; j++, vr += headBytes) x = f32x4.add(x, f32x4.mul(v128.load32_splat(p + (<usize>j << 2)), v128.load(vr)));
+    for (let j = 0; j < len; j++, vr += headBytes) x = mulAdd(v128.load32_splat(p + (<usize>j << 2)), v128.load(vr), x);
     v128.store(a, x);
   }
 }
@@ -207,17 +207,17 @@ function weightedSum2(acc: usize, accB: usize, p: usize, pB: usize, v: usize, le
       const pa = v128.load32_splat(p + (<usize>j << 2));
       const pb = v128.load32_splat(pB + (<usize>j << 2));
       const v0 = v128.load(vr);
-      x0 = f32x4.add(x0, f32x4.mul(pa, v0));
-      y0 = f32x4.add(y0, f32x4.mul(pb, v0));
+      x0 = mulAdd(pa, v0, x0);
+      y0 = mulAdd(pb, v0, y0);
       const v1 = v128.load(vr, 16);
-      x1 = f32x4.add(x1, f32x4.mul(pa, v1));
-      y1 = f32x4.add(y1, f32x4.mul(pb, v1));
+      x1 = mulAdd(pa, v1, x1);
+      y1 = mulAdd(pb, v1, y1);
       const v2 = v128.load(vr, 32);
-      x2 = f32x4.add(x2, f32x4.mul(pa, v2));
-      y2 = f32x4.add(y2, f32x4.mul(pb, v2));
+      x2 = mulAdd(pa, v2, x2);
+      y2 = mulAdd(pb, v2, y2);
       const v3 = v128.load(vr, 48);
-      x3 = f32x4.add(x3, f32x4.mul(pa, v3));
-      y3 = f32x4.add(y3, f32x4.mul(pb, v3));
+      x3 = mulAdd(pa, v3, x3);
+      y3 = mulAdd(pb, v3, y3);
     }
     v128.store(a, x0);
     v128.store(a, x1, 16);

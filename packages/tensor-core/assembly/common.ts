@@ -288,3 +288,14 @@ export function storeI8asI16Scaled(dst: usize, v: v128, scale: i32): void {
   v128.store(dst, i16x8.mul(i16x8.extend_low_i8x16_s(v), s));
   v128.store(dst, i16x8.mul(i16x8.extend_high_i8x16_s(v), s), 16);
 }
+
+/**
+ * acc + a * b, four lanes: one fused multiply-add (`f32x4.relaxed_madd`, x64 `vfmadd231ps`) in the relaxed
+ * builds, a multiply and an add in the SIMD-only build. Fused, the product is not rounded before the add,
+ * so the relaxed builds' float sums differ from the SIMD build's in the last bits (they are no less exact);
+ * within one build every path that must agree (threads, the 1- and 4-token products) uses the same form.
+ */
+@inline
+export function mulAdd(a: v128, b: v128, acc: v128): v128 {
+  return RELAXED ? f32x4.relaxed_madd(a, b, acc) : f32x4.add(acc, f32x4.mul(a, b));
+}

@@ -15,7 +15,7 @@
 // and the activations of such a product come interleaved the same way (activations.ts quantize_q8_32i).
 // Unpacked row of plain float formats: [f32 x cols].
 
-import { dot16, hsum } from './common';
+import { dot16, hsum, mulAdd } from './common';
 import { paddedBlocks } from './formats/block32';
 
 /** Activation kinds: which record layout a format's matrix product consumes. */
@@ -66,7 +66,7 @@ export function dotK1(u: usize, a: usize, cols: i32, hasMin: bool): f32 {
     const off = <usize>b << 9;
     const da = load<f32>(ad + (<usize>b << 2));
     const isum = superDot(u + off, a + off);
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(load<f32>(ud + (<usize>b << 2)) * da)));
+    acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.splat(load<f32>(ud + (<usize>b << 2)) * da), acc);
     if (hasMin) {
       const msum = minDot(um + (<usize>b << 5), abs + (<usize>b << 5));
       acc = f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(load<f32>(udmin + (<usize>b << 2)) * da)));
@@ -123,10 +123,10 @@ export function dotK4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool
     const da1 = load<f32>(a1 + dOff);
     const da2 = load<f32>(a2 + dOff);
     const da3 = load<f32>(a3 + dOff);
-    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s0), f32x4.splat(dw * da0)));
-    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s1), f32x4.splat(dw * da1)));
-    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s2), f32x4.splat(dw * da2)));
-    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s3), f32x4.splat(dw * da3)));
+    acc0 = mulAdd(f32x4.convert_i32x4_s(s0), f32x4.splat(dw * da0), acc0);
+    acc1 = mulAdd(f32x4.convert_i32x4_s(s1), f32x4.splat(dw * da1), acc1);
+    acc2 = mulAdd(f32x4.convert_i32x4_s(s2), f32x4.splat(dw * da2), acc2);
+    acc3 = mulAdd(f32x4.convert_i32x4_s(s3), f32x4.splat(dw * da3), acc3);
     if (hasMin) {
       const dmin = load<f32>(udmin + (<usize>b << 2));
       const m = um + (<usize>b << 5);
@@ -146,7 +146,7 @@ export function dotK4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bool
 /** acc + isum * (dw * da) [- (mins . bsums) * (dmin * da)]: one super-block of one (row, token) of {@link dotK4}. */
 @inline
 function superBlockResult(acc: v128, isum: v128, dw: f32, dmin: f32, da: f32, mlo: v128, mhi: v128, blo: v128, bhi: v128, hasMin: bool): v128 {
-  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(dw * da)));
+  acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.splat(dw * da), acc);
   if (!hasMin) return acc;
   const msum = i32x4.add(i32x4.dot_i16x8_s(mlo, blo), i32x4.dot_i16x8_s(mhi, bhi));
   return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dmin * da)));
@@ -281,8 +281,8 @@ export function dot32x1(u: usize, a: usize, cols: i32, hasMin: bool): f32 {
       s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load(u + g + j, 16), v128.load(a + g + j, 16)));
     }
     const bo = <usize>b << 2;
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.mul(v128.load(ud + bo), v128.load(ad + bo))));
-    if (hasMin) accm = f32x4.add(accm, f32x4.mul(v128.load(um + bo), v128.load(as + bo)));
+    acc = mulAdd(f32x4.convert_i32x4_s(s), f32x4.mul(v128.load(ud + bo), v128.load(ad + bo)), acc);
+    if (hasMin) accm = mulAdd(v128.load(um + bo), v128.load(as + bo), accm);
   }
   return hsum(acc) + hsum(accm);
 }
@@ -330,16 +330,16 @@ export function dot32x4(u: usize, a: usize, stride: usize, cols: i32, hasMin: bo
     }
     const bo = <usize>b << 2;
     const dw = v128.load(ud + bo);
-    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s0), f32x4.mul(dw, v128.load(a0 + dOff + bo))));
-    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s1), f32x4.mul(dw, v128.load(a1 + dOff + bo))));
-    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s2), f32x4.mul(dw, v128.load(a2 + dOff + bo))));
-    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s3), f32x4.mul(dw, v128.load(a3 + dOff + bo))));
+    acc0 = mulAdd(f32x4.convert_i32x4_s(s0), f32x4.mul(dw, v128.load(a0 + dOff + bo)), acc0);
+    acc1 = mulAdd(f32x4.convert_i32x4_s(s1), f32x4.mul(dw, v128.load(a1 + dOff + bo)), acc1);
+    acc2 = mulAdd(f32x4.convert_i32x4_s(s2), f32x4.mul(dw, v128.load(a2 + dOff + bo)), acc2);
+    acc3 = mulAdd(f32x4.convert_i32x4_s(s3), f32x4.mul(dw, v128.load(a3 + dOff + bo)), acc3);
     if (hasMin) {
       const m = v128.load(um + bo);
-      accm0 = f32x4.add(accm0, f32x4.mul(m, v128.load(a0 + sOff + bo)));
-      accm1 = f32x4.add(accm1, f32x4.mul(m, v128.load(a1 + sOff + bo)));
-      accm2 = f32x4.add(accm2, f32x4.mul(m, v128.load(a2 + sOff + bo)));
-      accm3 = f32x4.add(accm3, f32x4.mul(m, v128.load(a3 + sOff + bo)));
+      accm0 = mulAdd(m, v128.load(a0 + sOff + bo), accm0);
+      accm1 = mulAdd(m, v128.load(a1 + sOff + bo), accm1);
+      accm2 = mulAdd(m, v128.load(a2 + sOff + bo), accm2);
+      accm3 = mulAdd(m, v128.load(a3 + sOff + bo), accm3);
     }
   }
   store<f32>(out, hsum(acc0) + hsum(accm0));
@@ -424,32 +424,32 @@ export function dot32x4Pair(u: usize, v: usize, a: usize, stride: usize, cols: i
     const du = v128.load(u + dOff + bo);
     const dv = v128.load(v + dOff + bo);
     let da = v128.load(a0 + dOff + bo);
-    acc0 = f32x4.add(acc0, f32x4.mul(f32x4.convert_i32x4_s(s0), f32x4.mul(du, da)));
-    acc4 = f32x4.add(acc4, f32x4.mul(f32x4.convert_i32x4_s(s4), f32x4.mul(dv, da)));
+    acc0 = mulAdd(f32x4.convert_i32x4_s(s0), f32x4.mul(du, da), acc0);
+    acc4 = mulAdd(f32x4.convert_i32x4_s(s4), f32x4.mul(dv, da), acc4);
     da = v128.load(a1 + dOff + bo);
-    acc1 = f32x4.add(acc1, f32x4.mul(f32x4.convert_i32x4_s(s1), f32x4.mul(du, da)));
-    acc5 = f32x4.add(acc5, f32x4.mul(f32x4.convert_i32x4_s(s5), f32x4.mul(dv, da)));
+    acc1 = mulAdd(f32x4.convert_i32x4_s(s1), f32x4.mul(du, da), acc1);
+    acc5 = mulAdd(f32x4.convert_i32x4_s(s5), f32x4.mul(dv, da), acc5);
     da = v128.load(a2 + dOff + bo);
-    acc2 = f32x4.add(acc2, f32x4.mul(f32x4.convert_i32x4_s(s2), f32x4.mul(du, da)));
-    acc6 = f32x4.add(acc6, f32x4.mul(f32x4.convert_i32x4_s(s6), f32x4.mul(dv, da)));
+    acc2 = mulAdd(f32x4.convert_i32x4_s(s2), f32x4.mul(du, da), acc2);
+    acc6 = mulAdd(f32x4.convert_i32x4_s(s6), f32x4.mul(dv, da), acc6);
     da = v128.load(a3 + dOff + bo);
-    acc3 = f32x4.add(acc3, f32x4.mul(f32x4.convert_i32x4_s(s3), f32x4.mul(du, da)));
-    acc7 = f32x4.add(acc7, f32x4.mul(f32x4.convert_i32x4_s(s7), f32x4.mul(dv, da)));
+    acc3 = mulAdd(f32x4.convert_i32x4_s(s3), f32x4.mul(du, da), acc3);
+    acc7 = mulAdd(f32x4.convert_i32x4_s(s7), f32x4.mul(dv, da), acc7);
     if (hasMin) {
       const mu = v128.load(u + sOff + bo);
       const mv = v128.load(v + sOff + bo);
       let sa = v128.load(a0 + sOff + bo);
-      accm0 = f32x4.add(accm0, f32x4.mul(mu, sa));
-      accm4 = f32x4.add(accm4, f32x4.mul(mv, sa));
+      accm0 = mulAdd(mu, sa, accm0);
+      accm4 = mulAdd(mv, sa, accm4);
       sa = v128.load(a1 + sOff + bo);
-      accm1 = f32x4.add(accm1, f32x4.mul(mu, sa));
-      accm5 = f32x4.add(accm5, f32x4.mul(mv, sa));
+      accm1 = mulAdd(mu, sa, accm1);
+      accm5 = mulAdd(mv, sa, accm5);
       sa = v128.load(a2 + sOff + bo);
-      accm2 = f32x4.add(accm2, f32x4.mul(mu, sa));
-      accm6 = f32x4.add(accm6, f32x4.mul(mv, sa));
+      accm2 = mulAdd(mu, sa, accm2);
+      accm6 = mulAdd(mv, sa, accm6);
       sa = v128.load(a3 + sOff + bo);
-      accm3 = f32x4.add(accm3, f32x4.mul(mu, sa));
-      accm7 = f32x4.add(accm7, f32x4.mul(mv, sa));
+      accm3 = mulAdd(mu, sa, accm3);
+      accm7 = mulAdd(mv, sa, accm7);
     }
   }
   store<f32>(out, hsum(acc0) + hsum(accm0));
@@ -470,7 +470,7 @@ export function dotF32x1(w: usize, x: usize, cols: i32): f32 {
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
     const o = <usize>j << 2;
-    acc = f32x4.add(acc, f32x4.mul(v128.load(w + o), v128.load(x + o)));
+    acc = mulAdd(v128.load(w + o), v128.load(x + o), acc);
   }
   let s = hsum(acc);
   for (; j < cols; j++) s += load<f32>(w + (<usize>j << 2)) * load<f32>(x + (<usize>j << 2));
@@ -491,10 +491,10 @@ export function dotF32x4(w: usize, x: usize, stride: usize, cols: i32, out: usiz
   for (; j + 4 <= cols; j += 4) {
     const o = <usize>j << 2;
     const wv = v128.load(w + o);
-    acc0 = f32x4.add(acc0, f32x4.mul(wv, v128.load(x0 + o)));
-    acc1 = f32x4.add(acc1, f32x4.mul(wv, v128.load(x1 + o)));
-    acc2 = f32x4.add(acc2, f32x4.mul(wv, v128.load(x2 + o)));
-    acc3 = f32x4.add(acc3, f32x4.mul(wv, v128.load(x3 + o)));
+    acc0 = mulAdd(wv, v128.load(x0 + o), acc0);
+    acc1 = mulAdd(wv, v128.load(x1 + o), acc1);
+    acc2 = mulAdd(wv, v128.load(x2 + o), acc2);
+    acc3 = mulAdd(wv, v128.load(x3 + o), acc3);
   }
   let s0 = hsum(acc0);
   let s1 = hsum(acc1);

@@ -17,7 +17,7 @@
 //   Q4_K: Q8_K levels, each block with its super-block's scale; then [s: f32 x np] and the blocks' level
 //   offsets [i16 x 2 x np]: the lane sums of Q4_0 and the 5-bit formats start from them, see startLanes)
 
-import { hsum } from './common';
+import { hsum, mulAdd } from './common';
 import { paddedBlocks } from './formats/block32';
 import { dotAdd, pairSums, pairSumsOf } from './simd-dot';
 
@@ -158,7 +158,7 @@ export function dotK8(u: usize, a: usize, stride: usize, count: i32, cols: i32, 
 @inline
 function kResult(acc: v128, isum: v128, dw: f32, dmin: f32, daAt: usize, bsums: usize, mlo: v128, mhi: v128, hasMin: bool): v128 {
   const da = load<f32>(daAt);
-  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(dw * da)));
+  acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.splat(dw * da), acc);
   if (!hasMin) return acc;
   const msum = i32x4.add(i32x4.dot_i16x8_s(mlo, v128.load(bsums)), i32x4.dot_i16x8_s(mhi, v128.load(bsums, 16)));
   return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dmin * da)));
@@ -237,8 +237,8 @@ function startLanes(rec: usize, at: usize, offsetShift: i32): v128 {
  */
 @inline
 function block32Result(acc: v128, s: v128, dw: v128, m: v128, rec: usize, dOff: usize, sOff: usize, bo: usize, withMin: bool): v128 {
-  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(s), f32x4.mul(dw, v128.load(rec + dOff + bo))));
-  if (withMin) acc = f32x4.add(acc, f32x4.mul(m, v128.load(rec + sOff + bo)));
+  acc = mulAdd(f32x4.convert_i32x4_s(s), f32x4.mul(dw, v128.load(rec + dOff + bo)), acc);
+  if (withMin) acc = mulAdd(m, v128.load(rec + sOff + bo), acc);
   return acc;
 }
 

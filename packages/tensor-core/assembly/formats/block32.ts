@@ -1,7 +1,7 @@
 // Shared pieces of the 32-value block formats (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL): unpacking a
 // block's 32 levels (two i8x16: values 0..15 and 16..31) and dequantizing them exactly as ggml does.
 
-import { finiteHalfToF32, halfToF32, hsum } from '../common';
+import { finiteHalfToF32, halfToF32, hsum, mulAdd } from '../common';
 import { actOffset, sumU32 } from '../simd-dot';
 import { VF, VI, vf, vi } from '../vconst';
 
@@ -226,10 +226,10 @@ export function storeScaledMin16(dst: usize, v: v128, d: f32, m: f32): void {
   const ms = f32x4.splat(m);
   const l = i16x8.extend_low_i8x16_s(v);
   const h = i16x8.extend_high_i8x16_s(v);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(l)), ds), ms));
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(l)), ds), ms), 16);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h)), ds), ms), 32);
-  v128.store(dst, f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h)), ds), ms), 48);
+  v128.store(dst, mulAdd(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(l)), ds, ms));
+  v128.store(dst, mulAdd(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(l)), ds, ms), 16);
+  v128.store(dst, mulAdd(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(h)), ds, ms), 32);
+  v128.store(dst, mulAdd(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(h)), ds, ms), 48);
 }
 
 /** The half at `p` as f32 (exact for every half: row lookups). */
@@ -324,8 +324,8 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
     const isum = offsetSums<F>(f, reduce4(i0, i1, i2, i3), asum + (<usize>b << 2), 4);
     const dw = f.scales4(wb, 4, halfBits, halfScale);
     const da = v128.load(ad + (<usize>b << 2));
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da)));
-    if (floatMins) accm = f32x4.add(accm, f32x4.mul(f.mins4(wb, dw, 4, halfBits, halfScale), v128.load(as + (<usize>b << 2))));
+    acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da), acc);
+    if (floatMins) accm = mulAdd(f.mins4(wb, dw, 4, halfBits, halfScale), v128.load(as + (<usize>b << 2)), accm);
   }
   for (; b < nb; b += 4) {
     const count = min(4, nb - b);
@@ -339,10 +339,10 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
     const isum = offsetSums<F>(f, reduce4(i0, i1, i2, i3), asum + (<usize>b << 2), count);
     const dw = f.scales4(wb, count, halfBits, halfScale);
     const da = v128.and(v128.load(ad + (<usize>b << 2)), mask);
-    acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da)));
+    acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da), acc);
     if (floatMins) {
       const sa = v128.and(v128.load(as + (<usize>b << 2)), mask);
-      accm = f32x4.add(accm, f32x4.mul(f.mins4(wb, dw, count, halfBits, halfScale), sa));
+      accm = mulAdd(f.mins4(wb, dw, count, halfBits, halfScale), sa, accm);
     }
   }
   return hsum(acc) + hsum(accm);

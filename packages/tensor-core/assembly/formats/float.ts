@@ -1,7 +1,7 @@
 // Plain float weight formats: F32 (used in place), F16 and BF16 (widened to f32 rows).
 // Their matrix products multiply f32 weights with f32 activations (no activation quantization).
 
-import { finiteHalfToF32, finiteHalfToF32x4, halfToF32, halfToF32x4, hsum } from '../common';
+import { finiteHalfToF32, finiteHalfToF32x4, halfToF32, halfToF32x4, hsum, mulAdd } from '../common';
 import { VI, vi } from '../vconst';
 import { ACT_F32, dotF32x1 } from '../unpacked';
 
@@ -46,7 +46,7 @@ function dotHalfRow(w: usize, x: usize, cols: i32): f32 {
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
     const wv = finiteHalfToF32x4(v128.load16x4_u(w + (<usize>j << 1)), magnitudeMask, limit, rebias);
-    acc = f32x4.add(acc, f32x4.mul(wv, v128.load(x + (<usize>j << 2))));
+    acc = mulAdd(wv, v128.load(x + (<usize>j << 2)), acc);
   }
   let s = hsum(acc);
   for (; j < cols; j++) s += finiteHalfToF32(load<u16>(w + (<usize>j << 1))) * load<f32>(x + (<usize>j << 2));
@@ -59,7 +59,7 @@ function dotBf16Row(w: usize, x: usize, cols: i32): f32 {
   let acc = f32x4.splat(0);
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
-    acc = f32x4.add(acc, f32x4.mul(i32x4.shl(v128.load16x4_u(w + (<usize>j << 1)), 16), v128.load(x + (<usize>j << 2))));
+    acc = mulAdd(i32x4.shl(v128.load16x4_u(w + (<usize>j << 1)), 16), v128.load(x + (<usize>j << 2)), acc);
   }
   let s = hsum(acc);
   for (; j < cols; j++) s += reinterpret<f32>(<u32>load<u16>(w + (<usize>j << 1)) << 16) * load<f32>(x + (<usize>j << 2));

@@ -1,5 +1,6 @@
 // Shared pieces of the 256-value super-block formats (Q2_K .. Q6_K, IQ4_XS).
 
+import { mulAdd } from '../common';
 import { actOffset } from '../simd-dot';
 import { storeRow8Block } from './block32';
 import { VI, byteBit, vi } from '../vconst';
@@ -164,7 +165,7 @@ export const SCALE_SPLATS: usize = VNNI ? SCALE_SPLATS_I32 : SCALE_SPLATS_I16;
  */
 @inline
 export function superResultMins(acc: v128, isum: v128, msum: v128, dd: f32, dm: f32): v128 {
-  acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(dd)));
+  acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.splat(dd), acc);
   return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.splat(dm)));
 }
 
@@ -195,7 +196,7 @@ export function actSums(a: usize, cols: i32, b: i32): usize {
  */
 @inline
 export function superResult(acc: v128, isum: v128, d: f32, da: f32): v128 {
-  return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(isum), f32x4.splat(d * da)));
+  return mulAdd(f32x4.convert_i32x4_s(isum), f32x4.splat(d * da), acc);
 }
 @inline
 export function superMins(acc: v128, msum: v128, dmin: f32, da: f32): v128 {
