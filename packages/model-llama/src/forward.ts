@@ -103,8 +103,8 @@ export function ensureAllLogits(backend: Backend, c: LlamaConfig, s: ForwardStat
 }
 
 export function freeForwardState(backend: Backend, s: ForwardState): void {
-  const owned = new Set([s.x, s.xNorm, s.q, s.k, s.v, s.attnOut, s.proj, s.gate, s.up, s.lastNorm, s.logits]);
-  if (s.allLogits) owned.add(s.allLogits);
+  // every tensor field once (attnOut and proj may be xNorm and q); the slices' views own no memory
+  const owned = new Set(Object.values(s).filter((v): v is Tensor => typeof v === 'object' && !Array.isArray(v)));
   for (const t of owned) backend.free(t);
 }
 

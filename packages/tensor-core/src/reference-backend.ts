@@ -19,6 +19,7 @@ import {
 } from './backend.js';
 import { f16ToF32, f32ToF16 } from './f16.js';
 import { dequantize, quantFormat } from './quant/registry.js';
+import { checkRowsView } from './rows-view.js';
 
 class RefWeight implements Tensor {
   readonly bytes: Uint8Array;
@@ -147,10 +148,7 @@ export class ReferenceBackend implements Backend {
   rowsView(t: Tensor, row0: number, rows: number): Tensor {
     const a = act(t);
     const cols = a.cols;
-    const total = a.data.length / cols;
-    if (!Number.isInteger(row0) || !Number.isInteger(rows) || row0 < 0 || rows < 1 || row0 + rows > total) {
-      throw new BackendError(`rowsView: rows [${row0}, ${row0 + rows}) are not within the ${total} rows of ${a.name}`);
-    }
+    checkRowsView(a.name, a.data.length / cols, row0, rows);
     const view = a.data.subarray(row0 * cols, (row0 + rows) * cols);
     return new RefTensor(`${a.name}[${row0}:${row0 + rows}]`, [rows, cols], a.dtype, view);
   }

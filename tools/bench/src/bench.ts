@@ -114,6 +114,16 @@ export function peerUnavailable(peer: PeerName, backend: string): string | undef
   return undefined;
 }
 
+/** Why `peer` cannot run on a file of `fileBytes` here, or undefined when it can. */
+function whyNot(peer: PeerName, backend: string, fileBytes: number, options: BenchOptions): string | undefined {
+  return (
+    peerUnavailable(peer, backend) ??
+    (peer === 'wllama' && fileBytes > (options.wllamaMaxBytes ?? WLLAMA_MAX_BYTES)
+      ? 'skipped: wllama caps its wasm memory at 4 GiB'
+      : undefined)
+  );
+}
+
 /** Checks that each sample handled the requested number of tokens. */
 function tokenProblems(test: string, samples: readonly Sample[], expected: number): string[] {
   const bad = samples.filter((s) => s.tokens !== expected);
@@ -177,18 +187,11 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
               // the CPU memory bandwidth says nothing about a run on a GPU
               tgLimit: runsOnGpu(peer, job) ? undefined : bw / weightBytes,
               problems: [],
+              error: whyNot(peer, backend, made.bytes, options),
             };
             rows.push(row);
             here.set(peer, row);
-            const unavailable =
-              peerUnavailable(peer, backend) ??
-              (peer === 'wllama' && made.bytes > (options.wllamaMaxBytes ?? WLLAMA_MAX_BYTES)
-                ? 'skipped: wllama caps its wasm memory at 4 GiB'
-                : undefined);
-            if (unavailable) {
-              row.error = unavailable;
-              log(`${row.model} ${peer} t=${threads}: ${unavailable}`);
-            }
+            if (row.error) log(`${row.model} ${peer} t=${threads}: ${row.error}`);
           }
           if (row.error) continue; // unavailable, or failed in an earlier round
           const label = `${row.model} ${peer} t=${threads}${rounds > 1 ? ` round ${round}/${rounds}` : ''}`;

@@ -26,6 +26,7 @@ import {
   type WeightSpec,
 } from '../backend.js';
 import { dequantize } from '../quant/registry.js';
+import { checkRowsView } from '../rows-view.js';
 import { DecodeTuner, type DecodeTuning, type DecodeVariant } from './decode-tuner.js';
 import { probeDotAdd } from './dot-add-probe.js';
 import { canBlock, hardwareThreads, relaxedSimdAvailable, sharedMemoryAvailable } from './environment.js';
@@ -262,12 +263,9 @@ export class WasmBackend implements Backend {
 
   rowsView(tensor: Tensor, row0: number, rows: number): Tensor {
     const t = this.activation(tensor);
-    if (!Number.isInteger(row0) || !Number.isInteger(rows) || row0 < 0 || rows < 1 || row0 + rows > t.rows) {
-      throw new BackendError(`rowsView: rows [${row0}, ${row0 + rows}) are not within the ${t.rows} rows of ${t.name}`);
-    }
-    const owner = t.parent ?? t;
-    const name = `${owner.name}[${row0}:${row0 + rows}]`;
-    return new WasmActivation(name, [rows, t.cols], t.dtype, t.group, t.ptr + row0 * t.cols * 4, owner);
+    checkRowsView(t.name, t.rows, row0, rows);
+    const name = `${t.name}[${row0}:${row0 + rows}]`;
+    return new WasmActivation(name, [rows, t.cols], t.dtype, t.group, t.ptr + row0 * t.cols * 4, t.parent ?? t);
   }
 
   writeTensor(tensor: Tensor, data: Float32Array, offset = 0): void {
