@@ -8,7 +8,7 @@ import { DEFAULT_MODELS, LLAMA7B_MODEL, type ModelSpec, parseModelSpec, QUICK_MO
 import { installPeers } from './peer-modules.js';
 import { PEERS, type PeerName } from './peers/index.js';
 import { LLAMATS_BACKENDS, type LlamatsBackendName, PEER_GPUS, type PeerGpu } from './peers/types.js';
-import { renderBenchTable } from './table.js';
+import { renderBenchTable, renderRoundRatios } from './table.js';
 
 export const USAGE = `Usage: bench:peers [options]
 
@@ -181,6 +181,7 @@ export async function runBenchCli(
     [
       renderBenchTable(rows, options.pp, options.tg),
       '',
+      ...(rounds > 1 ? [...renderRoundRatios(rows, options.pp), ''] : []),
       `medians of ${options.repetitions} run(s)${rounds > 1 ? ` in each of ${rounds} rounds; llamats/peer: median of the rounds' ratios` : ''}; tg % limit = tg / (bandwidth / weight bytes); bandwidth: ${bandwidths.join(', ')}`,
       `peers: ${versions.join('; ')}`,
       `machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average at start ${machine.loadAverage.join(' ')}`,

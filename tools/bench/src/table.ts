@@ -60,3 +60,21 @@ export function renderBenchTable(rows: readonly BenchRow[], ppLengths: readonly 
   );
   return formatTable(headers, body, right);
 }
+
+/**
+ * One line per peer row measured in several rounds: llamats/peer in each round, decode then each prompt
+ * length (the table shows their medians). A spread like 0.92, 1.19, 1.03 says more about a shared machine
+ * than the median alone.
+ */
+export function renderRoundRatios(rows: readonly BenchRow[], ppLengths: readonly number[]): string[] {
+  const list = (v: readonly number[] | undefined) => (v ?? []).map((x) => fmt(x, 2)).join(', ');
+  return rows
+    .filter((r) => r.roundRatios && r.roundRatios.tg.length + Object.keys(r.roundRatios.pp).length > 0)
+    .map((r) => {
+      const parts = [
+        ...(r.roundRatios!.tg.length ? [`tg ${list(r.roundRatios!.tg)}`] : []),
+        ...ppLengths.filter((n) => r.roundRatios!.pp[n]?.length).map((n) => `pp${n} ${list(r.roundRatios!.pp[n])}`),
+      ];
+      return `${r.model} ${r.peer} t=${r.threads}: llamats/peer by round: ${parts.join('; ')}`;
+    });
+}

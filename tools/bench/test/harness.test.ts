@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BenchRow, peerUnavailable, runBench } from '../src/bench.js';
 import type { PeerName } from '../src/peers/index.js';
-import { renderBenchTable } from '../src/table.js';
+import { renderBenchTable, renderRoundRatios } from '../src/table.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -112,6 +112,11 @@ describe('runBench in rounds', () => {
       const perRound = [0, 1, 2].map((i) => ours.results![i].tg[0].tps / peer.results![i].tg[0].tps);
       expect(peer.roundRatios?.tg).toEqual(perRound);
       expect(peer.ratio?.tg).toBe([...perRound].sort((a, b) => a - b)[1]);
+      // printed under the table, round by round
+      const ppRound = [0, 1, 2].map((i) => ours.results![i].pp[8][0].tps / peer.results![i].pp[8][0].tps);
+      expect(renderRoundRatios(rows, [8])).toEqual([
+        `${peer.model} ${peer.peer} t=1: llamats/peer by round: tg ${perRound.map((x) => x.toFixed(2)).join(', ')}; pp8 ${ppRound.map((x) => x.toFixed(2)).join(', ')}`,
+      ]);
     }
   });
 });
