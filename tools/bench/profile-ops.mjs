@@ -60,7 +60,7 @@ for (let rep = 0; rep < reps; rep++) {
   const total = performance.now() - t0;
   const ru1 = process.resourceUsage();
   const cpu1 = process.cpuUsage(cpu0);
-  // share of `threads` cores the process got: below ~95% another process or the hypervisor took some
+  // share of `threads` cores the process got (93-96% on the project's VM when nothing else runs)
   const cpuShare = (cpu1.user + cpu1.system) / 1000 / total / threads;
   console.log(
     `repetition ${rep + 1}: ${total.toFixed(0)} ms, ${((tokens / total) * 1000).toFixed(1)} tokens/s, cpu ${(100 * cpuShare).toFixed(0)}% of ${threads}, page faults ${ru1.minorPageFault - ru0.minorPageFault} minor ${ru1.majorPageFault - ru0.majorPageFault} major`,

@@ -67,14 +67,16 @@ export function renderBenchTable(rows: readonly BenchRow[], ppLengths: readonly 
  * than the median alone.
  */
 export function renderRoundRatios(rows: readonly BenchRow[], ppLengths: readonly number[]): string[] {
-  const list = (v: readonly number[] | undefined) => (v ?? []).map((x) => fmt(x, 2)).join(', ');
-  return rows
-    .filter((r) => r.roundRatios && r.roundRatios.tg.length + Object.keys(r.roundRatios.pp).length > 0)
-    .map((r) => {
-      const parts = [
-        ...(r.roundRatios!.tg.length ? [`tg ${list(r.roundRatios!.tg)}`] : []),
-        ...ppLengths.filter((n) => r.roundRatios!.pp[n]?.length).map((n) => `pp${n} ${list(r.roundRatios!.pp[n])}`),
-      ];
-      return `${r.model} ${r.peer} t=${r.threads}: llamats/peer by round: ${parts.join('; ')}`;
-    });
+  const list = (v: readonly number[]) => v.map((x) => fmt(x, 2)).join(', ');
+  const lines: string[] = [];
+  for (const r of rows) {
+    const turns = r.roundRatios;
+    if (!turns) continue;
+    const parts = [
+      ...(turns.tg.length ? [`tg ${list(turns.tg)}`] : []),
+      ...ppLengths.filter((n) => turns.pp[n]?.length).map((n) => `pp${n} ${list(turns.pp[n])}`),
+    ];
+    if (parts.length) lines.push(`${r.model} ${r.peer} t=${r.threads}: llamats/peer by round: ${parts.join('; ')}`);
+  }
+  return lines;
 }
