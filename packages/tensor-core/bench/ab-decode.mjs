@@ -12,6 +12,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
+import { median } from './timing.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -45,7 +46,6 @@ const builds = {
   new: await import('../dist/index.js'),
 };
 const { randomValues, randomWeightBytes } = await import('../dist/wasm/random-tensors.js');
-const median = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
 
 /** Per setup: a function running one round (returns GB/s, or GFLOP/s with --batch), and the output of one product. */
 async function prepare(lib, type) {

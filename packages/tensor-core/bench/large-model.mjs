@@ -7,6 +7,7 @@
 import { GgmlType, ggmlByteSize } from '@llamats/gguf-format';
 import { createWasmBackend, ReferenceBackend } from '../dist/index.js';
 import { randomRawBlocks, randomValues } from '../dist/wasm/random-tensors.js';
+import { medianMs } from './timing.mjs';
 
 const threads = Number(process.argv[2] ?? 2);
 const E = 4096;
@@ -128,15 +129,8 @@ const step = () => {
   backend.matmul(logits, weights.get('output.weight'), x, 1);
 };
 step();
-const times = [];
-for (let i = 0; i < 5; i++) {
-  const s = performance.now();
-  step();
-  times.push(performance.now() - s);
-}
-times.sort((p, q) => p - q);
+const ms = medianMs(step);
 const streamed = total - ggmlByteSize(GgmlType.Q4_K, E * VOCAB);
-const ms = times[2];
 console.log(
   `decode matmuls, ${threads} threads: ${ms.toFixed(0)} ms/token (median of 5) = ${(1000 / ms).toFixed(2)} t/s upper bound, ${(streamed / ms / 1e6).toFixed(1)} GB/s`,
 );

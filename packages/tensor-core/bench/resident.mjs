@@ -7,6 +7,7 @@
 import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { createWasmBackend } from '../dist/index.js';
 import { randomValues, randomWeightBytes } from '../dist/wasm/random-tensors.js';
+import { medianMs } from './timing.mjs';
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -36,14 +37,7 @@ for (const name of types) {
       for (let i = 0; i < reps; i++) backend.matmul(out, w, x, 1);
     };
     pass(); // compile and warm up
-    const times = [];
-    for (let k = 0; k < 5; k++) {
-      const t0 = performance.now();
-      pass();
-      times.push(performance.now() - t0);
-    }
-    times.sort((a, b) => a - b);
-    const gbs = (bytes * reps) / (times[2] / 1000) / 1e9;
+    const gbs = (bytes * reps) / (medianMs(pass) / 1000) / 1e9;
     console.log(
       `${name.padEnd(5)} ${String(rows).padStart(4)}  ${(bytes / 1024).toFixed(0).padStart(11)}  ${gbs.toFixed(1).padStart(4)}`,
     );

@@ -11,6 +11,7 @@ import { GgmlType, ggmlTypeInfo } from '@llamats/gguf-format';
 import { createWasmBackend } from '../dist/index.js';
 import { randomValues, randomWeightBytes } from '../dist/wasm/random-tensors.js';
 import { wasmWeightTypes } from '../dist/wasm/weight-kernels.js';
+import { median } from './timing.mjs';
 
 const args = new Map();
 for (let i = 2; i < process.argv.length; i++) {
@@ -32,8 +33,6 @@ const cols = Number(args.get('cols') ?? 4096);
 const batch = Number(args.get('batch') ?? 64);
 const passes = Number(args.get('passes') ?? 7);
 const streamBytes = 192 << 20;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * Median wall seconds of `n` runs of `fn`, and the share of the `threads` cores the process actually got
