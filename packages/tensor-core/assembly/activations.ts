@@ -243,7 +243,8 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
 /**
  * As {@link quantize_q8_32} for 256-value super-block records with 16-value sums. `option`: 1 stores i16
  * levels (the unpacked product), 0 the 8-bit levels of the relaxed build, 2 those with each 32 values'
- * 16-value groups interleaved for the relaxed batched product (unpacked8.ts interleaveGroups16).
+ * 16-value groups interleaved for the relaxed batched product (unpacked8.ts interleaveGroups16), 3 the
+ * 8-bit levels and 32-value sums of the relaxed decode product of placed Q4_K ({@link placeLevelsQ4K}).
  */
 export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
   const narrow: bool = RELAXED != 0 && option != 1;
@@ -260,5 +261,55 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
       store<f32>(dp + (<usize>b << 2), d);
     }
     if (option == 2) interleaveGroups16(rec, <usize>cols);
+    if (option == 3 && narrow) for (let b = 0; b < nb; b++) placeLevelsQ4K(rec + (<usize>b << 8), bp + (<usize>b << 5));
   }
+}
+
+/**
+ * One super-block's 256 8-bit levels at `x` rearranged in place to match placed Q4_K weights
+ * (formats/q4_k.ts): 32 bytes per k = 0..7, the low-nibble partners first (word c: levels 64c + 4k ..
+ * 64c + 4k + 3), then the high-nibble ones (64c + 32 + 4k ..); each is a transpose of 4 x 4 i32 words of
+ * the levels' 16 vectors X_m. And its 16-value sums at `bsums` replaced by the eight 32-value sums
+ * (i16 lanes 0..7, in sub-block order) that the placed product multiplies with the mins.
+ */
+@inline
+function placeLevelsQ4K(x: usize, bsums: usize): void {
+  const x0 = v128.load(x);
+  const x1 = v128.load(x, 16);
+  const x2 = v128.load(x, 32);
+  const x3 = v128.load(x, 48);
+  const x4 = v128.load(x, 64);
+  const x5 = v128.load(x, 80);
+  const x6 = v128.load(x, 96);
+  const x7 = v128.load(x, 112);
+  const x8 = v128.load(x, 128);
+  const x9 = v128.load(x, 144);
+  const x10 = v128.load(x, 160);
+  const x11 = v128.load(x, 176);
+  const x12 = v128.load(x, 192);
+  const x13 = v128.load(x, 208);
+  const x14 = v128.load(x, 224);
+  const x15 = v128.load(x, 240);
+  storeWordsTransposed(x0, x4, x8, x12, x); // k = 0..3, low
+  storeWordsTransposed(x1, x5, x9, x13, x + 128); // k = 4..7, low
+  storeWordsTransposed(x2, x6, x10, x14, x + 16); // k = 0..3, high
+  storeWordsTransposed(x3, x7, x11, x15, x + 144); // k = 4..7, high
+  const s0 = v128.load(bsums);
+  const s1 = v128.load(bsums, 16);
+  // pairwise sums of the 16 sums (|sum of 32 levels| <= 32 * 128: fits i16)
+  const ones = i16x8.splat(1);
+  v128.store(bsums, i16x8.narrow_i32x4_s(i32x4.dot_i16x8_s(s0, ones), i32x4.dot_i16x8_s(s1, ones)));
+}
+
+/** Row j (0..3) of the transpose of four rows of 4 i32 words, stored at `dst + 32j`. */
+@inline
+function storeWordsTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize): void {
+  const a = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const b = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const c = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const d = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i64>(a, b, 0, 2));
+  v128.store(dst, v128.shuffle<i64>(a, b, 1, 3), 32);
+  v128.store(dst, v128.shuffle<i64>(c, d, 0, 2), 64);
+  v128.store(dst, v128.shuffle<i64>(c, d, 1, 3), 96);
 }

@@ -13,7 +13,7 @@ import { Q2_KFormat } from './formats/q2_k';
 import { Q3_KFormat } from './formats/q3_k';
 import { Q4_0Format } from './formats/q4_0';
 import { Q4_1Format } from './formats/q4_1';
-import { Q4_KFormat } from './formats/q4_k';
+import { placeQ4K, Q4_KFormat } from './formats/q4_k';
 import { Q5_0Format } from './formats/q5_0';
 import { Q5_1Format } from './formats/q5_1';
 import { Q5_KFormat } from './formats/q5_k';
@@ -296,6 +296,15 @@ export function matmul_q4_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, 
 export function matmul_q5_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q5_KFormat>(changetype<Q5_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
 export function matmul_q6_k(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Q6_KFormat>(changetype<Q6_KFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
 export function matmul_iq4_xs(ith: i32, nth: i32, w: usize, rows: i32, cols: i32, acts: usize, actStride: i32, n: i32, out: usize, outStride: i32, scratch: usize, scratchStride: usize, counter: usize, mode: i32): void { matmulRows<Iq4XsFormat>(changetype<Iq4XsFormat>(0), ith, nth, w, rows, cols, acts, actStride, n, out, outStride, scratch + <usize>ith * scratchStride, counter, mode); }
+
+/**
+ * Rearranges the qs of `blocks` Q4_K super-blocks at `w` into the order the kernels read (formats/q4_k.ts
+ * placement; `inverse` 1: back to ggml's), the blocks shared among the threads.
+ */
+export function place_q4_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i32): void {
+  const b0 = shareStart(blocks, ith, nth);
+  placeQ4K(w + <usize>b0 * 144, shareEnd(blocks, ith, nth) - b0, inverse != 0);
+}
 
 export function get_rows_f32(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F32Format>(changetype<F32Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }
 export function get_rows_f16(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F16Format>(changetype<F16Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }

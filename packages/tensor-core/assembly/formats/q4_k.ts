@@ -1,21 +1,22 @@
 // Q4_K: super-blocks of 256 values in 144 bytes: half d; half dmin; u8 scales[12] (6-bit scale and min
 // per 32-value sub-block); u8 qs[128] (chunk c = qs[32c ..]: low nibbles -> values 64c + l, high -> 64c + 32 + l).
 // x = (d * scale[s]) * q - (dmin * min[s])
+//
+// Placement: in wasm memory the 128 qs bytes of every super-block are rearranged when the weight is
+// uploaded ({@link placeQ4K}; src/wasm/placement.ts): 16-byte vector k (0..7) of the placed qs holds, as
+// its 4-byte word c, the bytes qs[32c + 4k .. 32c + 4k + 3]. Each word then belongs to one chunk, so the
+// low nibbles of a vector are 4 values of each of the sub-blocks 0, 2, 4, 6 and the high nibbles 4 of
+// each of 1, 3, 5, 7: the i16 pair sums of the relaxed decode product keep every sub-block in its own two
+// lanes, add up over the whole super-block, and meet their scales in two multiplies per super-block
+// instead of eight (activations placed to match: activations.ts quantize_q8_K option 3). Header bytes
+// are unchanged; the other kernels read the original bytes back with {@link placedHalf}.
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotAdd32, dotU32ScaledV, minDot16 } from '../simd-dot';
+import { actOffset, dotAdd32, dotU32ScaledV, minDot16, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { VI, vi } from '../vconst';
+import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
 import {
-  halfAt,
-  highNibbles,
-  lowNibbles,
-  scaleAt,
-} from './block32';
-import {
-  actLevels,
-  actScale,
-  actSums,
   byteOf,
   dminsAt,
   minsAt,
@@ -27,60 +28,124 @@ import {
   scalesK4v,
   storeMinsK4,
   storeScaledLevelsMinus,
-  superMins,
-  superResult,
-  SCALE_SPLATS,
-  superResultMins,
   storeSubBlocks8,
+  superResultMins,
 } from './superblock';
 
-/** isum + the scaled sums of one 64-value chunk: 32 bytes at `q` (low nibbles: scale byte j0 of `sm`, high: j1). */
+/**
+ * The original bytes qs[32c + 16h .. 32c + 16h + 15] (chunk c, half h) of a placed super-block whose qs
+ * start at `qs`: words j = 0..3 sit at placed vector 4h + j, word c.
+ */
 @inline
-function chunkQ4K(isum: v128, q: usize, e: usize, sm: v128, j0: i32, j1: i32, nibbles: v128): v128 {
-  return chunkQ4KS(isum, q, e, scaleSplat(sm, j0), scaleSplat(sm, j1), nibbles);
+export function placedHalf(qs: usize, c: i32, h: i32): v128 {
+  const p = qs + (<usize>h << 6) + (<usize>c << 2);
+  let v = v128.load32_zero(p);
+  v = v128.load32_lane(p + 16, v, 1);
+  v = v128.load32_lane(p + 32, v, 2);
+  return v128.load32_lane(p + 48, v, 3);
 }
 
-/** {@link chunkQ4K} with the chunk's two scales already spread over the i16 lanes. */
+/** [r0.w_j, r1.w_j, r2.w_j, r3.w_j] for j = 0..3, stored at `dst + 16j`: a transpose of 4 x 4 i32 words. */
 @inline
-function chunkQ4KS(isum: v128, q: usize, e: usize, s0: v128, s1: v128, nibbles: v128): v128 {
-  const v0 = v128.load(q);
-  const v1 = v128.load(q, 16);
-  isum = dotU32ScaledV(lowNibbles(v0, nibbles), e, lowNibbles(v1, nibbles), e + actOffset(16), s0, isum);
-  return dotU32ScaledV(highNibbles(v0, nibbles), e + actOffset(32), highNibbles(v1, nibbles), e + actOffset(48), s1, isum);
+function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const a = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const b = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const c = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const d = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i64>(a, b, 0, 2));
+  v128.store(dst + stride, v128.shuffle<i64>(a, b, 1, 3));
+  v128.store(dst + 2 * stride, v128.shuffle<i64>(c, d, 0, 2));
+  v128.store(dst + 3 * stride, v128.shuffle<i64>(c, d, 1, 3));
 }
 
-/** {@link chunkQ4KS} with the chunk's 64 activations already loaded (relaxed build only). */
-@inline
-function chunkQ4K2(
-  isum: v128,
-  q: usize,
-  x0: v128,
-  x1: v128,
-  x2: v128,
-  x3: v128,
-  s0: v128,
-  s1: v128,
-  nibbles: v128,
-): v128 {
-  const v0 = v128.load(q);
-  const v1 = v128.load(q, 16);
-  if (VNNI) {
-    // i32 lane sums (at most 8 * 15 * 127), multiplied by scales in the low i16 of each lane (SCALE_SPLATS)
-    const t0 = dotAdd32(lowNibbles(v0, nibbles), x0, lowNibbles(v1, nibbles), x1, i32x4.splat(0));
-    isum = i32x4.add(isum, i32x4.dot_i16x8_s(t0, s0));
-    const t1 = dotAdd32(highNibbles(v0, nibbles), x2, highNibbles(v1, nibbles), x3, i32x4.splat(0));
-    return i32x4.add(isum, i32x4.dot_i16x8_s(t1, s1));
+/**
+ * Rearranges the qs of `blocks` super-blocks at `w` into the placed order (see the header), or back when
+ * `inverse`. Placed vector k < 4 is the transpose's row k of the chunks' first halves, k >= 4 of their
+ * second halves; undoing it transposes those rows back.
+ */
+export function placeQ4K(w: usize, blocks: i32, inverse: bool): void {
+  for (let b = 0; b < blocks; b++) {
+    const qs = w + <usize>b * 144 + 16;
+    if (!inverse) {
+      const f0 = v128.load(qs);
+      const s0 = v128.load(qs, 16);
+      const f1 = v128.load(qs, 32);
+      const s1 = v128.load(qs, 48);
+      const f2 = v128.load(qs, 64);
+      const s2 = v128.load(qs, 80);
+      const f3 = v128.load(qs, 96);
+      const s3 = v128.load(qs, 112);
+      storeTransposed(f0, f1, f2, f3, qs, 16);
+      storeTransposed(s0, s1, s2, s3, qs + 64, 16);
+    } else {
+      const p0 = v128.load(qs);
+      const p1 = v128.load(qs, 16);
+      const p2 = v128.load(qs, 32);
+      const p3 = v128.load(qs, 48);
+      const p4 = v128.load(qs, 64);
+      const p5 = v128.load(qs, 80);
+      const p6 = v128.load(qs, 96);
+      const p7 = v128.load(qs, 112);
+      storeTransposed(p0, p1, p2, p3, qs, 32);
+      storeTransposed(p4, p5, p6, p7, qs + 16, 32);
+    }
   }
-  const p0 = i16x8.add(
-    i16x8.relaxed_dot_i8x16_i7x16_s(x0, lowNibbles(v0, nibbles)),
-    i16x8.relaxed_dot_i8x16_i7x16_s(x1, lowNibbles(v1, nibbles)),
+}
+
+/** Mask of {@link placedSums}: scale bytes 0, 2, 4, 6 (low nibbles) or 1, 3, 5, 7 each in two i16 lanes. */
+const PLACED_SCALE_SPLATS: usize = memory.data<u8>([
+  0, 128, 0, 128, 2, 128, 2, 128, 4, 128, 4, 128, 6, 128, 6, 128,
+  1, 128, 1, 128, 3, 128, 3, 128, 5, 128, 5, 128, 7, 128, 7, 128,
+], 16);
+
+/** As {@link PLACED_SCALE_SPLATS} for i32 lanes (VNNI build): scale bytes 0, 2, 4, 6 and 1, 3, 5, 7. */
+const PLACED_SCALE_WORDS: usize = memory.data<u8>([
+  0, 128, 128, 128, 2, 128, 128, 128, 4, 128, 128, 128, 6, 128, 128, 128,
+  1, 128, 128, 128, 3, 128, 128, 128, 5, 128, 128, 128, 7, 128, 128, 128,
+], 16);
+
+/**
+ * isum of one placed super-block (qs at `q`) with its placed activation levels at `e` (relaxed build):
+ * lane c = scale[2c] * (sum of sub-block 2c) + scale[2c + 1] * (sum of sub-block 2c + 1). Each i16 lane of
+ * `lo` / `hi` sums 16 products of at most 15 * 128 (30720: no overflow).
+ */
+@inline
+function placedSums(q: usize, e: usize, sm: v128, nibbles: v128, maskLo: v128, maskHi: v128): v128 {
+  if (VNNI) {
+    // i32 lanes: each word of a vector is one sub-block, so lane c sums sub-block 2c (lo) or 2c + 1 (hi)
+    let lo = i32x4.splat(0);
+    let hi = i32x4.splat(0);
+    for (let k = 0; k < 8; k += 2) {
+      const v0 = v128.load(q);
+      const v1 = v128.load(q, 16);
+      lo = dotAdd32(lowNibbles(v0, nibbles), v128.load(e), lowNibbles(v1, nibbles), v128.load(e, 32), lo);
+      hi = dotAdd32(highNibbles(v0, nibbles), v128.load(e, 16), highNibbles(v1, nibbles), v128.load(e, 48), hi);
+      q += 32;
+      e += 64;
+    }
+    return i32x4.add(i32x4.mul(lo, i8x16.relaxed_swizzle(sm, maskLo)), i32x4.mul(hi, i8x16.relaxed_swizzle(sm, maskHi)));
+  }
+  let lo = i16x8.splat(0);
+  let hi = i16x8.splat(0);
+  for (let k = 0; k < 8; k += 2) {
+    const v0 = v128.load(q);
+    const v1 = v128.load(q, 16);
+    lo = i16x8.add(lo, i16x8.add(pairSumsOf(lowNibbles(v0, nibbles), v128.load(e)), pairSumsOf(lowNibbles(v1, nibbles), v128.load(e, 32))));
+    hi = i16x8.add(hi, i16x8.add(pairSumsOf(highNibbles(v0, nibbles), v128.load(e, 16)), pairSumsOf(highNibbles(v1, nibbles), v128.load(e, 48))));
+    q += 32;
+    e += 64;
+  }
+  return i32x4.add(
+    i32x4.dot_i16x8_s(lo, i8x16.relaxed_swizzle(sm, maskLo)),
+    i32x4.dot_i16x8_s(hi, i8x16.relaxed_swizzle(sm, maskHi)),
   );
-  isum = i32x4.add(isum, i32x4.dot_i16x8_s(p0, s0));
-  const p1 = i16x8.add(
-    i16x8.relaxed_dot_i8x16_i7x16_s(x2, highNibbles(v0, nibbles)),
-    i16x8.relaxed_dot_i8x16_i7x16_s(x3, highNibbles(v1, nibbles)),
-  );
-  return i32x4.add(isum, i32x4.dot_i16x8_s(p1, s1));
+}
+
+/** Chunk c (halves `v0`, `v1` in ggml's order) as 32-value blocks b and b + 1 of an unpacked8 row. */
+@inline
+function storeChunk8(u: usize, np: i32, b: i32, sm: v128, c: i32, d: f32, dmin: f32, v0: v128, v1: v128): void {
+  // sub-block 2c: the low nibbles of the chunk's 32 bytes; 2c + 1: the high nibbles
+  storeSubBlocks8(u, np, b, sm, c, d, dmin, lowNibbles(v0), lowNibbles(v1), highNibbles(v0), highNibbles(v1), 0);
 }
 
 @final @unmanaged
@@ -108,9 +173,8 @@ export class Q4_KFormat {
         const word = c < 2 ? scLo : scHi;
         const s0 = byteOf(word, (c & 1) << 1);
         const s1 = byteOf(word, ((c & 1) << 1) + 1);
-        const q = wb + 16 + (<usize>c << 5);
-        const v0 = v128.load(q);
-        const v1 = v128.load(q, 16);
+        const v0 = placedHalf(wb + 16, c, 0);
+        const v1 = placedHalf(wb + 16, c, 1);
         const o = ub + (<usize>c << 7);
         storeI8asI16Scaled(o, lowNibbles(v0), s0);
         storeI8asI16Scaled(o + 32, lowNibbles(v1), s0);
@@ -119,7 +183,11 @@ export class Q4_KFormat {
       }
     }
   }
-  /** One row times one Q8_K record: unpacked.ts dotK1 on the unpacked row, fused (no unpacking pass). */
+  /**
+   * One placed row times one Q8_K record. Relaxed build: the record's levels and sums placed to match
+   * (activations.ts quantize_q8_K option 3; see the header); SIMD-128 build: the plain record, the chunks
+   * read back from the placed bytes, as unpacked.ts dotK1 on the unpacked row (no unpacking pass).
+   */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
@@ -132,30 +200,37 @@ export class Q4_KFormat {
     const nibbles = vi(VI.NIBBLES);
     const lowMask = vi(VI.K4_LOW_MASK);
     const highMask = vi(VI.K4_HIGH_MASK);
+    if (RELAXED) {
+      const maskLo = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS);
+      const maskHi = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS, 16);
+      for (let b = 0; b < nbs; b++) {
+        const sm = scalesK4v(wb + 4, lowMask, highMask);
+        const isum = placedSums(wb + 16, ab, sm, nibbles, maskLo, maskHi);
+        // the eight mins (bytes 8..15 of sm) times the record's eight sub-block sums
+        const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
+        const da = load<f32>(das);
+        acc = superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
+        wb += 144;
+        ab += 256;
+        das += 4;
+        sums += 32;
+      }
+      return hsum(acc);
+    }
     for (let b = 0; b < nbs; b++) {
       const sm = scalesK4v(wb + 4, lowMask, highMask);
       // the four 64-value chunks as a loop, not unrolled: V8 would schedule an unrolled block's loads
-      // first and spill them; the chunk's two scales are spread by the masks at `mp` (relaxed build), or
-      // are bytes 0 and 1 of `sc`, shifted on per chunk (SIMD-128: its swizzle of a loaded mask costs more)
+      // first and spill them; the chunk's two scales are bytes 0 and 1 of `sc`, shifted on per chunk
       let isum = i32x4.splat(0);
-      let q = wb + 16;
       let e = ab;
-      if (RELAXED) {
-        let mp = SCALE_SPLATS;
-        for (let c = 0; c < 4; c++) {
-          isum = chunkQ4KS(isum, q, e, i8x16.relaxed_swizzle(sm, v128.load(mp)), i8x16.relaxed_swizzle(sm, v128.load(mp, 16)), nibbles);
-          mp += 32;
-          q += 32;
-          e += actOffset(64);
-        }
-      } else {
-        let sc = sm;
-        for (let c = 0; c < 4; c++) {
-          isum = chunkQ4K(isum, q, e, sc, 0, 1, nibbles);
-          sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
-          q += 32;
-          e += actOffset(64);
-        }
+      let sc = sm;
+      for (let c = 0; c < 4; c++) {
+        const v0 = placedHalf(wb + 16, c, 0);
+        const v1 = placedHalf(wb + 16, c, 1);
+        isum = dotU32ScaledV(lowNibbles(v0, nibbles), e, lowNibbles(v1, nibbles), e + actOffset(16), scaleSplat(sc, 0), isum);
+        isum = dotU32ScaledV(highNibbles(v0, nibbles), e + actOffset(32), highNibbles(v1, nibbles), e + actOffset(48), scaleSplat(sc, 1), isum);
+        sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
+        e += actOffset(64);
       }
       const msum = minDot16(minsK4Low(sm), minsK4High(sm), sums);
       const da = load<f32>(das);
@@ -166,58 +241,6 @@ export class Q4_KFormat {
       sums += 32;
     }
     return hsum(acc);
-  }
-  /**
-   * Rows `w0` and `w1` times one Q8_K record, stored at `o0` and `o1`: each exactly as {@link dot1}
-   * computes it (the same operations in the same order), the activations loaded once for both rows
-   * (relaxed build; the SIMD-128 build runs dot1 twice).
-   */
-  @inline dot2(w0: usize, w1: usize, a: usize, cols: i32, o0: usize, o1: usize): void {
-    if (!RELAXED) {
-      store<f32>(o0, this.dot1(w0, a, cols));
-      store<f32>(o1, this.dot1(w1, a, cols));
-      return;
-    }
-    const nbs = cols >> 8;
-    let acc0 = f32x4.splat(0);
-    let acc1 = f32x4.splat(0);
-    const nibbles = vi(VI.NIBBLES);
-    const lowMask = vi(VI.K4_LOW_MASK);
-    const highMask = vi(VI.K4_HIGH_MASK);
-    for (let b = 0; b < nbs; b++) {
-      const wb0 = w0 + <usize>b * 144;
-      const wb1 = w1 + <usize>b * 144;
-      const sm0 = scalesK4v(wb0 + 4, lowMask, highMask);
-      const sm1 = scalesK4v(wb1 + 4, lowMask, highMask);
-      let isum0 = i32x4.splat(0);
-      let isum1 = i32x4.splat(0);
-      let q0 = wb0 + 16;
-      let q1 = wb1 + 16;
-      let e = actLevels(a, b);
-      let mp = SCALE_SPLATS;
-      for (let c = 0; c < 4; c++) {
-        const x0 = v128.load(e);
-        const x1 = v128.load(e, 16);
-        const x2 = v128.load(e, 32);
-        const x3 = v128.load(e, 48);
-        const m0 = v128.load(mp);
-        const m1 = v128.load(mp, 16);
-        isum0 = chunkQ4K2(isum0, q0, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm0, m0), i8x16.relaxed_swizzle(sm0, m1), nibbles);
-        isum1 = chunkQ4K2(isum1, q1, x0, x1, x2, x3, i8x16.relaxed_swizzle(sm1, m0), i8x16.relaxed_swizzle(sm1, m1), nibbles);
-        mp += 32;
-        q0 += 32;
-        q1 += 32;
-        e += 64;
-      }
-      const sums = actSums(a, cols, b);
-      const da = actScale(a, cols, b);
-      const msum0 = minDot16(minsK4Low(sm0), minsK4High(sm0), sums);
-      const msum1 = minDot16(minsK4Low(sm1), minsK4High(sm1), sums);
-      acc0 = superResultMins(acc0, isum0, msum0, scaleAt(wb0) * da, scaleAt(wb0 + 2) * da);
-      acc1 = superResultMins(acc1, isum1, msum1, scaleAt(wb1) * da, scaleAt(wb1 + 2) * da);
-    }
-    store<f32>(o0, hsum(acc0));
-    store<f32>(o1, hsum(acc1));
   }
   @inline get batch8(): bool { return true; }
   /**
@@ -239,14 +262,29 @@ export class Q4_KFormat {
       const d = scaleAt(wb);
       const dmin = scaleAt(wb + 2);
       const sm = scalesK4(wb + 4);
-      for (let c = 0; c < 4; c++) {
-        const q = wb + 16 + (<usize>c << 5);
-        const v0 = v128.load(q);
-        const v1 = v128.load(q, 16);
-        // sub-block 2c: the low nibbles of the chunk's 32 bytes; 2c + 1: the high nibbles
-        const b = (sb << 3) + (c << 1);
-        storeSubBlocks8(u, np, b, sm, c, d, dmin, lowNibbles(v0), lowNibbles(v1), highNibbles(v0), highNibbles(v1), 0);
-      }
+      // the chunks' 16-byte halves back in ggml's order: transposes of the placed vectors' words
+      const qs = wb + 16;
+      const p0 = v128.load(qs);
+      const p1 = v128.load(qs, 16);
+      const p2 = v128.load(qs, 32);
+      const p3 = v128.load(qs, 48);
+      const a = v128.shuffle<i32>(p0, p1, 0, 4, 1, 5);
+      const b = v128.shuffle<i32>(p2, p3, 0, 4, 1, 5);
+      const e = v128.shuffle<i32>(p0, p1, 2, 6, 3, 7);
+      const f = v128.shuffle<i32>(p2, p3, 2, 6, 3, 7);
+      const p4 = v128.load(qs, 64);
+      const p5 = v128.load(qs, 80);
+      const p6 = v128.load(qs, 96);
+      const p7 = v128.load(qs, 112);
+      const g = v128.shuffle<i32>(p4, p5, 0, 4, 1, 5);
+      const h = v128.shuffle<i32>(p6, p7, 0, 4, 1, 5);
+      const i = v128.shuffle<i32>(p4, p5, 2, 6, 3, 7);
+      const j = v128.shuffle<i32>(p6, p7, 2, 6, 3, 7);
+      const b0 = sb << 3;
+      storeChunk8(u, np, b0, sm, 0, d, dmin, v128.shuffle<i64>(a, b, 0, 2), v128.shuffle<i64>(g, h, 0, 2));
+      storeChunk8(u, np, b0 + 2, sm, 1, d, dmin, v128.shuffle<i64>(a, b, 1, 3), v128.shuffle<i64>(g, h, 1, 3));
+      storeChunk8(u, np, b0 + 4, sm, 2, d, dmin, v128.shuffle<i64>(e, f, 0, 2), v128.shuffle<i64>(i, j, 0, 2));
+      storeChunk8(u, np, b0 + 6, sm, 3, d, dmin, v128.shuffle<i64>(e, f, 1, 3), v128.shuffle<i64>(i, j, 1, 3));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
@@ -265,9 +303,8 @@ export class Q4_KFormat {
         const m1 = dmin * <f32>byteOf(mword, j);
         const d2 = d * <f32>byteOf(word, j + 1);
         const m2 = dmin * <f32>byteOf(mword, j + 1);
-        const q = wb + 16 + (<usize>c << 5);
-        const v0 = v128.load(q);
-        const v1 = v128.load(q, 16);
+        const v0 = placedHalf(wb + 16, c, 0);
+        const v1 = placedHalf(wb + 16, c, 1);
         const o = y + (<usize>c << 8);
         storeScaledLevelsMinus(o, lowNibbles(v0), d1, m1);
         storeScaledLevelsMinus(o + 64, lowNibbles(v1), d1, m1);

@@ -2,6 +2,7 @@
 import type { GgmlType } from '@llamats/gguf-format';
 import type { ActivationType, KvCache, KvCacheSpec, Tensor } from '../backend.js';
 import type { MemoryGroup } from './memory-group.js';
+import type { PlacementState } from './placement.js';
 
 /** Anything stored at an address of a memory group. */
 export abstract class Placed {
@@ -18,6 +19,8 @@ export class WasmWeight extends Placed implements Tensor {
   readonly cols: number;
   readonly rows: number;
   readonly rowBytes: number;
+  /** Which blocks hold the kernels' own layout, for types placed in one (src/wasm/placement.ts). */
+  readonly placement: PlacementState = { later: [], prefix: 0, placed: 0 };
   constructor(
     readonly name: string,
     readonly shape: readonly number[],

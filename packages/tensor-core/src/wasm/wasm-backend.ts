@@ -33,6 +33,7 @@ import { canBlock, hardwareThreads, relaxedSimdAvailable, sharedMemoryAvailable 
 import { kernelModule } from './kernel-module.js';
 import { KERNEL_INDEX, type KernelName, kernelArity } from './kernel-names.js';
 import { MemoryGroup, WasmMemoryError } from './memory-group.js';
+import { placeQ4KBlocks, planUpload } from './placement.js';
 import { fillRopeTable, ropeThetas } from './rope-table.js';
 import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
 import { ThreadPool } from './thread-pool.js';
@@ -107,6 +108,8 @@ const NS = {
   attention: 0.4,
   /** per rotated value */
   rope: 1,
+  /** per weight byte rearranged at upload */
+  placeByte: 0.1,
 };
 
 /** Ops estimated shorter than this (ns) use the workers that are awake but do not wake sleeping ones. */
@@ -248,8 +251,19 @@ export class WasmBackend implements Backend {
       );
     }
     this.touchPages(w.group, w.ptr + byteOffset, bytes.byteLength);
+    const place = this.kernelsOf(w).place;
+    const blockBytes = ggmlTypeInfo(w.dtype).bytesPerBlock;
+    const plan = place ? planUpload(w.placement, blockBytes, byteOffset, bytes.byteLength) : undefined;
+    for (const [b0, b1] of plan?.unplaceBefore ?? []) this.placeBlocks(w, place!, b0, b1, 1);
     w.group.u8.set(bytes, w.ptr + byteOffset);
+    for (const [b0, b1] of plan?.placeAfter ?? []) this.placeBlocks(w, place!, b0, b1, 0);
     if (this.ropeCache) this.ropeCache = undefined; // rope_freqs may have changed
+  }
+
+  /** Blocks [b0, b1) of `w` into its kernels' order (`inverse` 0) or back into ggml's (1). */
+  private placeBlocks(w: WasmWeight, kernel: KernelName, b0: number, b1: number, inverse: number): void {
+    const blockBytes = ggmlTypeInfo(w.dtype).bytesPerBlock;
+    this.exec(w.group, kernel, [w.ptr + b0 * blockBytes, b1 - b0, inverse], (b1 - b0) * blockBytes * NS.placeByte);
   }
 
   createTensor(name: string, shape: readonly number[], dtype: ActivationType = 'f32'): Tensor {
@@ -281,7 +295,12 @@ export class WasmBackend implements Backend {
       this.checkTensor(tensor);
       const n = tensor.rows * tensor.cols;
       const all = new Float32Array(n);
-      dequantize(tensor.dtype, tensor.group.u8.slice(tensor.ptr, tensor.ptr + tensor.byteLength), all, n);
+      const bytes = tensor.group.u8.slice(tensor.ptr, tensor.ptr + tensor.byteLength);
+      // ggml's byte order back for the reference dequantizer (placed blocks only: the rest is raw already)
+      if (this.kernelsOf(tensor).place) {
+        placeQ4KBlocks(bytes.subarray(0, tensor.placement.placed * ggmlTypeInfo(tensor.dtype).bytesPerBlock), true);
+      }
+      dequantize(tensor.dtype, bytes, all, n);
       return all.slice(offset, count === undefined ? n : offset + count);
     }
     const t = this.activation(tensor);
@@ -459,7 +478,7 @@ export class WasmBackend implements Backend {
       this.exec(
         g,
         quantize,
-        [xPtr, cols * 4, n, cols, acts, actStride, quantizeOption(quantize, mode, k)],
+        [xPtr, cols * 4, n, cols, acts, actStride, quantizeOption(quantize, mode, k, this.relaxed)],
         n * cols * NS.quantize,
       );
     }
@@ -918,8 +937,10 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
  * the 8-bit levels of the relaxed build, and for Q8_K records of the relaxed batched product 2 (levels
  * interleaved: assembly/unpacked8.ts interleaveGroups16).
  */
-function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
+function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels, relaxed: boolean): number {
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
+  // placed Q4_K: the relaxed decode product reads levels placed to match its weights
+  if (kernel === 'quantize_q8_K' && mode === 'fused' && relaxed && k.fusedOption) return k.fusedOption;
   // the relaxed batched super-block product reads each 32 levels with their 16-value groups interleaved
   if (kernel === 'quantize_q8_K' && mode === 'unpacked8') return 2;
   return mode === 'unpacked' ? 1 : 0;

@@ -29,6 +29,13 @@ export interface WeightKernels {
    * (assembly/activations.ts quantize_q8_32r, assembly/unpacked8.ts offsetShiftOf).
    */
   readonly batchOffsetShift?: number;
+  /**
+   * The kernel that rearranges uploaded blocks into the order this type's kernels read (and back), for
+   * types placed in a layout of their own (src/wasm/placement.ts).
+   */
+  readonly place?: KernelName;
+  /** The quantize_q8_K option of the relaxed build's fused (decode) product, where it is not 0. */
+  readonly fusedOption?: number;
 }
 
 const TABLE = new Map<GgmlType, WeightKernels>([
@@ -54,7 +61,15 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.Q3_K, { matmul: 'matmul_q3_k', getRows: 'get_rows_q3_k', activations: 'q8_K', batch8: true }],
   [
     GgmlType.Q4_K,
-    { matmul: 'matmul_q4_k', getRows: 'get_rows_q4_k', activations: 'q8_K', batch8: true, batch8Activations: 'q8_K32' },
+    {
+      matmul: 'matmul_q4_k',
+      getRows: 'get_rows_q4_k',
+      activations: 'q8_K',
+      batch8: true,
+      batch8Activations: 'q8_K32',
+      place: 'place_q4_k',
+      fusedOption: 3,
+    },
   ],
   [
     GgmlType.Q5_K,

@@ -1,0 +1,98 @@
+import { GgmlType } from '@llamats/gguf-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../backend.js';
+import { dequantize } from '../quant/registry.js';
+import { type PlacementState, placeQ4KBlocks, planUpload } from './placement.js';
+import { randomRawBlocks, randomValues, randomWeightBytes } from './random-tensors.js';
+import { createWasmBackend } from './wasm-backend.js';
+
+const fresh = (): PlacementState => ({ later: [], prefix: 0, placed: 0 });
+
+describe('Q4_K placement (TypeScript form)', () => {
+  it('moves ggml byte 32c + 4k + u of each super-block qs to 16k + 4c + u, and back', () => {
+    const bytes = randomRawBlocks(GgmlType.Q4_K, 2, 256, 5);
+    const placed = placeQ4KBlocks(bytes.slice());
+    for (let b = 0; b < 2; b++) {
+      const qs = b * 144 + 16;
+      // the header is untouched
+      expect(placed.subarray(b * 144, qs)).toEqual(bytes.subarray(b * 144, qs));
+      for (let k = 0; k < 8; k++)
+        for (let c = 0; c < 4; c++)
+          for (let u = 0; u < 4; u++) expect(placed[qs + 16 * k + 4 * c + u]).toBe(bytes[qs + 32 * c + 4 * k + u]);
+    }
+    expect(placeQ4KBlocks(placed.slice(), true)).toEqual(bytes);
+  });
+});
+
+describe('planUpload', () => {
+  it('places each block when its last byte arrives, for in-order chunks that split blocks', () => {
+    const s = fresh();
+    expect(planUpload(s, 144, 0, 200)).toEqual({ unplaceBefore: [], placeAfter: [[0, 1]] });
+    expect(planUpload(s, 144, 200, 100)).toEqual({ unplaceBefore: [], placeAfter: [[1, 2]] });
+    expect(planUpload(s, 144, 300, 132)).toEqual({ unplaceBefore: [], placeAfter: [[2, 3]] });
+    expect(s).toEqual({ later: [], prefix: 432, placed: 3 });
+  });
+
+  it('keeps out-of-order uploads raw until the bytes before them arrive, then places them', () => {
+    const s = fresh();
+    expect(planUpload(s, 144, 288, 288)).toEqual({ unplaceBefore: [], placeAfter: [] });
+    expect(s.placed).toBe(0);
+    expect(planUpload(s, 144, 0, 288)).toEqual({ unplaceBefore: [], placeAfter: [[0, 4]] });
+    expect(s).toEqual({ later: [], prefix: 576, placed: 4 });
+  });
+
+  it('puts a placed block back in ggml order before an upload overwrites part of it', () => {
+    const s = fresh();
+    planUpload(s, 144, 0, 432);
+    // bytes 100..250: blocks 0 and 1 partly, both placed: back first, placed again after
+    expect(planUpload(s, 144, 100, 150)).toEqual({
+      unplaceBefore: [
+        [0, 1],
+        [1, 2],
+      ],
+      placeAfter: [[0, 2]],
+    });
+    // the whole of block 2 overwritten: nothing to put back, placed again after
+    expect(planUpload(s, 144, 288, 144)).toEqual({ unplaceBefore: [], placeAfter: [[2, 3]] });
+    // inside one block
+    expect(planUpload(s, 144, 150, 10)).toEqual({ unplaceBefore: [[1, 2]], placeAfter: [[1, 2]] });
+  });
+});
+
+describe('placed Q4_K weights in the wasm backend', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await createWasmBackend({ threads: 1 });
+  });
+  afterAll(() => backend.dispose());
+
+  it('give the same products, rows and bytes back whatever the upload chunks', async () => {
+    const rows = 8;
+    const cols = 512;
+    const bytes = randomWeightBytes(GgmlType.Q4_K, rows, cols, 3);
+    const x = backend.createTensor('x', [1, cols]);
+    backend.writeTensor(x, randomValues(cols, 4));
+    const whole = backend.createWeight({ name: 'whole', type: GgmlType.Q4_K, shape: [cols, rows] });
+    backend.uploadWeight(whole, 0, bytes);
+    // odd chunks out of order, then a partial rewrite of placed blocks with the same bytes
+    const pieces = backend.createWeight({ name: 'pieces', type: GgmlType.Q4_K, shape: [cols, rows] });
+    const cuts = [0, 77, 300, 301, 1000, 1500, bytes.byteLength];
+    for (const i of [2, 0, 4, 1, 5, 3]) backend.uploadWeight(pieces, cuts[i], bytes.subarray(cuts[i], cuts[i + 1]));
+    backend.uploadWeight(pieces, 150, bytes.subarray(150, 450));
+    // the wasm kernel's placement undone by the TypeScript inverse gives ggml's values back
+    const expected = new Float32Array(rows * cols);
+    dequantize(GgmlType.Q4_K, bytes, expected, rows * cols);
+    for (const w of [whole, pieces]) expect(await backend.readTensor(w)).toEqual(expected);
+    const a = backend.createTensor('a', [1, rows]);
+    const b = backend.createTensor('b', [1, rows]);
+    backend.matmul(a, whole, x, 1);
+    backend.matmul(b, pieces, x, 1);
+    expect(await backend.readTensor(b)).toEqual(await backend.readTensor(a));
+    const ra = backend.createTensor('ra', [rows, cols]);
+    const rb = backend.createTensor('rb', [rows, cols]);
+    const ids = Int32Array.from({ length: rows }, (_, i) => rows - 1 - i);
+    backend.getRows(ra, whole, ids);
+    backend.getRows(rb, pieces, ids);
+    expect(await backend.readTensor(rb)).toEqual(await backend.readTensor(ra));
+  });
+});

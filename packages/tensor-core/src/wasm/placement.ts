@@ -1,0 +1,108 @@
+/**
+ * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
+ * as they are uploaded (Q4_K: assembly/formats/q4_k.ts, "Placement"). This module keeps the bookkeeping
+ * that makes any sequence of uploads correct, and the plain TypeScript form of the rearrangement (the
+ * reference the kernel is tested against, and the inverse that gives ggml's bytes back for readTensor).
+ */
+
+/** Bytes of a Q4_K super-block and where its 128 qs bytes start. */
+const Q4K_BLOCK_BYTES = 144;
+const Q4K_QS_OFFSET = 16;
+
+/**
+ * Q4_K super-blocks `bytes` rearranged from ggml's qs order into the placed one (or back when `inverse`),
+ * in place: placed byte 16k + 4c + u = ggml byte 32c + 4k + u (k 0..7, c and u 0..3).
+ */
+export function placeQ4KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+  const tmp = new Uint8Array(128);
+  for (let b = 0; b + Q4K_BLOCK_BYTES <= bytes.byteLength; b += Q4K_BLOCK_BYTES) {
+    const qs = b + Q4K_QS_OFFSET;
+    tmp.set(bytes.subarray(qs, qs + 128));
+    for (let k = 0; k < 8; k++) {
+      for (let c = 0; c < 4; c++) {
+        for (let u = 0; u < 4; u++) {
+          const placed = 16 * k + 4 * c + u;
+          const ggml = 32 * c + 4 * k + u;
+          if (inverse) bytes[qs + ggml] = tmp[placed];
+          else bytes[qs + placed] = tmp[ggml];
+        }
+      }
+    }
+  }
+  return bytes;
+}
+
+/** Which blocks of a placed weight hold placed bytes, as uploads arrive (see {@link planUpload}). */
+export interface PlacementState {
+  /** Byte ranges written so far beyond the prefix (sorted, disjoint, not touching it). */
+  later: Array<[number, number]>;
+  /** Bytes written contiguously from the start of the weight so far. */
+  prefix: number;
+  /** Blocks [0, placed) are in the placed order; the others hold raw ggml bytes (or nothing yet). */
+  placed: number;
+}
+
+/** Block ranges [start, end) to rearrange around one upload: back to ggml's order before, placed after. */
+export interface UploadPlan {
+  readonly unplaceBefore: Array<readonly [number, number]>;
+  readonly placeAfter: Array<readonly [number, number]>;
+}
+
+/**
+ * What an upload of `length` bytes at `offset` into a weight of `blockBytes`-byte blocks must rearrange,
+ * and the state after it. A block is placed once every byte of it has been written: uploads in order
+ * (the model loader's chunks, which split blocks) place each block when its last byte arrives; a block
+ * already placed that an upload only partly overwrites is put back in ggml's order first, so that the
+ * new bytes land where ggml's layout has them. Uploads out of order wait, raw, until the bytes before
+ * them have arrived too.
+ */
+export function planUpload(state: PlacementState, blockBytes: number, offset: number, length: number): UploadPlan {
+  const end = offset + length;
+  const unplaceBefore: Array<readonly [number, number]> = [];
+  if (length === 0) return { unplaceBefore, placeAfter: [] };
+  const first = Math.floor(offset / blockBytes);
+  const last = Math.floor((end - 1) / blockBytes);
+  const partialFirst = offset % blockBytes !== 0 || (first === last && end < (first + 1) * blockBytes);
+  const partialLast = end % blockBytes !== 0 && end < (last + 1) * blockBytes;
+  if (partialFirst && first < state.placed) unplaceBefore.push([first, first + 1]);
+  if (partialLast && last !== first && last < state.placed) unplaceBefore.push([last, last + 1]);
+  const oldPlaced = state.placed;
+  addWritten(state, offset, end);
+  state.placed = Math.floor(state.prefix / blockBytes);
+  // blocks this upload wrote that are complete, and blocks completed by the prefix growing over them
+  const ranges: Array<[number, number]> = [];
+  const touchedEnd = Math.min(last + 1, state.placed);
+  if (first < touchedEnd) ranges.push([first, touchedEnd]);
+  if (oldPlaced < state.placed) ranges.push([oldPlaced, state.placed]);
+  ranges.sort((a, b) => a[0] - b[0]);
+  const placeAfter: Array<readonly [number, number]> = [];
+  for (const [s, e] of ranges) {
+    const prev = placeAfter[placeAfter.length - 1];
+    if (prev && s <= prev[1]) placeAfter[placeAfter.length - 1] = [prev[0], Math.max(prev[1], e)];
+    else placeAfter.push([s, e]);
+  }
+  return { unplaceBefore, placeAfter };
+}
+
+/** Records bytes [start, end) as written: the prefix grows over every range it now reaches. */
+function addWritten(state: PlacementState, start: number, end: number): void {
+  const ranges: Array<[number, number]> = [...state.later, [start, end] as [number, number]].sort(
+    (a, b) => a[0] - b[0],
+  );
+  const later: Array<[number, number]> = [];
+  for (const [s, e] of ranges) {
+    if (s <= state.prefix) {
+      state.prefix = Math.max(state.prefix, e);
+      continue;
+    }
+    const prev = later[later.length - 1];
+    if (prev && s <= prev[1]) prev[1] = Math.max(prev[1], e);
+    else later.push([s, e]);
+  }
+  // a range the prefix reached only after it was passed over
+  while (later.length > 0 && later[0][0] <= state.prefix) {
+    state.prefix = Math.max(state.prefix, later[0][1]);
+    later.shift();
+  }
+  state.later = later;
+}
