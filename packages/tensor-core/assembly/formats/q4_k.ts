@@ -123,7 +123,7 @@ function placedSums(q: usize, e: usize, sm: v128, nibbles: v128, maskLo: v128, m
       q += 32;
       e += 64;
     }
-    return i32x4.add(i32x4.mul(lo, i8x16.relaxed_swizzle(sm, maskLo)), i32x4.mul(hi, i8x16.relaxed_swizzle(sm, maskHi)));
+    return scaledSums(lo, hi, sm, maskLo, maskHi);
   }
   let lo = i16x8.splat(0);
   let hi = i16x8.splat(0);
@@ -135,6 +135,16 @@ function placedSums(q: usize, e: usize, sm: v128, nibbles: v128, maskLo: v128, m
     q += 32;
     e += 64;
   }
+  return scaledSums(lo, hi, sm, maskLo, maskHi);
+}
+
+/**
+ * The sub-block sums of {@link placedSums} (`lo`: sub-blocks 0, 2, 4, 6; `hi`: 1, 3, 5, 7; i32 lanes in the
+ * VNNI build, i16 lane pairs in the relaxed one) times their scales, lane c = sub-blocks 2c and 2c + 1.
+ */
+@inline
+function scaledSums(lo: v128, hi: v128, sm: v128, maskLo: v128, maskHi: v128): v128 {
+  if (VNNI) return i32x4.add(i32x4.mul(lo, i8x16.relaxed_swizzle(sm, maskLo)), i32x4.mul(hi, i8x16.relaxed_swizzle(sm, maskHi)));
   return i32x4.add(
     i32x4.dot_i16x8_s(lo, i8x16.relaxed_swizzle(sm, maskLo)),
     i32x4.dot_i16x8_s(hi, i8x16.relaxed_swizzle(sm, maskHi)),
@@ -241,6 +251,82 @@ export class Q4_KFormat {
       sums += 32;
     }
     return hsum(acc);
+  }
+  /**
+   * Rows `w0` and `w1` times one Q8_K record, stored at `o0` and `o1`: each exactly as {@link dot1}
+   * computes it (the same operations in the same order), the activations loaded once for both rows
+   * (relaxed builds; the SIMD-128 build runs dot1 twice).
+   */
+  @inline dot2(w0: usize, w1: usize, a: usize, cols: i32, o0: usize, o1: usize): void {
+    if (!RELAXED) {
+      store<f32>(o0, this.dot1(w0, a, cols));
+      store<f32>(o1, this.dot1(w1, a, cols));
+      return;
+    }
+    const nbs = cols >> 8;
+    let acc0 = f32x4.splat(0);
+    let acc1 = f32x4.splat(0);
+    let wb0 = w0;
+    let wb1 = w1;
+    let ab = a;
+    let das = a + (<usize>cols << 1);
+    let sums = das + (<usize>nbs << 2);
+    const nibbles = vi(VI.NIBBLES);
+    const lowMask = vi(VI.K4_LOW_MASK);
+    const highMask = vi(VI.K4_HIGH_MASK);
+    const maskLo = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS);
+    const maskHi = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS, 16);
+    for (let b = 0; b < nbs; b++) {
+      const sm0 = scalesK4v(wb0 + 4, lowMask, highMask);
+      const sm1 = scalesK4v(wb1 + 4, lowMask, highMask);
+      // placedSums of both rows, sharing each activation load
+      let lo0 = i32x4.splat(0);
+      let hi0 = i32x4.splat(0);
+      let lo1 = i32x4.splat(0);
+      let hi1 = i32x4.splat(0);
+      let q0 = wb0 + 16;
+      let q1 = wb1 + 16;
+      let e = ab;
+      for (let k = 0; k < 8; k += 2) {
+        const x0 = v128.load(e);
+        const x1 = v128.load(e, 16);
+        const x2 = v128.load(e, 32);
+        const x3 = v128.load(e, 48);
+        const u0 = v128.load(q0);
+        const u1 = v128.load(q0, 16);
+        const t0 = v128.load(q1);
+        const t1 = v128.load(q1, 16);
+        if (VNNI) {
+          lo0 = dotAdd32(lowNibbles(u0, nibbles), x0, lowNibbles(u1, nibbles), x2, lo0);
+          hi0 = dotAdd32(highNibbles(u0, nibbles), x1, highNibbles(u1, nibbles), x3, hi0);
+          lo1 = dotAdd32(lowNibbles(t0, nibbles), x0, lowNibbles(t1, nibbles), x2, lo1);
+          hi1 = dotAdd32(highNibbles(t0, nibbles), x1, highNibbles(t1, nibbles), x3, hi1);
+        } else {
+          lo0 = i16x8.add(lo0, i16x8.add(pairSumsOf(lowNibbles(u0, nibbles), x0), pairSumsOf(lowNibbles(u1, nibbles), x2)));
+          hi0 = i16x8.add(hi0, i16x8.add(pairSumsOf(highNibbles(u0, nibbles), x1), pairSumsOf(highNibbles(u1, nibbles), x3)));
+          lo1 = i16x8.add(lo1, i16x8.add(pairSumsOf(lowNibbles(t0, nibbles), x0), pairSumsOf(lowNibbles(t1, nibbles), x2)));
+          hi1 = i16x8.add(hi1, i16x8.add(pairSumsOf(highNibbles(t0, nibbles), x1), pairSumsOf(highNibbles(t1, nibbles), x3)));
+        }
+        q0 += 32;
+        q1 += 32;
+        e += 64;
+      }
+      const isum0 = scaledSums(lo0, hi0, sm0, maskLo, maskHi);
+      const isum1 = scaledSums(lo1, hi1, sm1, maskLo, maskHi);
+      const bs = v128.load(sums);
+      const msum0 = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm0), bs);
+      const msum1 = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm1), bs);
+      const da = load<f32>(das);
+      acc0 = superResultMins(acc0, isum0, msum0, scaleAt(wb0) * da, scaleAt(wb0 + 2) * da);
+      acc1 = superResultMins(acc1, isum1, msum1, scaleAt(wb1) * da, scaleAt(wb1 + 2) * da);
+      wb0 += 144;
+      wb1 += 144;
+      ab += 256;
+      das += 4;
+      sums += 32;
+    }
+    store<f32>(o0, hsum(acc0));
+    store<f32>(o1, hsum(acc1));
   }
   @inline get batch8(): bool { return true; }
   /**
