@@ -244,7 +244,8 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
  * As {@link quantize_q8_32} for 256-value super-block records with 16-value sums. `option`: 1 stores i16
  * levels (the unpacked product), 0 the 8-bit levels of the relaxed build, 2 those with each 32 values'
  * 16-value groups interleaved for the relaxed batched product (unpacked8.ts interleaveGroups16), 3 the
- * 8-bit levels and 32-value sums of the relaxed decode product of placed Q4_K ({@link placeLevelsQ4K}).
+ * levels (8-bit, or i16 in the SIMD-128 build) and 32-value sums of the decode product of placed Q4_K
+ * ({@link placeLevelsQ4K}).
  */
 export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
   const narrow: bool = RELAXED != 0 && option != 1;
@@ -261,7 +262,15 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
       store<f32>(dp + (<usize>b << 2), d);
     }
     if (option == 2) interleaveGroups16(rec, <usize>cols);
-    if (option == 3 && narrow) for (let b = 0; b < nb; b++) placeLevelsQ4K(rec + (<usize>b << 8), bp + (<usize>b << 5));
+    if (option == 3) {
+      for (let b = 0; b < nb; b++) {
+        if (narrow) placeLevelsQ4K(rec + (<usize>b << 8), bp + (<usize>b << 5));
+        else {
+          placeWideLevelsQ4K(rec + (<usize>b << 9));
+          placeSumsQ4K(bp + (<usize>b << 5));
+        }
+      }
+    }
   }
 }
 
@@ -294,11 +303,90 @@ function placeLevelsQ4K(x: usize, bsums: usize): void {
   storeWordsTransposed(x1, x5, x9, x13, x + 128); // k = 4..7, low
   storeWordsTransposed(x2, x6, x10, x14, x + 16); // k = 0..3, high
   storeWordsTransposed(x3, x7, x11, x15, x + 144); // k = 4..7, high
+  placeSumsQ4K(bsums);
+}
+
+/** A super-block's 16-value level sums at `bsums` replaced by its eight 32-value sums (i16 lanes 0..7). */
+@inline
+function placeSumsQ4K(bsums: usize): void {
   const s0 = v128.load(bsums);
   const s1 = v128.load(bsums, 16);
   // pairwise sums of the 16 sums (|sum of 32 levels| <= 32 * 128: fits i16)
   const ones = i16x8.splat(1);
   v128.store(bsums, i16x8.narrow_i32x4_s(i32x4.dot_i16x8_s(s0, ones), i32x4.dot_i16x8_s(s1, ones)));
+}
+
+/**
+ * {@link placeLevelsQ4K} for i16 levels (the SIMD-128 build; `x`: 512 bytes): the same order, a word of
+ * four levels being an i64 lane here. Placed word 8k + 4h + c = ggml word 16c + 8h + k; all 32 vectors are
+ * loaded before any is stored (V8 keeps what does not fit its registers on the stack).
+ */
+@inline
+function placeWideLevelsQ4K(x: usize): void {
+  const x0 = v128.load(x, 0);
+  const x1 = v128.load(x, 16);
+  const x2 = v128.load(x, 32);
+  const x3 = v128.load(x, 48);
+  const x4 = v128.load(x, 64);
+  const x5 = v128.load(x, 80);
+  const x6 = v128.load(x, 96);
+  const x7 = v128.load(x, 112);
+  const x8 = v128.load(x, 128);
+  const x9 = v128.load(x, 144);
+  const x10 = v128.load(x, 160);
+  const x11 = v128.load(x, 176);
+  const x12 = v128.load(x, 192);
+  const x13 = v128.load(x, 208);
+  const x14 = v128.load(x, 224);
+  const x15 = v128.load(x, 240);
+  const x16 = v128.load(x, 256);
+  const x17 = v128.load(x, 272);
+  const x18 = v128.load(x, 288);
+  const x19 = v128.load(x, 304);
+  const x20 = v128.load(x, 320);
+  const x21 = v128.load(x, 336);
+  const x22 = v128.load(x, 352);
+  const x23 = v128.load(x, 368);
+  const x24 = v128.load(x, 384);
+  const x25 = v128.load(x, 400);
+  const x26 = v128.load(x, 416);
+  const x27 = v128.load(x, 432);
+  const x28 = v128.load(x, 448);
+  const x29 = v128.load(x, 464);
+  const x30 = v128.load(x, 480);
+  const x31 = v128.load(x, 496);
+  v128.store(x, v128.shuffle<i64>(x0, x8, 0, 2), 0);
+  v128.store(x, v128.shuffle<i64>(x16, x24, 0, 2), 16);
+  v128.store(x, v128.shuffle<i64>(x4, x12, 0, 2), 32);
+  v128.store(x, v128.shuffle<i64>(x20, x28, 0, 2), 48);
+  v128.store(x, v128.shuffle<i64>(x0, x8, 1, 3), 64);
+  v128.store(x, v128.shuffle<i64>(x16, x24, 1, 3), 80);
+  v128.store(x, v128.shuffle<i64>(x4, x12, 1, 3), 96);
+  v128.store(x, v128.shuffle<i64>(x20, x28, 1, 3), 112);
+  v128.store(x, v128.shuffle<i64>(x1, x9, 0, 2), 128);
+  v128.store(x, v128.shuffle<i64>(x17, x25, 0, 2), 144);
+  v128.store(x, v128.shuffle<i64>(x5, x13, 0, 2), 160);
+  v128.store(x, v128.shuffle<i64>(x21, x29, 0, 2), 176);
+  v128.store(x, v128.shuffle<i64>(x1, x9, 1, 3), 192);
+  v128.store(x, v128.shuffle<i64>(x17, x25, 1, 3), 208);
+  v128.store(x, v128.shuffle<i64>(x5, x13, 1, 3), 224);
+  v128.store(x, v128.shuffle<i64>(x21, x29, 1, 3), 240);
+  v128.store(x, v128.shuffle<i64>(x2, x10, 0, 2), 256);
+  v128.store(x, v128.shuffle<i64>(x18, x26, 0, 2), 272);
+  v128.store(x, v128.shuffle<i64>(x6, x14, 0, 2), 288);
+  v128.store(x, v128.shuffle<i64>(x22, x30, 0, 2), 304);
+  v128.store(x, v128.shuffle<i64>(x2, x10, 1, 3), 320);
+  v128.store(x, v128.shuffle<i64>(x18, x26, 1, 3), 336);
+  v128.store(x, v128.shuffle<i64>(x6, x14, 1, 3), 352);
+  v128.store(x, v128.shuffle<i64>(x22, x30, 1, 3), 368);
+  v128.store(x, v128.shuffle<i64>(x3, x11, 0, 2), 384);
+  v128.store(x, v128.shuffle<i64>(x19, x27, 0, 2), 400);
+  v128.store(x, v128.shuffle<i64>(x7, x15, 0, 2), 416);
+  v128.store(x, v128.shuffle<i64>(x23, x31, 0, 2), 432);
+  v128.store(x, v128.shuffle<i64>(x3, x11, 1, 3), 448);
+  v128.store(x, v128.shuffle<i64>(x19, x27, 1, 3), 464);
+  v128.store(x, v128.shuffle<i64>(x7, x15, 1, 3), 480);
+  v128.store(x, v128.shuffle<i64>(x23, x31, 1, 3), 496);
 }
 
 /** Row j (0..3) of the transpose of four rows of 4 i32 words, stored at `dst + 32j`. */

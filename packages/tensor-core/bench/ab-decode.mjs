@@ -4,7 +4,8 @@
 // cannot tell a 3% change from noise; alternating rounds of the two builds in one process can.
 //   cp -r dist .ab/old          # before the change (any folder inside the package, so imports resolve)
 //   ... change assembly/, then: node scripts/build-wasm.mjs && npx tsc -p tsconfig.build.json
-//   node bench/ab-decode.mjs .ab/old [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64]
+//   node bench/ab-decode.mjs .ab/old [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64] [--simd128]
+// (--simd128: both builds without relaxed SIMD, the kernels of engines that lack it)
 // For each type: 512 x 4096 weights repeated (in cache) and twelve 4096 x 4096 matrices cycled (from
 // memory), one token, the decode streaming variant fixed to the plain one (with --batch N: one 2048 x 4096
 // matrix times N tokens, in GFLOP/s, for the batched products); prints each build's median GB/s,
@@ -22,7 +23,7 @@ const option = (name, fallback) => {
 const oldDir = argv[0];
 if (!oldDir || oldDir.startsWith('--')) {
   console.error(
-    'usage: node bench/ab-decode.mjs OLD_DIST_DIR [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64]',
+    'usage: node bench/ab-decode.mjs OLD_DIST_DIR [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64] [--simd128]',
   );
   process.exit(2);
 }
@@ -50,7 +51,11 @@ const { randomValues, randomWeightBytes } = await import('../dist/wasm/random-te
 /** Per setup: a function running one round (returns GB/s, or GFLOP/s with --batch), and the output of one product. */
 async function prepare(lib, type) {
   const info = ggmlTypeInfo(type);
-  const backend = await lib.createWasmBackend({ threads, decodeStreaming: { touch: false, pairs: false } });
+  const backend = await lib.createWasmBackend({
+    threads,
+    decodeStreaming: { touch: false, pairs: false },
+    ...(argv.includes('--simd128') ? { relaxedSimd: false } : {}),
+  });
   const x = backend.createTensor('x', [batch, cols]);
   backend.writeTensor(x, randomValues(batch * cols, 1));
   // readTensor is async: every setup's output is awaited, so the comparison below sees real values

@@ -12,7 +12,7 @@
 // are unchanged; the other kernels read the original bytes back with {@link placedHalf}.
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotAdd32, dotU32ScaledV, minDot16, pairSumsOf } from '../simd-dot';
+import { actOffset, dotAdd32, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { VI, vi } from '../vconst';
 import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
@@ -20,10 +20,7 @@ import {
   byteOf,
   dminsAt,
   minsAt,
-  minsK4High,
-  minsK4Low,
   scalesAt,
-  scaleSplat,
   scalesK4,
   scalesK4v,
   storeMinsK4,
@@ -102,6 +99,14 @@ const PLACED_SCALE_SPLATS: usize = memory.data<u8>([
 const PLACED_SCALE_WORDS: usize = memory.data<u8>([
   0, 128, 128, 128, 2, 128, 128, 128, 4, 128, 128, 128, 6, 128, 128, 128,
   1, 128, 128, 128, 3, 128, 128, 128, 5, 128, 128, 128, 7, 128, 128, 128,
+], 16);
+
+/** Masks of the SIMD-128 decode product: scale bytes 0 0 2 2, 4 4 6 6, 1 1 3 3, 5 5 7 7 in i32 lanes. */
+const PLACED_SCALE_WORDS_128: usize = memory.data<u8>([
+  0, 128, 128, 128, 0, 128, 128, 128, 2, 128, 128, 128, 2, 128, 128, 128,
+  4, 128, 128, 128, 4, 128, 128, 128, 6, 128, 128, 128, 6, 128, 128, 128,
+  1, 128, 128, 128, 1, 128, 128, 128, 3, 128, 128, 128, 3, 128, 128, 128,
+  5, 128, 128, 128, 5, 128, 128, 128, 7, 128, 128, 128, 7, 128, 128, 128,
 ], 16);
 
 /**
@@ -194,9 +199,9 @@ export class Q4_KFormat {
     }
   }
   /**
-   * One placed row times one Q8_K record. Relaxed build: the record's levels and sums placed to match
-   * (activations.ts quantize_q8_K option 3; see the header); SIMD-128 build: the plain record, the chunks
-   * read back from the placed bytes, as unpacked.ts dotK1 on the unpacked row (no unpacking pass).
+   * One placed row times one Q8_K record whose levels and sums are placed to match (activations.ts
+   * quantize_q8_K option 3; see the header): 8-bit levels and i16 pair sums in the relaxed build, i16
+   * levels and i32 lane sums in the SIMD-128 build.
    */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
@@ -227,22 +232,36 @@ export class Q4_KFormat {
       }
       return hsum(acc);
     }
+    // SIMD-128: i16 levels placed as the relaxed build's 8-bit ones; each i32 lane of a product sums two
+    // levels of one sub-block, so four accumulators (sub-blocks 0/2, 4/6, 1/3, 5/7) meet the scales once
+    const s02 = v128.load(PLACED_SCALE_WORDS_128);
+    const s46 = v128.load(PLACED_SCALE_WORDS_128, 16);
+    const s13 = v128.load(PLACED_SCALE_WORDS_128, 32);
+    const s57 = v128.load(PLACED_SCALE_WORDS_128, 48);
     for (let b = 0; b < nbs; b++) {
       const sm = scalesK4v(wb + 4, lowMask, highMask);
-      // the four 64-value chunks as a loop, not unrolled: V8 would schedule an unrolled block's loads
-      // first and spill them; the chunk's two scales are bytes 0 and 1 of `sc`, shifted on per chunk
-      let isum = i32x4.splat(0);
+      let l01 = i32x4.splat(0);
+      let l23 = i32x4.splat(0);
+      let h01 = i32x4.splat(0);
+      let h23 = i32x4.splat(0);
+      let q = wb + 16;
       let e = ab;
-      let sc = sm;
-      for (let c = 0; c < 4; c++) {
-        const v0 = placedHalf(wb + 16, c, 0);
-        const v1 = placedHalf(wb + 16, c, 1);
-        isum = dotU32ScaledV(lowNibbles(v0, nibbles), e, lowNibbles(v1, nibbles), e + actOffset(16), scaleSplat(sc, 0), isum);
-        isum = dotU32ScaledV(highNibbles(v0, nibbles), e + actOffset(32), highNibbles(v1, nibbles), e + actOffset(48), scaleSplat(sc, 1), isum);
-        sc = i8x16.shuffle(sc, sc, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1);
-        e += actOffset(64);
+      for (let k = 0; k < 8; k++) {
+        const v = v128.load(q);
+        const lo = lowNibbles(v, nibbles);
+        const hi = highNibbles(v, nibbles);
+        l01 = i32x4.add(l01, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), v128.load(e)));
+        l23 = i32x4.add(l23, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(lo), v128.load(e, 16)));
+        h01 = i32x4.add(h01, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), v128.load(e, 32)));
+        h23 = i32x4.add(h23, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), v128.load(e, 48)));
+        q += 16;
+        e += 64;
       }
-      const msum = minDot16(minsK4Low(sm), minsK4High(sm), sums);
+      const isum = i32x4.add(
+        i32x4.add(i32x4.mul(l01, i8x16.swizzle(sm, s02)), i32x4.mul(l23, i8x16.swizzle(sm, s46))),
+        i32x4.add(i32x4.mul(h01, i8x16.swizzle(sm, s13)), i32x4.mul(h23, i8x16.swizzle(sm, s57))),
+      );
+      const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
       const da = load<f32>(das);
       acc = superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
       wb += 144;

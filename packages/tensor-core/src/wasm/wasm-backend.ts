@@ -478,7 +478,7 @@ export class WasmBackend implements Backend {
       this.exec(
         g,
         quantize,
-        [xPtr, cols * 4, n, cols, acts, actStride, quantizeOption(quantize, mode, k, this.relaxed)],
+        [xPtr, cols * 4, n, cols, acts, actStride, quantizeOption(quantize, mode, k)],
         n * cols * NS.quantize,
       );
     }
@@ -937,10 +937,10 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
  * the 8-bit levels of the relaxed build, and for Q8_K records of the relaxed batched product 2 (levels
  * interleaved: assembly/unpacked8.ts interleaveGroups16).
  */
-function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels, relaxed: boolean): number {
+function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
-  // placed Q4_K: the relaxed decode product reads levels placed to match its weights
-  if (kernel === 'quantize_q8_K' && mode === 'fused' && relaxed && k.fusedOption) return k.fusedOption;
+  // placed Q4_K: the decode product reads levels placed to match its weights
+  if (kernel === 'quantize_q8_K' && mode === 'fused' && k.fusedOption) return k.fusedOption;
   // the relaxed batched super-block product reads each 32 levels with their 16-value groups interleaved
   if (kernel === 'quantize_q8_K' && mode === 'unpacked8') return 2;
   return mode === 'unpacked' ? 1 : 0;

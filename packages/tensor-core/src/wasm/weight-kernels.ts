@@ -34,7 +34,7 @@ export interface WeightKernels {
    * types placed in a layout of their own (src/wasm/placement.ts).
    */
   readonly place?: KernelName;
-  /** The quantize_q8_K option of the relaxed build's fused (decode) product, where it is not 0. */
+  /** The quantize_q8_K option of the fused (decode) product, where it is not 0. */
   readonly fusedOption?: number;
 }
 
