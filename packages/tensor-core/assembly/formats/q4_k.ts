@@ -61,48 +61,51 @@ function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, str
  * second halves; undoing it transposes those rows back.
  */
 export function placeQ4K(w: usize, blocks: i32, inverse: bool): void {
-  for (let b = 0; b < blocks; b++) {
-    const qs = w + <usize>b * 144 + 16;
-    if (!inverse) {
-      const f0 = v128.load(qs);
-      const s0 = v128.load(qs, 16);
-      const f1 = v128.load(qs, 32);
-      const s1 = v128.load(qs, 48);
-      const f2 = v128.load(qs, 64);
-      const s2 = v128.load(qs, 80);
-      const f3 = v128.load(qs, 96);
-      const s3 = v128.load(qs, 112);
-      storeTransposed(f0, f1, f2, f3, qs, 16);
-      storeTransposed(s0, s1, s2, s3, qs + 64, 16);
-    } else {
-      const p0 = v128.load(qs);
-      const p1 = v128.load(qs, 16);
-      const p2 = v128.load(qs, 32);
-      const p3 = v128.load(qs, 48);
-      const p4 = v128.load(qs, 64);
-      const p5 = v128.load(qs, 80);
-      const p6 = v128.load(qs, 96);
-      const p7 = v128.load(qs, 112);
-      storeTransposed(p0, p1, p2, p3, qs, 32);
-      storeTransposed(p4, p5, p6, p7, qs + 16, 32);
-    }
+  for (let b = 0; b < blocks; b++) placeQs(w + <usize>b * 144 + 16, inverse);
+}
+
+/** The 128 level bytes at `qs` into the placed order, or back when `inverse` (Q4_K and Q5_K). */
+@inline
+export function placeQs(qs: usize, inverse: bool): void {
+  if (!inverse) {
+    const f0 = v128.load(qs);
+    const s0 = v128.load(qs, 16);
+    const f1 = v128.load(qs, 32);
+    const s1 = v128.load(qs, 48);
+    const f2 = v128.load(qs, 64);
+    const s2 = v128.load(qs, 80);
+    const f3 = v128.load(qs, 96);
+    const s3 = v128.load(qs, 112);
+    storeTransposed(f0, f1, f2, f3, qs, 16);
+    storeTransposed(s0, s1, s2, s3, qs + 64, 16);
+  } else {
+    const p0 = v128.load(qs);
+    const p1 = v128.load(qs, 16);
+    const p2 = v128.load(qs, 32);
+    const p3 = v128.load(qs, 48);
+    const p4 = v128.load(qs, 64);
+    const p5 = v128.load(qs, 80);
+    const p6 = v128.load(qs, 96);
+    const p7 = v128.load(qs, 112);
+    storeTransposed(p0, p1, p2, p3, qs, 32);
+    storeTransposed(p4, p5, p6, p7, qs + 16, 32);
   }
 }
 
 /** Mask of {@link placedSums}: scale bytes 0, 2, 4, 6 (low nibbles) or 1, 3, 5, 7 each in two i16 lanes. */
-const PLACED_SCALE_SPLATS: usize = memory.data<u8>([
+export const PLACED_SCALE_SPLATS: usize = memory.data<u8>([
   0, 128, 0, 128, 2, 128, 2, 128, 4, 128, 4, 128, 6, 128, 6, 128,
   1, 128, 1, 128, 3, 128, 3, 128, 5, 128, 5, 128, 7, 128, 7, 128,
 ], 16);
 
 /** As {@link PLACED_SCALE_SPLATS} for i32 lanes (VNNI build): scale bytes 0, 2, 4, 6 and 1, 3, 5, 7. */
-const PLACED_SCALE_WORDS: usize = memory.data<u8>([
+export const PLACED_SCALE_WORDS: usize = memory.data<u8>([
   0, 128, 128, 128, 2, 128, 128, 128, 4, 128, 128, 128, 6, 128, 128, 128,
   1, 128, 128, 128, 3, 128, 128, 128, 5, 128, 128, 128, 7, 128, 128, 128,
 ], 16);
 
 /** Masks of the SIMD-128 decode product: scale bytes 0 0 2 2, 4 4 6 6, 1 1 3 3, 5 5 7 7 in i32 lanes. */
-const PLACED_SCALE_WORDS_128: usize = memory.data<u8>([
+export const PLACED_SCALE_WORDS_128: usize = memory.data<u8>([
   0, 128, 128, 128, 0, 128, 128, 128, 2, 128, 128, 128, 2, 128, 128, 128,
   4, 128, 128, 128, 4, 128, 128, 128, 6, 128, 128, 128, 6, 128, 128, 128,
   1, 128, 128, 128, 1, 128, 128, 128, 3, 128, 128, 128, 3, 128, 128, 128,
@@ -148,7 +151,7 @@ function placedSums(q: usize, e: usize, sm: v128, nibbles: v128, maskLo: v128, m
  * VNNI build, i16 lane pairs in the relaxed one) times their scales, lane c = sub-blocks 2c and 2c + 1.
  */
 @inline
-function scaledSums(lo: v128, hi: v128, sm: v128, maskLo: v128, maskHi: v128): v128 {
+export function scaledSums(lo: v128, hi: v128, sm: v128, maskLo: v128, maskHi: v128): v128 {
   if (VNNI) return i32x4.add(i32x4.mul(lo, i8x16.relaxed_swizzle(sm, maskLo)), i32x4.mul(hi, i8x16.relaxed_swizzle(sm, maskHi)));
   return i32x4.add(
     i32x4.dot_i16x8_s(lo, i8x16.relaxed_swizzle(sm, maskLo)),

@@ -2,7 +2,7 @@ import { GgmlType } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { dequantize } from '../quant/registry.js';
-import { type PlacementState, placeQ4KBlocks, planUpload } from './placement.js';
+import { type PlacementState, placeQ4KBlocks, placeQ5KBlocks, planUpload } from './placement.js';
 import { randomRawBlocks, randomValues, randomWeightBytes } from './random-tensors.js';
 import { createWasmBackend } from './wasm-backend.js';
 
@@ -21,6 +21,30 @@ describe('Q4_K placement (TypeScript form)', () => {
           for (let u = 0; u < 4; u++) expect(placed[qs + 16 * k + 4 * c + u]).toBe(bytes[qs + 32 * c + 4 * k + u]);
     }
     expect(placeQ4KBlocks(placed.slice(), true)).toEqual(bytes);
+  });
+});
+
+describe('Q5_K placement (TypeScript form)', () => {
+  it('moves qs as Q4_K does and the 2-bit fields of qh between bytes, and back', () => {
+    const bytes = randomRawBlocks(GgmlType.Q5_K, 2, 256, 6);
+    const placed = placeQ5KBlocks(bytes.slice());
+    for (let b = 0; b < 2; b++) {
+      const base = b * 176;
+      expect(placed.subarray(base, base + 16)).toEqual(bytes.subarray(base, base + 16));
+      for (let k = 0; k < 8; k++)
+        for (let c = 0; c < 4; c++)
+          for (let u = 0; u < 4; u++)
+            expect(placed[base + 48 + 16 * k + 4 * c + u]).toBe(bytes[base + 48 + 32 * c + 4 * k + u]);
+      // the 5th bits of placed level vector k = 4j + m, word c, byte u: bits 2m, 2m + 1 of qh byte 16j + 4c + u
+      for (let k = 0; k < 8; k++)
+        for (let c = 0; c < 4; c++)
+          for (let u = 0; u < 4; u++) {
+            const field = (placed[base + 16 + 16 * (k >> 2) + 4 * c + u] >> (2 * (k & 3))) & 3;
+            const l = 4 * k + u; // position in chunk c
+            expect(field).toBe((bytes[base + 16 + l] >> (2 * c)) & 3);
+          }
+    }
+    expect(placeQ5KBlocks(placed.slice(), true)).toEqual(bytes);
   });
 });
 
@@ -59,7 +83,10 @@ describe('planUpload', () => {
   });
 });
 
-describe('placed Q4_K weights in the wasm backend', () => {
+describe.each([
+  ['Q4_K', GgmlType.Q4_K],
+  ['Q5_K', GgmlType.Q5_K],
+] as const)('placed %s weights in the wasm backend', (_, type) => {
   let backend: Backend;
   beforeAll(async () => {
     backend = await createWasmBackend({ threads: 1 });
@@ -69,19 +96,19 @@ describe('placed Q4_K weights in the wasm backend', () => {
   it('give the same products, rows and bytes back whatever the upload chunks', async () => {
     const rows = 8;
     const cols = 512;
-    const bytes = randomWeightBytes(GgmlType.Q4_K, rows, cols, 3);
+    const bytes = randomWeightBytes(type, rows, cols, 3);
     const x = backend.createTensor('x', [1, cols]);
     backend.writeTensor(x, randomValues(cols, 4));
-    const whole = backend.createWeight({ name: 'whole', type: GgmlType.Q4_K, shape: [cols, rows] });
+    const whole = backend.createWeight({ name: 'whole', type, shape: [cols, rows] });
     backend.uploadWeight(whole, 0, bytes);
     // odd chunks out of order, then a partial rewrite of placed blocks with the same bytes
-    const pieces = backend.createWeight({ name: 'pieces', type: GgmlType.Q4_K, shape: [cols, rows] });
+    const pieces = backend.createWeight({ name: 'pieces', type, shape: [cols, rows] });
     const cuts = [0, 77, 300, 301, 1000, 1500, bytes.byteLength];
     for (const i of [2, 0, 4, 1, 5, 3]) backend.uploadWeight(pieces, cuts[i], bytes.subarray(cuts[i], cuts[i + 1]));
     backend.uploadWeight(pieces, 150, bytes.subarray(150, 450));
     // the wasm kernel's placement undone by the TypeScript inverse gives ggml's values back
     const expected = new Float32Array(rows * cols);
-    dequantize(GgmlType.Q4_K, bytes, expected, rows * cols);
+    dequantize(type, bytes, expected, rows * cols);
     for (const w of [whole, pieces]) expect(await backend.readTensor(w)).toEqual(expected);
     const a = backend.createTensor('a', [1, rows]);
     const b = backend.createTensor('b', [1, rows]);

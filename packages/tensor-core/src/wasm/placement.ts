@@ -1,6 +1,6 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q4_K: assembly/formats/q4_k.ts, "Placement"). This module keeps the bookkeeping
+ * as they are uploaded (Q4_K and Q5_K: assembly/formats/q4_k.ts and q5_k.ts, "Placement"). This module keeps the bookkeeping
  * that makes any sequence of uploads correct, and the plain TypeScript form of the rearrangement (the
  * reference the kernel is tested against, and the inverse that gives ggml's bytes back for readTensor).
  */
@@ -25,6 +25,46 @@ export function placeQ4KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
           const ggml = 32 * c + 4 * k + u;
           if (inverse) bytes[qs + ggml] = tmp[placed];
           else bytes[qs + placed] = tmp[ggml];
+        }
+      }
+    }
+  }
+  return bytes;
+}
+
+/** Bytes of a Q5_K super-block and where its qh and qs start. */
+const Q5K_BLOCK_BYTES = 176;
+const Q5K_QH_OFFSET = 16;
+const Q5K_QS_OFFSET = 48;
+
+/**
+ * Q5_K super-blocks rearranged into the placed order (or back when `inverse`), in place: qs as Q4_K's, and
+ * the 2-bit field m of placed qh byte 16j + 4c + u = field c of ggml's qh byte 16j + 4m + u (its own inverse).
+ */
+export function placeQ5KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+  const qs = new Uint8Array(128);
+  const qh = new Uint8Array(32);
+  for (let b = 0; b + Q5K_BLOCK_BYTES <= bytes.byteLength; b += Q5K_BLOCK_BYTES) {
+    const q = b + Q5K_QS_OFFSET;
+    qs.set(bytes.subarray(q, q + 128));
+    for (let k = 0; k < 8; k++) {
+      for (let c = 0; c < 4; c++) {
+        for (let u = 0; u < 4; u++) {
+          const placed = 16 * k + 4 * c + u;
+          const ggml = 32 * c + 4 * k + u;
+          if (inverse) bytes[q + ggml] = qs[placed];
+          else bytes[q + placed] = qs[ggml];
+        }
+      }
+    }
+    const h = b + Q5K_QH_OFFSET;
+    qh.set(bytes.subarray(h, h + 32));
+    for (let j = 0; j < 2; j++) {
+      for (let c = 0; c < 4; c++) {
+        for (let u = 0; u < 4; u++) {
+          let byte = 0;
+          for (let m = 0; m < 4; m++) byte |= ((qh[16 * j + 4 * m + u] >> (2 * c)) & 3) << (2 * m);
+          bytes[h + 16 * j + 4 * c + u] = byte;
         }
       }
     }

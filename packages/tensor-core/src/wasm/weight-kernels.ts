@@ -5,6 +5,7 @@
  */
 import { GgmlType } from '@llamats/gguf-format';
 import type { KernelName } from './kernel-names.js';
+import { placeQ4KBlocks, placeQ5KBlocks } from './placement.js';
 
 /**
  * How a type's matrix product consumes activations (assembly/activations.ts):
@@ -34,6 +35,8 @@ export interface WeightKernels {
    * types placed in a layout of their own (src/wasm/placement.ts).
    */
   readonly place?: KernelName;
+  /** The same rearrangement in TypeScript (`inverse`: back to ggml's order), for reading weights back. */
+  readonly placeBytes?: (bytes: Uint8Array, inverse?: boolean) => Uint8Array;
   /** The quantize_q8_K option of the fused (decode) product, where it is not 0. */
   readonly fusedOption?: number;
 }
@@ -68,6 +71,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       batch8: true,
       batch8Activations: 'q8_K32',
       place: 'place_q4_k',
+      placeBytes: placeQ4KBlocks,
       fusedOption: 3,
     },
   ],
@@ -80,6 +84,9 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       batch8: true,
       batch8Activations: 'q8_K32',
       batchOffsetShift: 4,
+      place: 'place_q5_k',
+      placeBytes: placeQ5KBlocks,
+      fusedOption: 3,
     },
   ],
   [GgmlType.Q6_K, { matmul: 'matmul_q6_k', getRows: 'get_rows_q6_k', activations: 'q8_K', batch8: true }],
