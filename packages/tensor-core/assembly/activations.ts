@@ -12,6 +12,7 @@
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
 import { shareEnd, shareStart } from './common';
+import { storeTransposedWords } from './transpose';
 import { interleaveGroups16 } from './unpacked8';
 import { block32rAt, groupOf, paddedBlocks, storeBlock32r, storePairs } from './formats/block32';
 import { VF, VI, vf, vi } from './vconst';
@@ -258,19 +259,17 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 10);
       const d = absMax(xb, 256) / 127;
-      quantizeSpan(xb, 256, d, rec + (narrow ? <usize>(b << 8) : <usize>(b << 9)), bp + (<usize>b << 5), narrow);
+      const q = rec + (narrow ? <usize>(b << 8) : <usize>(b << 9));
+      quantizeSpan(xb, 256, d, q, bp + (<usize>b << 5), narrow);
       store<f32>(dp + (<usize>b << 2), d);
-    }
-    if (option == 2) interleaveGroups16(rec, <usize>cols);
-    if (option == 3) {
-      for (let b = 0; b < nb; b++) {
-        if (narrow) placeLevelsQ4K(rec + (<usize>b << 8), bp + (<usize>b << 5));
-        else {
-          placeWideLevelsQ4K(rec + (<usize>b << 9));
-          placeSumsQ4K(bp + (<usize>b << 5));
-        }
+      // placed Q4_K / Q5_K: the levels in the weights' placed order, the sums per 32 values
+      if (option == 3) {
+        if (narrow) placeLevelsQ4K(q);
+        else placeWideLevelsQ4K(q);
+        placeSumsQ4K(bp + (<usize>b << 5));
       }
     }
+    if (option == 2) interleaveGroups16(rec, <usize>cols);
   }
 }
 
@@ -278,11 +277,10 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
  * One super-block's 256 8-bit levels at `x` rearranged in place to match placed Q4_K weights
  * (formats/q4_k.ts): 32 bytes per k = 0..7, the low-nibble partners first (word c: levels 64c + 4k ..
  * 64c + 4k + 3), then the high-nibble ones (64c + 32 + 4k ..); each is a transpose of 4 x 4 i32 words of
- * the levels' 16 vectors X_m. And its 16-value sums at `bsums` replaced by the eight 32-value sums
- * (i16 lanes 0..7, in sub-block order) that the placed product multiplies with the mins.
+ * the levels' 16 vectors X_m.
  */
 @inline
-function placeLevelsQ4K(x: usize, bsums: usize): void {
+function placeLevelsQ4K(x: usize): void {
   const x0 = v128.load(x);
   const x1 = v128.load(x, 16);
   const x2 = v128.load(x, 32);
@@ -299,14 +297,16 @@ function placeLevelsQ4K(x: usize, bsums: usize): void {
   const x13 = v128.load(x, 208);
   const x14 = v128.load(x, 224);
   const x15 = v128.load(x, 240);
-  storeWordsTransposed(x0, x4, x8, x12, x); // k = 0..3, low
-  storeWordsTransposed(x1, x5, x9, x13, x + 128); // k = 4..7, low
-  storeWordsTransposed(x2, x6, x10, x14, x + 16); // k = 0..3, high
-  storeWordsTransposed(x3, x7, x11, x15, x + 144); // k = 4..7, high
-  placeSumsQ4K(bsums);
+  storeTransposedWords(x0, x4, x8, x12, x, 32); // k = 0..3, low
+  storeTransposedWords(x1, x5, x9, x13, x + 128, 32); // k = 4..7, low
+  storeTransposedWords(x2, x6, x10, x14, x + 16, 32); // k = 0..3, high
+  storeTransposedWords(x3, x7, x11, x15, x + 144, 32); // k = 4..7, high
 }
 
-/** A super-block's 16-value level sums at `bsums` replaced by its eight 32-value sums (i16 lanes 0..7). */
+/**
+ * A super-block's 16-value level sums at `bsums` replaced by its eight 32-value sums (i16 lanes 0..7, in
+ * sub-block order), which the placed products multiply with the mins.
+ */
 @inline
 function placeSumsQ4K(bsums: usize): void {
   const s0 = v128.load(bsums);
@@ -387,17 +387,4 @@ function placeWideLevelsQ4K(x: usize): void {
   v128.store(x, v128.shuffle<i64>(x19, x27, 1, 3), 464);
   v128.store(x, v128.shuffle<i64>(x7, x15, 1, 3), 480);
   v128.store(x, v128.shuffle<i64>(x23, x31, 1, 3), 496);
-}
-
-/** Row j (0..3) of the transpose of four rows of 4 i32 words, stored at `dst + 32j`. */
-@inline
-function storeWordsTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize): void {
-  const a = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-  const b = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-  const c = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-  const d = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<i64>(a, b, 0, 2));
-  v128.store(dst, v128.shuffle<i64>(a, b, 1, 3), 32);
-  v128.store(dst, v128.shuffle<i64>(c, d, 0, 2), 64);
-  v128.store(dst, v128.shuffle<i64>(c, d, 1, 3), 96);
 }

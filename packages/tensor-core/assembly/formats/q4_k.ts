@@ -14,6 +14,7 @@
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotAdd32, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
+import { storeTransposedWords, transposedWords } from '../transpose';
 import { VI, vi } from '../vconst';
 import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
 import {
@@ -42,19 +43,6 @@ export function placedHalf(qs: usize, c: i32, h: i32): v128 {
   return v128.load32_lane(p + 48, v, 3);
 }
 
-/** [r0.w_j, r1.w_j, r2.w_j, r3.w_j] for j = 0..3, stored at `dst + 16j`: a transpose of 4 x 4 i32 words. */
-@inline
-function storeTransposed(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
-  const a = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-  const b = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-  const c = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-  const d = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<i64>(a, b, 0, 2));
-  v128.store(dst + stride, v128.shuffle<i64>(a, b, 1, 3));
-  v128.store(dst + 2 * stride, v128.shuffle<i64>(c, d, 0, 2));
-  v128.store(dst + 3 * stride, v128.shuffle<i64>(c, d, 1, 3));
-}
-
 /**
  * Rearranges the qs of `blocks` super-blocks at `w` into the placed order (see the header), or back when
  * `inverse`. Placed vector k < 4 is the transpose's row k of the chunks' first halves, k >= 4 of their
@@ -64,31 +52,27 @@ export function placeQ4K(w: usize, blocks: i32, inverse: bool): void {
   for (let b = 0; b < blocks; b++) placeQs(w + <usize>b * 144 + 16, inverse);
 }
 
-/** The 128 level bytes at `qs` into the placed order, or back when `inverse` (Q4_K and Q5_K). */
+/**
+ * The 128 level bytes at `qs` into the placed order, or back when `inverse` (Q4_K and Q5_K): placed
+ * vectors 0..3 are the transpose of the chunks' first halves (ggml vectors 0, 2, 4, 6), 4..7 of their
+ * second halves; transposing placed vectors 0..3 and 4..7 back gives the first and second halves.
+ */
 @inline
 export function placeQs(qs: usize, inverse: bool): void {
+  const v0 = v128.load(qs);
+  const v1 = v128.load(qs, 16);
+  const v2 = v128.load(qs, 32);
+  const v3 = v128.load(qs, 48);
+  const v4 = v128.load(qs, 64);
+  const v5 = v128.load(qs, 80);
+  const v6 = v128.load(qs, 96);
+  const v7 = v128.load(qs, 112);
   if (!inverse) {
-    const f0 = v128.load(qs);
-    const s0 = v128.load(qs, 16);
-    const f1 = v128.load(qs, 32);
-    const s1 = v128.load(qs, 48);
-    const f2 = v128.load(qs, 64);
-    const s2 = v128.load(qs, 80);
-    const f3 = v128.load(qs, 96);
-    const s3 = v128.load(qs, 112);
-    storeTransposed(f0, f1, f2, f3, qs, 16);
-    storeTransposed(s0, s1, s2, s3, qs + 64, 16);
+    storeTransposedWords(v0, v2, v4, v6, qs, 16);
+    storeTransposedWords(v1, v3, v5, v7, qs + 64, 16);
   } else {
-    const p0 = v128.load(qs);
-    const p1 = v128.load(qs, 16);
-    const p2 = v128.load(qs, 32);
-    const p3 = v128.load(qs, 48);
-    const p4 = v128.load(qs, 64);
-    const p5 = v128.load(qs, 80);
-    const p6 = v128.load(qs, 96);
-    const p7 = v128.load(qs, 112);
-    storeTransposed(p0, p1, p2, p3, qs, 32);
-    storeTransposed(p4, p5, p6, p7, qs + 16, 32);
+    storeTransposedWords(v0, v1, v2, v3, qs, 32);
+    storeTransposedWords(v4, v5, v6, v7, qs + 16, 32);
   }
 }
 
@@ -144,6 +128,29 @@ function placedSums(q: usize, e: usize, sm: v128, nibbles: v128, maskLo: v128, m
     e += 64;
   }
   return scaledSums(lo, hi, sm, maskLo, maskHi);
+}
+
+/**
+ * acc + one placed super-block's share: `isum` (scaled sub-block sums) times d * da, minus the eight mins
+ * (bytes 8..15 of `sm`) times the record's eight 32-value sums at `sums`, times dmin * da (d and dmin: the
+ * halves at `wb` and `wb + 2`). Shared by the decode products of placed Q4_K and Q5_K.
+ */
+@inline
+export function placedResult(acc: v128, isum: v128, sm: v128, sums: usize, wb: usize, da: f32): v128 {
+  const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
+  return superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
+}
+
+/**
+ * The SIMD-128 decode sums of a placed super-block (i32 lanes: sub-blocks 0/2 in `l01`, 4/6 in `l23`, 1/3 in
+ * `h01`, 5/7 in `h23`) times their scales, spread from `sm` by the masks at {@link PLACED_SCALE_WORDS_128}.
+ */
+@inline
+export function scaledSums128(l01: v128, l23: v128, h01: v128, h23: v128, sm: v128, s02: v128, s46: v128, s13: v128, s57: v128): v128 {
+  return i32x4.add(
+    i32x4.add(i32x4.mul(l01, i8x16.swizzle(sm, s02)), i32x4.mul(l23, i8x16.swizzle(sm, s46))),
+    i32x4.add(i32x4.mul(h01, i8x16.swizzle(sm, s13)), i32x4.mul(h23, i8x16.swizzle(sm, s57))),
+  );
 }
 
 /**
@@ -223,11 +230,7 @@ export class Q4_KFormat {
       const maskHi = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS, 16);
       for (let b = 0; b < nbs; b++) {
         const sm = scalesK4v(wb + 4, lowMask, highMask);
-        const isum = placedSums(wb + 16, ab, sm, nibbles, maskLo, maskHi);
-        // the eight mins (bytes 8..15 of sm) times the record's eight sub-block sums
-        const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
-        const da = load<f32>(das);
-        acc = superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
+        acc = placedResult(acc, placedSums(wb + 16, ab, sm, nibbles, maskLo, maskHi), sm, sums, wb, load<f32>(das));
         wb += 144;
         ab += 256;
         das += 4;
@@ -260,13 +263,8 @@ export class Q4_KFormat {
         q += 16;
         e += 64;
       }
-      const isum = i32x4.add(
-        i32x4.add(i32x4.mul(l01, i8x16.swizzle(sm, s02)), i32x4.mul(l23, i8x16.swizzle(sm, s46))),
-        i32x4.add(i32x4.mul(h01, i8x16.swizzle(sm, s13)), i32x4.mul(h23, i8x16.swizzle(sm, s57))),
-      );
-      const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
-      const da = load<f32>(das);
-      acc = superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
+      const isum = scaledSums128(l01, l23, h01, h23, sm, s02, s46, s13, s57);
+      acc = placedResult(acc, isum, sm, sums, wb, load<f32>(das));
       wb += 144;
       ab += actOffset(256);
       das += 4;
@@ -333,14 +331,9 @@ export class Q4_KFormat {
         q1 += 32;
         e += 64;
       }
-      const isum0 = scaledSums(lo0, hi0, sm0, maskLo, maskHi);
-      const isum1 = scaledSums(lo1, hi1, sm1, maskLo, maskHi);
-      const bs = v128.load(sums);
-      const msum0 = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm0), bs);
-      const msum1 = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm1), bs);
       const da = load<f32>(das);
-      acc0 = superResultMins(acc0, isum0, msum0, scaleAt(wb0) * da, scaleAt(wb0 + 2) * da);
-      acc1 = superResultMins(acc1, isum1, msum1, scaleAt(wb1) * da, scaleAt(wb1 + 2) * da);
+      acc0 = placedResult(acc0, scaledSums(lo0, hi0, sm0, maskLo, maskHi), sm0, sums, wb0, da);
+      acc1 = placedResult(acc1, scaledSums(lo1, hi1, sm1, maskLo, maskHi), sm1, sums, wb1, da);
       wb0 += 144;
       wb1 += 144;
       ab += 256;
@@ -376,23 +369,15 @@ export class Q4_KFormat {
       const p1 = v128.load(qs, 16);
       const p2 = v128.load(qs, 32);
       const p3 = v128.load(qs, 48);
-      const a = v128.shuffle<i32>(p0, p1, 0, 4, 1, 5);
-      const b = v128.shuffle<i32>(p2, p3, 0, 4, 1, 5);
-      const e = v128.shuffle<i32>(p0, p1, 2, 6, 3, 7);
-      const f = v128.shuffle<i32>(p2, p3, 2, 6, 3, 7);
       const p4 = v128.load(qs, 64);
       const p5 = v128.load(qs, 80);
       const p6 = v128.load(qs, 96);
       const p7 = v128.load(qs, 112);
-      const g = v128.shuffle<i32>(p4, p5, 0, 4, 1, 5);
-      const h = v128.shuffle<i32>(p6, p7, 0, 4, 1, 5);
-      const i = v128.shuffle<i32>(p4, p5, 2, 6, 3, 7);
-      const j = v128.shuffle<i32>(p6, p7, 2, 6, 3, 7);
       const b0 = sb << 3;
-      storeChunk8(u, np, b0, sm, 0, d, dmin, v128.shuffle<i64>(a, b, 0, 2), v128.shuffle<i64>(g, h, 0, 2));
-      storeChunk8(u, np, b0 + 2, sm, 1, d, dmin, v128.shuffle<i64>(a, b, 1, 3), v128.shuffle<i64>(g, h, 1, 3));
-      storeChunk8(u, np, b0 + 4, sm, 2, d, dmin, v128.shuffle<i64>(e, f, 0, 2), v128.shuffle<i64>(i, j, 0, 2));
-      storeChunk8(u, np, b0 + 6, sm, 3, d, dmin, v128.shuffle<i64>(e, f, 1, 3), v128.shuffle<i64>(i, j, 1, 3));
+      storeChunk8(u, np, b0, sm, 0, d, dmin, transposedWords(p0, p1, p2, p3, 0), transposedWords(p4, p5, p6, p7, 0));
+      storeChunk8(u, np, b0 + 2, sm, 1, d, dmin, transposedWords(p0, p1, p2, p3, 1), transposedWords(p4, p5, p6, p7, 1));
+      storeChunk8(u, np, b0 + 4, sm, 2, d, dmin, transposedWords(p0, p1, p2, p3, 2), transposedWords(p4, p5, p6, p7, 2));
+      storeChunk8(u, np, b0 + 6, sm, 3, d, dmin, transposedWords(p0, p1, p2, p3, 3), transposedWords(p4, p5, p6, p7, 3));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {

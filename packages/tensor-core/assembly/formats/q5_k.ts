@@ -13,11 +13,14 @@ import {
   PLACED_SCALE_WORDS,
   PLACED_SCALE_WORDS_128,
   placedHalf,
+  placedResult,
   placeQs,
   scaledSums,
+  scaledSums128,
 } from './q4_k';
-import { actOffset, dotAdd32, pairSumsOf } from '../simd-dot';
+import { actOffset, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
+import { transposedWords } from '../transpose';
 import { VI, vi } from '../vconst';
 import {
   halfAt,
@@ -27,45 +30,24 @@ import {
 } from './block32';
 import {
   bitOf,
-  bitTo,
   byteOf,
   dminsAt,
   minsAt,
-  minsK4High,
-  minsK4Low,
   scalesAt,
-  SCALE_SPLATS,
-  scaleSplat,
   scalesK4,
   scalesK4v,
   storeMinsK4,
   storeScaledLevelsMinus,
-  superMins,
-  superResult,
-  superResultMins,
   storeSubBlocks8,
 } from './superblock';
 
-/** [r0.w_j, r1.w_j, r2.w_j, r3.w_j] for j = 0..3: a transpose of 4 x 4 i32 words (rows returned in `out`). */
-@inline
-function transposeRow(r0: v128, r1: v128, r2: v128, r3: v128, j: i32): v128 {
-  const a = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
-  const b = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
-  const c = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
-  const d = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
-  if (j == 0) return v128.shuffle<i64>(a, b, 0, 2);
-  if (j == 1) return v128.shuffle<i64>(a, b, 1, 3);
-  if (j == 2) return v128.shuffle<i64>(c, d, 0, 2);
-  return v128.shuffle<i64>(c, d, 1, 3);
-}
-
 /**
- * Sixteen qh bytes `q` regrouped (see the header), or back when `inverse`: the 2-bit fields (bits 2i, 2i + 1)
+ * Sixteen qh bytes `q` regrouped (see the header), or back (the regrouping is its own inverse): the 2-bit fields (bits 2i, 2i + 1)
  * of byte 4a + u move to bits 2a, 2a + 1 of byte 4i + u, a transpose of 4 x 4 fields per u, done as a
  * transpose of i32 words between the four vectors of each field position. The same steps undo it.
  */
 @inline
-export function placeQh(q: v128, inverse: bool): v128 {
+export function placeQh(q: v128): v128 {
   const three = vi(VI.BYTE_3);
   // t_i: field i of every byte, as 0..3
   const t0 = v128.and(q, three);
@@ -73,10 +55,10 @@ export function placeQh(q: v128, inverse: bool): v128 {
   const t2 = v128.and(i16x8.shr_u(q, 4), three);
   const t3 = v128.and(i16x8.shr_u(q, 6), three);
   // r_a = [t0.w_a, t1.w_a, t2.w_a, t3.w_a]: byte 4i + u of r_a is field i of byte 4a + u
-  const r0 = transposeRow(t0, t1, t2, t3, 0);
-  const r1 = transposeRow(t0, t1, t2, t3, 1);
-  const r2 = transposeRow(t0, t1, t2, t3, 2);
-  const r3 = transposeRow(t0, t1, t2, t3, 3);
+  const r0 = transposedWords(t0, t1, t2, t3, 0);
+  const r1 = transposedWords(t0, t1, t2, t3, 1);
+  const r2 = transposedWords(t0, t1, t2, t3, 2);
+  const r3 = transposedWords(t0, t1, t2, t3, 3);
   // field a of byte 4i + u: fields are 0..3, so the shifts never carry into the next byte
   return v128.or(v128.or(r0, i32x4.shl(r1, 2)), v128.or(i32x4.shl(r2, 4), i32x4.shl(r3, 6)));
 }
@@ -85,8 +67,8 @@ export function placeQh(q: v128, inverse: bool): v128 {
 export function placeQ5K(w: usize, blocks: i32, inverse: bool): void {
   for (let b = 0; b < blocks; b++) {
     const wb = w + <usize>b * 176;
-    v128.store(wb, placeQh(v128.load(wb, 16), inverse), 16);
-    v128.store(wb, placeQh(v128.load(wb, 32), inverse), 32);
+    v128.store(wb, placeQh(v128.load(wb, 16)), 16);
+    v128.store(wb, placeQh(v128.load(wb, 32)), 32);
     placeQs(wb + 48, inverse);
   }
 }
@@ -98,12 +80,13 @@ function level5(nibbles: v128, h: v128, k: i32): v128 {
 }
 
 /**
- * {@link level5} for a constant `k` (the decode loop): the bit moved to bit 4 by one shift and one mask
- * (superblock.ts bitTo), 3 operations instead of 4 (same values).
+ * {@link level5} for bit `k` = 0 or 1 (the placed decode loop, whose qh vector shifts on by two bits per
+ * level vector): the bit moved to bit 4 by one shift and the mask `bit4` (0x10 in every byte, hoisted by
+ * the loop: vconst.ts), 3 operations instead of 4 (same values).
  */
 @inline
-function level5At(nibbles: v128, h: v128, k: i32): v128 {
-  return v128.or(nibbles, bitTo(h, k, 4));
+function level5At(nibbles: v128, h: v128, k: i32, bit4: v128): v128 {
+  return v128.or(nibbles, v128.and(i16x8.shl(h, 4 - k), bit4));
 }
 
 /**
@@ -140,8 +123,8 @@ export class Q5_KFormat {
       storeMinsK4(um + (<usize>b << 5), sm);
       const scLo = <u32>i32x4.extract_lane(sm, 0);
       const scHi = <u32>i32x4.extract_lane(sm, 1);
-      const h0 = placeQh(v128.load(wb, 16), true);
-      const h1 = placeQh(v128.load(wb, 32), true);
+      const h0 = placeQh(v128.load(wb, 16));
+      const h1 = placeQh(v128.load(wb, 32));
       const ub = u + (<usize>b << 9);
       for (let c = 0; c < 4; c++) {
         const word = c < 2 ? scLo : scHi;
@@ -191,8 +174,8 @@ export class Q5_KFormat {
           let hi = i16x8.splat(0);
           for (let m = 0; m < 4; m++) {
             const v = v128.load(q);
-            const l = v128.or(lowNibbles(v, nibbles), v128.and(i16x8.shl(g, 4), bit4));
-            const h = v128.or(highNibbles(v, nibbles), v128.and(i16x8.shl(g, 3), bit4));
+            const l = level5At(lowNibbles(v, nibbles), g, 0, bit4);
+            const h = level5At(highNibbles(v, nibbles), g, 1, bit4);
             if (VNNI) {
               lo32 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(e), l, lo32);
               hi32 = i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(e, 16), h, hi32);
@@ -207,9 +190,7 @@ export class Q5_KFormat {
           if (!VNNI) isum = i32x4.add(isum, scaledSums(lo, hi, sm, maskLo, maskHi));
         }
         if (VNNI) isum = scaledSums(lo32, hi32, sm, maskLo, maskHi);
-        const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
-        const da = load<f32>(das);
-        acc = superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
+        acc = placedResult(acc, isum, sm, sums, wb, load<f32>(das));
         wb += 176;
         ab += 256;
         das += 4;
@@ -233,8 +214,8 @@ export class Q5_KFormat {
         let g = v128.load(wb + 16 + (<usize>j << 4));
         for (let m = 0; m < 4; m++) {
           const v = v128.load(q);
-          const l = v128.or(lowNibbles(v, nibbles), v128.and(i16x8.shl(g, 4), bit4));
-          const h = v128.or(highNibbles(v, nibbles), v128.and(i16x8.shl(g, 3), bit4));
+          const l = level5At(lowNibbles(v, nibbles), g, 0, bit4);
+          const h = level5At(highNibbles(v, nibbles), g, 1, bit4);
           l01 = i32x4.add(l01, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(l), v128.load(e)));
           l23 = i32x4.add(l23, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(l), v128.load(e, 16)));
           h01 = i32x4.add(h01, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(h), v128.load(e, 32)));
@@ -244,13 +225,8 @@ export class Q5_KFormat {
           e += 64;
         }
       }
-      const isum = i32x4.add(
-        i32x4.add(i32x4.mul(l01, i8x16.swizzle(sm, s02)), i32x4.mul(l23, i8x16.swizzle(sm, s46))),
-        i32x4.add(i32x4.mul(h01, i8x16.swizzle(sm, s13)), i32x4.mul(h23, i8x16.swizzle(sm, s57))),
-      );
-      const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
-      const da = load<f32>(das);
-      acc = superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
+      const isum = scaledSums128(l01, l23, h01, h23, sm, s02, s46, s13, s57);
+      acc = placedResult(acc, isum, sm, sums, wb, load<f32>(das));
       wb += 176;
       ab += actOffset(256);
       das += 4;
@@ -277,31 +253,23 @@ export class Q5_KFormat {
       const d = scaleAt(wb);
       const dmin = scaleAt(wb + 2);
       const sm = scalesK4(wb + 4);
-      const h0 = placeQh(v128.load(wb, 16), true);
-      const h1 = placeQh(v128.load(wb, 32), true);
+      const h0 = placeQh(v128.load(wb, 16));
+      const h1 = placeQh(v128.load(wb, 32));
       // the chunks' 16-byte halves back in ggml's order: transposes of the placed vectors' words
       const qs = wb + 48;
       const p0 = v128.load(qs);
       const p1 = v128.load(qs, 16);
       const p2 = v128.load(qs, 32);
       const p3 = v128.load(qs, 48);
-      const a = v128.shuffle<i32>(p0, p1, 0, 4, 1, 5);
-      const b = v128.shuffle<i32>(p2, p3, 0, 4, 1, 5);
-      const e = v128.shuffle<i32>(p0, p1, 2, 6, 3, 7);
-      const f = v128.shuffle<i32>(p2, p3, 2, 6, 3, 7);
       const p4 = v128.load(qs, 64);
       const p5 = v128.load(qs, 80);
       const p6 = v128.load(qs, 96);
       const p7 = v128.load(qs, 112);
-      const g = v128.shuffle<i32>(p4, p5, 0, 4, 1, 5);
-      const h = v128.shuffle<i32>(p6, p7, 0, 4, 1, 5);
-      const i = v128.shuffle<i32>(p4, p5, 2, 6, 3, 7);
-      const j = v128.shuffle<i32>(p6, p7, 2, 6, 3, 7);
       const b0 = sb << 3;
-      storeChunk8Q5K(u, np, b0, sm, 0, d, dmin, v128.shuffle<i64>(a, b, 0, 2), v128.shuffle<i64>(g, h, 0, 2), h0, h1);
-      storeChunk8Q5K(u, np, b0 + 2, sm, 1, d, dmin, v128.shuffle<i64>(a, b, 1, 3), v128.shuffle<i64>(g, h, 1, 3), h0, h1);
-      storeChunk8Q5K(u, np, b0 + 4, sm, 2, d, dmin, v128.shuffle<i64>(e, f, 0, 2), v128.shuffle<i64>(i, j, 0, 2), h0, h1);
-      storeChunk8Q5K(u, np, b0 + 6, sm, 3, d, dmin, v128.shuffle<i64>(e, f, 1, 3), v128.shuffle<i64>(i, j, 1, 3), h0, h1);
+      storeChunk8Q5K(u, np, b0, sm, 0, d, dmin, transposedWords(p0, p1, p2, p3, 0), transposedWords(p4, p5, p6, p7, 0), h0, h1);
+      storeChunk8Q5K(u, np, b0 + 2, sm, 1, d, dmin, transposedWords(p0, p1, p2, p3, 1), transposedWords(p4, p5, p6, p7, 1), h0, h1);
+      storeChunk8Q5K(u, np, b0 + 4, sm, 2, d, dmin, transposedWords(p0, p1, p2, p3, 2), transposedWords(p4, p5, p6, p7, 2), h0, h1);
+      storeChunk8Q5K(u, np, b0 + 6, sm, 3, d, dmin, transposedWords(p0, p1, p2, p3, 3), transposedWords(p4, p5, p6, p7, 3), h0, h1);
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
@@ -311,8 +279,8 @@ export class Q5_KFormat {
       const d = halfAt(wb);
       const dmin = halfAt(wb + 2);
       const sm = scalesK4(wb + 4);
-      const h0 = placeQh(v128.load(wb, 16), true);
-      const h1 = placeQh(v128.load(wb, 32), true);
+      const h0 = placeQh(v128.load(wb, 16));
+      const h1 = placeQh(v128.load(wb, 32));
       const y = dst + (<usize>b << 10);
       for (let c = 0; c < 4; c++) {
         const word = <u32>(c < 2 ? i32x4.extract_lane(sm, 0) : i32x4.extract_lane(sm, 1));

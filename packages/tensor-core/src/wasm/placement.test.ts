@@ -2,11 +2,11 @@ import { GgmlType } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { dequantize } from '../quant/registry.js';
-import { type PlacementState, placeQ4KBlocks, placeQ5KBlocks, planUpload } from './placement.js';
+import { type PlacementState, placedBlocks, placeQ4KBlocks, placeQ5KBlocks, planUpload } from './placement.js';
 import { randomRawBlocks, randomValues, randomWeightBytes } from './random-tensors.js';
 import { createWasmBackend } from './wasm-backend.js';
 
-const fresh = (): PlacementState => ({ later: [], prefix: 0, placed: 0 });
+const fresh = (): PlacementState => ({ later: [], prefix: 0 });
 
 describe('Q4_K placement (TypeScript form)', () => {
   it('moves ggml byte 32c + 4k + u of each super-block qs to 16k + 4c + u, and back', () => {
@@ -54,15 +54,17 @@ describe('planUpload', () => {
     expect(planUpload(s, 144, 0, 200)).toEqual({ unplaceBefore: [], placeAfter: [[0, 1]] });
     expect(planUpload(s, 144, 200, 100)).toEqual({ unplaceBefore: [], placeAfter: [[1, 2]] });
     expect(planUpload(s, 144, 300, 132)).toEqual({ unplaceBefore: [], placeAfter: [[2, 3]] });
-    expect(s).toEqual({ later: [], prefix: 432, placed: 3 });
+    expect(s).toEqual({ later: [], prefix: 432 });
+    expect(placedBlocks(s, 144)).toBe(3);
   });
 
   it('keeps out-of-order uploads raw until the bytes before them arrive, then places them', () => {
     const s = fresh();
     expect(planUpload(s, 144, 288, 288)).toEqual({ unplaceBefore: [], placeAfter: [] });
-    expect(s.placed).toBe(0);
+    expect(placedBlocks(s, 144)).toBe(0);
     expect(planUpload(s, 144, 0, 288)).toEqual({ unplaceBefore: [], placeAfter: [[0, 4]] });
-    expect(s).toEqual({ later: [], prefix: 576, placed: 4 });
+    expect(s).toEqual({ later: [], prefix: 576 });
+    expect(placedBlocks(s, 144)).toBe(4);
   });
 
   it('puts a placed block back in ggml order before an upload overwrites part of it', () => {

@@ -1,8 +1,9 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q4_K and Q5_K: assembly/formats/q4_k.ts and q5_k.ts, "Placement"). This module keeps the bookkeeping
- * that makes any sequence of uploads correct, and the plain TypeScript form of the rearrangement (the
- * reference the kernel is tested against, and the inverse that gives ggml's bytes back for readTensor).
+ * as they are uploaded (Q4_K and Q5_K: assembly/formats/q4_k.ts and q5_k.ts, "Placement"). This module
+ * keeps the bookkeeping that makes any sequence of uploads correct, and the plain TypeScript form of the
+ * rearrangement (the reference the kernel is tested against, and the inverse that gives ggml's bytes back
+ * for readTensor).
  */
 
 /** Bytes of a Q4_K super-block and where its 128 qs bytes start. */
@@ -10,24 +11,29 @@ const Q4K_BLOCK_BYTES = 144;
 const Q4K_QS_OFFSET = 16;
 
 /**
- * Q4_K super-blocks `bytes` rearranged from ggml's qs order into the placed one (or back when `inverse`),
- * in place: placed byte 16k + 4c + u = ggml byte 32c + 4k + u (k 0..7, c and u 0..3).
+ * The 128 qs bytes at `qs` rearranged from ggml's order into the placed one (or back when `inverse`), in
+ * place through `tmp` (128 bytes): placed byte 16k + 4c + u = ggml byte 32c + 4k + u (k 0..7, c and u 0..3).
+ * The qs of Q4_K and Q5_K.
  */
+function placeQsBytes(bytes: Uint8Array, qs: number, tmp: Uint8Array, inverse: boolean): void {
+  tmp.set(bytes.subarray(qs, qs + 128));
+  for (let k = 0; k < 8; k++) {
+    for (let c = 0; c < 4; c++) {
+      for (let u = 0; u < 4; u++) {
+        const placed = 16 * k + 4 * c + u;
+        const ggml = 32 * c + 4 * k + u;
+        if (inverse) bytes[qs + ggml] = tmp[placed];
+        else bytes[qs + placed] = tmp[ggml];
+      }
+    }
+  }
+}
+
+/** Q4_K super-blocks `bytes` rearranged into the placed order (or back when `inverse`), in place: their qs. */
 export function placeQ4KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
   const tmp = new Uint8Array(128);
   for (let b = 0; b + Q4K_BLOCK_BYTES <= bytes.byteLength; b += Q4K_BLOCK_BYTES) {
-    const qs = b + Q4K_QS_OFFSET;
-    tmp.set(bytes.subarray(qs, qs + 128));
-    for (let k = 0; k < 8; k++) {
-      for (let c = 0; c < 4; c++) {
-        for (let u = 0; u < 4; u++) {
-          const placed = 16 * k + 4 * c + u;
-          const ggml = 32 * c + 4 * k + u;
-          if (inverse) bytes[qs + ggml] = tmp[placed];
-          else bytes[qs + placed] = tmp[ggml];
-        }
-      }
-    }
+    placeQsBytes(bytes, b + Q4K_QS_OFFSET, tmp, inverse);
   }
   return bytes;
 }
@@ -45,18 +51,7 @@ export function placeQ5KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
   const qs = new Uint8Array(128);
   const qh = new Uint8Array(32);
   for (let b = 0; b + Q5K_BLOCK_BYTES <= bytes.byteLength; b += Q5K_BLOCK_BYTES) {
-    const q = b + Q5K_QS_OFFSET;
-    qs.set(bytes.subarray(q, q + 128));
-    for (let k = 0; k < 8; k++) {
-      for (let c = 0; c < 4; c++) {
-        for (let u = 0; u < 4; u++) {
-          const placed = 16 * k + 4 * c + u;
-          const ggml = 32 * c + 4 * k + u;
-          if (inverse) bytes[q + ggml] = qs[placed];
-          else bytes[q + placed] = qs[ggml];
-        }
-      }
-    }
+    placeQsBytes(bytes, b + Q5K_QS_OFFSET, qs, inverse);
     const h = b + Q5K_QH_OFFSET;
     qh.set(bytes.subarray(h, h + 32));
     for (let j = 0; j < 2; j++) {
@@ -76,10 +71,13 @@ export function placeQ5KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
 export interface PlacementState {
   /** Byte ranges written so far beyond the prefix (sorted, disjoint, not touching it). */
   later: Array<[number, number]>;
-  /** Bytes written contiguously from the start of the weight so far. */
+  /** Bytes written contiguously from the start of the weight so far: its whole blocks are placed ({@link placedBlocks}). */
   prefix: number;
-  /** Blocks [0, placed) are in the placed order; the others hold raw ggml bytes (or nothing yet). */
-  placed: number;
+}
+
+/** Blocks [0, n) of a weight are in the placed order; the others hold raw ggml bytes (or nothing yet). */
+export function placedBlocks(state: PlacementState, blockBytes: number): number {
+  return Math.floor(state.prefix / blockBytes);
 }
 
 /** Block ranges [start, end) to rearrange around one upload: back to ggml's order before, placed after. */
@@ -104,16 +102,16 @@ export function planUpload(state: PlacementState, blockBytes: number, offset: nu
   const last = Math.floor((end - 1) / blockBytes);
   const partialFirst = offset % blockBytes !== 0 || (first === last && end < (first + 1) * blockBytes);
   const partialLast = end % blockBytes !== 0 && end < (last + 1) * blockBytes;
-  if (partialFirst && first < state.placed) unplaceBefore.push([first, first + 1]);
-  if (partialLast && last !== first && last < state.placed) unplaceBefore.push([last, last + 1]);
-  const oldPlaced = state.placed;
+  const oldPlaced = placedBlocks(state, blockBytes);
+  if (partialFirst && first < oldPlaced) unplaceBefore.push([first, first + 1]);
+  if (partialLast && last !== first && last < oldPlaced) unplaceBefore.push([last, last + 1]);
   addWritten(state, offset, end);
-  state.placed = Math.floor(state.prefix / blockBytes);
+  const placed = placedBlocks(state, blockBytes);
   // blocks this upload wrote that are complete, and blocks completed by the prefix growing over them
   const ranges: Array<[number, number]> = [];
-  const touchedEnd = Math.min(last + 1, state.placed);
+  const touchedEnd = Math.min(last + 1, placed);
   if (first < touchedEnd) ranges.push([first, touchedEnd]);
-  if (oldPlaced < state.placed) ranges.push([oldPlaced, state.placed]);
+  if (oldPlaced < placed) ranges.push([oldPlaced, placed]);
   ranges.sort((a, b) => a[0] - b[0]);
   const placeAfter: Array<readonly [number, number]> = [];
   for (const [s, e] of ranges) {
@@ -124,7 +122,10 @@ export function planUpload(state: PlacementState, blockBytes: number, offset: nu
   return { unplaceBefore, placeAfter };
 }
 
-/** Records bytes [start, end) as written: the prefix grows over every range it now reaches. */
+/**
+ * Records bytes [start, end) as written: the prefix grows over every range it now reaches (in start order,
+ * so a range kept for later starts beyond the prefix as it ends up).
+ */
 function addWritten(state: PlacementState, start: number, end: number): void {
   const ranges: Array<[number, number]> = [...state.later, [start, end] as [number, number]].sort(
     (a, b) => a[0] - b[0],
@@ -138,11 +139,6 @@ function addWritten(state: PlacementState, start: number, end: number): void {
     const prev = later[later.length - 1];
     if (prev && s <= prev[1]) prev[1] = Math.max(prev[1], e);
     else later.push([s, e]);
-  }
-  // a range the prefix reached only after it was passed over
-  while (later.length > 0 && later[0][0] <= state.prefix) {
-    state.prefix = Math.max(state.prefix, later[0][1]);
-    later.shift();
   }
   state.later = later;
 }

@@ -20,7 +20,7 @@ export class WasmWeight extends Placed implements Tensor {
   readonly rows: number;
   readonly rowBytes: number;
   /** Which blocks hold the kernels' own layout, for types placed in one (src/wasm/placement.ts). */
-  readonly placement: PlacementState = { later: [], prefix: 0, placed: 0 };
+  readonly placement: PlacementState = { later: [], prefix: 0 };
   constructor(
     readonly name: string,
     readonly shape: readonly number[],

@@ -33,7 +33,7 @@ import { canBlock, hardwareThreads, relaxedSimdAvailable, sharedMemoryAvailable 
 import { kernelModule } from './kernel-module.js';
 import { KERNEL_INDEX, type KernelName, kernelArity } from './kernel-names.js';
 import { MemoryGroup, WasmMemoryError } from './memory-group.js';
-import { planUpload } from './placement.js';
+import { placedBlocks, planUpload } from './placement.js';
 import { fillRopeTable, ropeThetas } from './rope-table.js';
 import { WasmActivation, WasmKvCache, type WasmKvLayer, WasmWeight } from './tensors.js';
 import { ThreadPool } from './thread-pool.js';
@@ -297,10 +297,9 @@ export class WasmBackend implements Backend {
       const all = new Float32Array(n);
       const bytes = tensor.group.u8.slice(tensor.ptr, tensor.ptr + tensor.byteLength);
       // ggml's byte order back for the reference dequantizer (placed blocks only: the rest is raw already)
-      this.kernelsOf(tensor).placeBytes?.(
-        bytes.subarray(0, tensor.placement.placed * ggmlTypeInfo(tensor.dtype).bytesPerBlock),
-        true,
-      );
+      const blockBytes = ggmlTypeInfo(tensor.dtype).bytesPerBlock;
+      const placed = placedBlocks(tensor.placement, blockBytes) * blockBytes;
+      this.kernelsOf(tensor).placeBytes?.(bytes.subarray(0, placed), true);
       dequantize(tensor.dtype, bytes, all, n);
       return all.slice(offset, count === undefined ? n : offset + count);
     }
