@@ -246,7 +246,7 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
  * levels (the unpacked product), 0 the 8-bit levels of the relaxed build, 2 those with each 32 values'
  * 16-value groups interleaved for the relaxed batched product (unpacked8.ts interleaveGroups16), 3 the
  * levels (8-bit, or i16 in the SIMD-128 build) and 32-value sums of the decode product of placed Q4_K
- * ({@link placeLevelsQ4K}).
+ * ({@link placeLevelsQ4K}), 4 the levels of the decode product of placed Q6_K ({@link placeLevelsQ6K}).
  */
 export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
   const narrow: bool = RELAXED != 0 && option != 1;
@@ -267,6 +267,13 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
         if (narrow) placeLevelsQ4K(q);
         else placeWideLevelsQ4K(q);
         placeSumsQ4K(bp + (<usize>b << 5));
+      }
+      // placed Q6_K: the levels of each half in the weights' placed order (the 16-value sums stay)
+      if (option == 4) {
+        for (let h = 0; h < 2; h++) {
+          if (narrow) placeLevelsQ6K(q + (<usize>h << 7));
+          else placeWideLevelsQ6K(q + (<usize>h << 8));
+        }
       }
     }
     if (option == 2) interleaveGroups16(rec, <usize>cols);
@@ -301,6 +308,69 @@ function placeLevelsQ4K(x: usize): void {
   storeTransposedWords(x1, x5, x9, x13, x + 128, 32); // k = 4..7, low
   storeTransposedWords(x2, x6, x10, x14, x + 16, 32); // k = 0..3, high
   storeTransposedWords(x3, x7, x11, x15, x + 144, 32); // k = 4..7, high
+}
+
+/**
+ * Half a super-block's 128 8-bit levels at `x` (eight 16-value groups X_g, one vector each) rearranged in
+ * place to match placed Q6_K weights (formats/q6_k.ts): vector t's word c = word t >> 1 of group
+ * 4(t & 1) + c, so vectors 0, 2, 4, 6 are the word transpose of groups 0..3 and 1, 3, 5, 7 that of 4..7.
+ */
+@inline
+function placeLevelsQ6K(x: usize): void {
+  const x0 = v128.load(x);
+  const x1 = v128.load(x, 16);
+  const x2 = v128.load(x, 32);
+  const x3 = v128.load(x, 48);
+  const x4 = v128.load(x, 64);
+  const x5 = v128.load(x, 80);
+  const x6 = v128.load(x, 96);
+  const x7 = v128.load(x, 112);
+  storeTransposedWords(x0, x1, x2, x3, x, 32);
+  storeTransposedWords(x4, x5, x6, x7, x + 16, 32);
+}
+
+/**
+ * {@link placeLevelsQ6K} for i16 levels (the SIMD-128 build; `x`: 256 bytes, group g in vectors 2g, 2g + 1):
+ * a word of four levels is an i64 lane here. Placed vector t (32 bytes) holds word q = t >> 1 of groups
+ * 4s + 0, 4s + 1 (its first 16 bytes) and 4s + 2, 4s + 3 (its last), s = t & 1; word q of group g is lane
+ * q & 1 of ggml vector 2g + (q >> 1).
+ */
+@inline
+function placeWideLevelsQ6K(x: usize): void {
+  const w0 = v128.load(x, 0);
+  const w1 = v128.load(x, 16);
+  const w2 = v128.load(x, 32);
+  const w3 = v128.load(x, 48);
+  const w4 = v128.load(x, 64);
+  const w5 = v128.load(x, 80);
+  const w6 = v128.load(x, 96);
+  const w7 = v128.load(x, 112);
+  const w8 = v128.load(x, 128);
+  const w9 = v128.load(x, 144);
+  const w10 = v128.load(x, 160);
+  const w11 = v128.load(x, 176);
+  const w12 = v128.load(x, 192);
+  const w13 = v128.load(x, 208);
+  const w14 = v128.load(x, 224);
+  const w15 = v128.load(x, 240);
+  // t = 0 (q 0, s 0), 1 (q 0, s 1), 2 (q 1, s 0), 3 (q 1, s 1): lane 0 or 1 of vectors 2g
+  v128.store(x, v128.shuffle<i64>(w0, w2, 0, 2), 0);
+  v128.store(x, v128.shuffle<i64>(w4, w6, 0, 2), 16);
+  v128.store(x, v128.shuffle<i64>(w8, w10, 0, 2), 32);
+  v128.store(x, v128.shuffle<i64>(w12, w14, 0, 2), 48);
+  v128.store(x, v128.shuffle<i64>(w0, w2, 1, 3), 64);
+  v128.store(x, v128.shuffle<i64>(w4, w6, 1, 3), 80);
+  v128.store(x, v128.shuffle<i64>(w8, w10, 1, 3), 96);
+  v128.store(x, v128.shuffle<i64>(w12, w14, 1, 3), 112);
+  // t = 4..7 (q 2, 3): vectors 2g + 1
+  v128.store(x, v128.shuffle<i64>(w1, w3, 0, 2), 128);
+  v128.store(x, v128.shuffle<i64>(w5, w7, 0, 2), 144);
+  v128.store(x, v128.shuffle<i64>(w9, w11, 0, 2), 160);
+  v128.store(x, v128.shuffle<i64>(w13, w15, 0, 2), 176);
+  v128.store(x, v128.shuffle<i64>(w1, w3, 1, 3), 192);
+  v128.store(x, v128.shuffle<i64>(w5, w7, 1, 3), 208);
+  v128.store(x, v128.shuffle<i64>(w9, w11, 1, 3), 224);
+  v128.store(x, v128.shuffle<i64>(w13, w15, 1, 3), 240);
 }
 
 /**

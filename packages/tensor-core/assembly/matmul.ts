@@ -17,7 +17,7 @@ import { placeQ4K, Q4_KFormat } from './formats/q4_k';
 import { Q5_0Format } from './formats/q5_0';
 import { Q5_1Format } from './formats/q5_1';
 import { placeQ5K, Q5_KFormat } from './formats/q5_k';
-import { Q6_KFormat } from './formats/q6_k';
+import { placeQ6K, Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
 import { dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, interleaveGroups16, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
@@ -310,6 +310,12 @@ export function place_q4_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i
 export function place_q5_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i32): void {
   const b0 = shareStart(blocks, ith, nth);
   placeQ5K(w + <usize>b0 * 176, shareEnd(blocks, ith, nth) - b0, inverse != 0);
+}
+
+/** As {@link place_q4_k} for Q6_K (formats/q6_k.ts placement). */
+export function place_q6_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i32): void {
+  const b0 = shareStart(blocks, ith, nth);
+  placeQ6K(w + <usize>b0 * 210, shareEnd(blocks, ith, nth) - b0, inverse != 0);
 }
 
 export function get_rows_f32(ith: i32, nth: i32, w: usize, cols: i32, ids: usize, nIds: i32, out: usize, outStride: i32): void { getRows<F32Format>(changetype<F32Format>(0), ith, nth, w, cols, ids, nIds, out, outStride); }

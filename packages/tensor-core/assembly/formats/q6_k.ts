@@ -6,32 +6,112 @@
 //   value 128h + l + 96 = ql[l+32] high| qh[l] bits 6-7
 // x = (d * scale[s]) * (q - 32), computed as d * (scale * q) - d * (32 * scale): unsigned 6-bit levels
 // (for the relaxed dot) and the offset as a "min" of each 16-value group.
+//
+// Placement: in wasm memory the levels of every super-block are moved between the slots above when the
+// weight is uploaded ({@link placeQ6K}; src/wasm/placement.ts), the encoding kept. Call the 16 levels
+// decoded together from ql / qh bytes 16r .. 16r + 15 with field k (k = 0..3: low nibbles of ql[l], of
+// ql[l + 32], high nibbles of each) level vector t = 4r + k of the half. In ggml's order vector t holds
+// group 2k + r (16 values, one scale); placed, its 4-byte word c holds values 4q .. 4q + 3 of group
+// 4(t & 1) + c, q = t >> 1: each word one group, the even vectors groups 0..3 of the half, the odd ones
+// 4..7. The i16 pair sums of the relaxed decode product then keep each group in its own two lanes, add
+// two vectors together and meet a vector of scales in one multiply per 32 values, where ggml's order
+// spreads a scale over the lanes and multiplies it per 16 values (activations placed to match:
+// activations.ts quantize_q8_K option 4). Placed vectors 0, 2, 4, 6 are the 4 x 4 word transpose of
+// groups 0..3, vectors 1, 3, 5, 7 that of groups 4..7; the other kernels transpose back.
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
+import { actOffset, dotAdd, minDot16, pairSumsOf } from '../simd-dot';
+import { storeTransposedWords, transposedWords } from '../transpose';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
-import {
-  halfAt,
-  highNibbles,
-  lowNibbles,
-  scaleAt,
-} from './block32';
-import {
-  dminsAt,
-  minsAt,
-  scalesAt,
-  storeScaledLevels,
-  superMins,
-  superResult,
-} from './superblock';
+import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
+import { dminsAt, minsAt, scalesAt, storeScaledLevels, superMins, superResult } from './superblock';
 import { VI, byteBit, vi } from '../vconst';
 
-/** The 6-bit level (0..63) of values l .. l + 15 (+0, +32, +64, +96 for k = 0..3) from nibbles and qh. */
+/** The 6-bit level (0..63) of level vector k (0..3) of a 16-byte column: its nibbles, and qh bits 2k, 2k + 1. */
 @inline
 function level6(nibbles: v128, top: v128, k: i32, bits45: v128 = vi(VI.BYTE_0x30)): v128 {
   const high = v128.and(k < 2 ? i16x8.shl(top, 4 - (k << 1)) : k == 2 ? top : i16x8.shr_u(top, 2), bits45);
   return v128.or(nibbles, high);
+}
+
+/** Level vector t = 4r + k of half h of the super-block at `wb` (see the header). */
+@inline
+function levelVector(wb: usize, h: i32, t: i32): v128 {
+  const r = t >> 2;
+  const k = t & 3;
+  const q = v128.load(wb + (<usize>h << 6) + (<usize>(k & 1) << 5) + (<usize>r << 4));
+  const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
+  return level6(k < 2 ? lowNibbles(q) : highNibbles(q), top, k);
+}
+
+/**
+ * Writes four level vectors (levels 0..63) as level vectors 4r + 0..3 of half h: the nibbles into ql
+ * bytes 16r .. (low, high: k = 0, 2) and 16r + 32 .. (k = 1, 3), bits 4-5 into the 2-bit fields of qh.
+ */
+@inline
+function storeLevelVectors(wb: usize, h: i32, r: i32, l0: v128, l1: v128, l2: v128, l3: v128): void {
+  const nibbles = vi(VI.NIBBLES);
+  const bits45 = vi(VI.BYTE_0x30);
+  const ql = wb + (<usize>h << 6) + (<usize>r << 4);
+  v128.store(ql, v128.or(v128.and(l0, nibbles), i16x8.shl(v128.and(l2, nibbles), 4)));
+  v128.store(ql, v128.or(v128.and(l1, nibbles), i16x8.shl(v128.and(l3, nibbles), 4)), 32);
+  const f0 = i16x8.shr_u(v128.and(l0, bits45), 4);
+  const f1 = i16x8.shr_u(v128.and(l1, bits45), 2);
+  const f3 = i16x8.shl(v128.and(l3, bits45), 2);
+  v128.store(wb + 128 + (<usize>h << 5) + (<usize>r << 4), v128.or(v128.or(f0, f1), v128.or(v128.and(l2, bits45), f3)));
+}
+
+/**
+ * Rearranges `blocks` Q6_K super-blocks at `w` into the placed order (see the header), or back when
+ * `inverse`: per half, the eight level vectors decoded, their two 4 x 4 word transposes, encoded again.
+ */
+export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
+  for (let b = 0; b < blocks; b++) {
+    const wb = w + <usize>b * 210;
+    for (let h = 0; h < 2; h++) {
+      const v0 = levelVector(wb, h, 0);
+      const v1 = levelVector(wb, h, 1);
+      const v2 = levelVector(wb, h, 2);
+      const v3 = levelVector(wb, h, 3);
+      const v4 = levelVector(wb, h, 4);
+      const v5 = levelVector(wb, h, 5);
+      const v6 = levelVector(wb, h, 6);
+      const v7 = levelVector(wb, h, 7);
+      if (!inverse) {
+        // ggml: vector t holds group 2k + r, so groups 0..3 are vectors 0, 4, 1, 5 and groups 4..7 are 2, 6, 3, 7
+        const a0 = transposedWords(v0, v4, v1, v5, 0);
+        const a1 = transposedWords(v0, v4, v1, v5, 1);
+        const a2 = transposedWords(v0, v4, v1, v5, 2);
+        const a3 = transposedWords(v0, v4, v1, v5, 3);
+        const b0 = transposedWords(v2, v6, v3, v7, 0);
+        const b1 = transposedWords(v2, v6, v3, v7, 1);
+        const b2 = transposedWords(v2, v6, v3, v7, 2);
+        const b3 = transposedWords(v2, v6, v3, v7, 3);
+        // placed vector 2q is row q of the first transpose, 2q + 1 row q of the second
+        storeLevelVectors(wb, h, 0, a0, b0, a1, b1);
+        storeLevelVectors(wb, h, 1, a2, b2, a3, b3);
+      } else {
+        const g0 = transposedWords(v0, v2, v4, v6, 0);
+        const g1 = transposedWords(v0, v2, v4, v6, 1);
+        const g2 = transposedWords(v0, v2, v4, v6, 2);
+        const g3 = transposedWords(v0, v2, v4, v6, 3);
+        const g4 = transposedWords(v1, v3, v5, v7, 0);
+        const g5 = transposedWords(v1, v3, v5, v7, 1);
+        const g6 = transposedWords(v1, v3, v5, v7, 2);
+        const g7 = transposedWords(v1, v3, v5, v7, 3);
+        // group 2k + r back to vector 4r + k
+        storeLevelVectors(wb, h, 0, g0, g2, g4, g6);
+        storeLevelVectors(wb, h, 1, g1, g3, g5, g7);
+      }
+    }
+  }
+}
+
+/** Group g (0..7, a constant) of a half whose placed level vectors are v0 .. v7: its 16 levels in order. */
+@inline
+function placedGroup(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, g: i32): v128 {
+  return g < 4 ? transposedWords(v0, v2, v4, v6, g) : transposedWords(v1, v3, v5, v7, g - 4);
 }
 
 /** 32 * scale of the 16 groups as i16: groups 0..7 and 8..15. */
@@ -45,18 +125,99 @@ function offsetsHigh(sc: v128): v128 {
 }
 
 /**
- * isum + the scaled sums of values l .. l + 15 (+0, +32, +64, +96) of one half: low bits at `ql` and
- * `ql + 32`, high bits at `qh`, scales at `sc`, `sc + 2`, `sc + 4`, `sc + 6`, activations from `e`.
+ * Masks over eight i16 scales: lanes 0, 0, 1, 1, 2, 2, 3, 3 and 4, 4, 5, 5, 6, 6, 7, 7, the scale of the
+ * group of each i16 pair-sum lane of a placed even or odd level vector.
+ */
+const PAIRED_SCALES: usize = memory.data<u8>([
+  0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7,
+  8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15,
+], 16);
+
+/** Lanes of the low (`high` 0) or high 8 levels of `l` widened to i16 times the i16 activations at `e + offset`. */
+@inline
+function wideDot(l: v128, e: usize, offset: usize, high: i32): v128 {
+  const w = high ? i16x8.extend_high_i8x16_u(l) : i16x8.extend_low_i8x16_u(l);
+  return i32x4.dot_i16x8_s(w, v128.load(e + offset));
+}
+
+/**
+ * isum + the scaled sums of half h of a placed super-block (`ql`, `qh`: its level bytes; `s16`: the
+ * half's eight scales as i16) with the placed activations at `e`. Relaxed build: each i16 lane of two
+ * level vectors' pair sums holds 4 products of one group (at most 4 * 63 * 127 = 32004: no overflow) and
+ * meets that group's scale in one widening multiply; VNNI build: each i32 lane sums one group over the
+ * half, multiplied by its scale at the end. SIMD-128 build: i16 levels and activations, the i32 lanes of
+ * a product each two levels of one group; four accumulators meet the scales at the end.
  */
 @inline
-function quarterQ6K(isum: v128, ql: usize, qh: usize, sc: usize, e: usize, nibbles: v128, bits45: v128): v128 {
-  const x = v128.load(ql);
-  const y = v128.load(ql, 32);
-  const top = v128.load(qh);
-  isum = dotU16Scaled(level6(lowNibbles(x, nibbles), top, 0, bits45), e, load<i8>(sc), isum);
-  isum = dotU16Scaled(level6(lowNibbles(y, nibbles), top, 1, bits45), e + actOffset(32), load<i8>(sc, 2), isum);
-  isum = dotU16Scaled(level6(highNibbles(x, nibbles), top, 2, bits45), e + actOffset(64), load<i8>(sc, 4), isum);
-  return dotU16Scaled(level6(highNibbles(y, nibbles), top, 3, bits45), e + actOffset(96), load<i8>(sc, 6), isum);
+function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, pairMasks: usize, nibbles: v128, bits45: v128): v128 {
+  if (VNNI) {
+    let even = i32x4.splat(0);
+    let odd = i32x4.splat(0);
+    for (let r = 0; r < 2; r++) {
+      const x = v128.load(ql);
+      const y = v128.load(ql, 32);
+      const top = v128.load(qh);
+      even = dotAdd(level6(lowNibbles(x, nibbles), top, 0, bits45), v128.load(e), even);
+      odd = dotAdd(level6(lowNibbles(y, nibbles), top, 1, bits45), v128.load(e, 16), odd);
+      even = dotAdd(level6(highNibbles(x, nibbles), top, 2, bits45), v128.load(e, 32), even);
+      odd = dotAdd(level6(highNibbles(y, nibbles), top, 3, bits45), v128.load(e, 48), odd);
+      ql += 16;
+      qh += 16;
+      e += 64;
+    }
+    isum = i32x4.add(isum, i32x4.mul(even, i32x4.extend_low_i16x8_s(s16)));
+    return i32x4.add(isum, i32x4.mul(odd, i32x4.extend_high_i16x8_s(s16)));
+  }
+  if (RELAXED) {
+    const evenScales = i8x16.relaxed_swizzle(s16, v128.load(pairMasks));
+    const oddScales = i8x16.relaxed_swizzle(s16, v128.load(pairMasks, 16));
+    for (let r = 0; r < 2; r++) {
+      const x = v128.load(ql);
+      const y = v128.load(ql, 32);
+      const top = v128.load(qh);
+      const even = i16x8.add(
+        pairSumsOf(level6(lowNibbles(x, nibbles), top, 0, bits45), v128.load(e)),
+        pairSumsOf(level6(highNibbles(x, nibbles), top, 2, bits45), v128.load(e, 32)),
+      );
+      const odd = i16x8.add(
+        pairSumsOf(level6(lowNibbles(y, nibbles), top, 1, bits45), v128.load(e, 16)),
+        pairSumsOf(level6(highNibbles(y, nibbles), top, 3, bits45), v128.load(e, 48)),
+      );
+      isum = i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(even, evenScales), i32x4.dot_i16x8_s(odd, oddScales)));
+      ql += 16;
+      qh += 16;
+      e += 64;
+    }
+    return isum;
+  }
+  // SIMD-128: accumulators of groups 0/1, 2/3 (even vectors) and 4/5, 6/7 (odd), i32 lanes two per group
+  let g01 = i32x4.splat(0);
+  let g23 = i32x4.splat(0);
+  let g45 = i32x4.splat(0);
+  let g67 = i32x4.splat(0);
+  for (let r = 0; r < 2; r++) {
+    const x = v128.load(ql);
+    const y = v128.load(ql, 32);
+    const top = v128.load(qh);
+    // level vectors 4r + k at activations e + 32k (i16 levels: 32 bytes per vector)
+    const l0 = level6(lowNibbles(x, nibbles), top, 0, bits45);
+    const l1 = level6(lowNibbles(y, nibbles), top, 1, bits45);
+    const l2 = level6(highNibbles(x, nibbles), top, 2, bits45);
+    const l3 = level6(highNibbles(y, nibbles), top, 3, bits45);
+    g01 = i32x4.add(g01, i32x4.add(wideDot(l0, e, 0, 0), wideDot(l2, e, 64, 0)));
+    g23 = i32x4.add(g23, i32x4.add(wideDot(l0, e, 16, 1), wideDot(l2, e, 80, 1)));
+    g45 = i32x4.add(g45, i32x4.add(wideDot(l1, e, 32, 0), wideDot(l3, e, 96, 0)));
+    g67 = i32x4.add(g67, i32x4.add(wideDot(l1, e, 48, 1), wideDot(l3, e, 112, 1)));
+    ql += 16;
+    qh += 16;
+    e += 128;
+  }
+  const evenScales = i8x16.swizzle(s16, v128.load(pairMasks));
+  const oddScales = i8x16.swizzle(s16, v128.load(pairMasks, 16));
+  isum = i32x4.add(isum, i32x4.mul(g01, i32x4.extend_low_i16x8_s(evenScales)));
+  isum = i32x4.add(isum, i32x4.mul(g23, i32x4.extend_high_i16x8_s(evenScales)));
+  isum = i32x4.add(isum, i32x4.mul(g45, i32x4.extend_low_i16x8_s(oddScales)));
+  return i32x4.add(isum, i32x4.mul(g67, i32x4.extend_high_i16x8_s(oddScales)));
 }
 
 @final @unmanaged
@@ -80,23 +241,33 @@ export class Q6_KFormat {
       const scv = v128.load(sc);
       v128.store(um + (<usize>b << 5), offsetsLow(scv));
       v128.store(um + (<usize>b << 5), offsetsHigh(scv), 16);
-      const ub = u + (<usize>b << 9);
       for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const ql = wb + (<usize>h << 6) + (<usize>r << 4);
-          const a = v128.load(ql);
-          const c = v128.load(ql, 32);
-          const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
-          const g = (h << 3) + r;
-          const o = ub + (<usize>h << 8) + (<usize>r << 5);
-          storeI8asI16Scaled(o, level6(lowNibbles(a), top, 0), load<i8>(sc + g));
-          storeI8asI16Scaled(o + 64, level6(lowNibbles(c), top, 1), load<i8>(sc + g + 2));
-          storeI8asI16Scaled(o + 128, level6(highNibbles(a), top, 2), load<i8>(sc + g + 4));
-          storeI8asI16Scaled(o + 192, level6(highNibbles(c), top, 3), load<i8>(sc + g + 6));
-        }
+        const v0 = levelVector(wb, h, 0);
+        const v1 = levelVector(wb, h, 1);
+        const v2 = levelVector(wb, h, 2);
+        const v3 = levelVector(wb, h, 3);
+        const v4 = levelVector(wb, h, 4);
+        const v5 = levelVector(wb, h, 5);
+        const v6 = levelVector(wb, h, 6);
+        const v7 = levelVector(wb, h, 7);
+        // group g of the half: i16 levels times its scale at 32 bytes per group
+        const o = u + (<usize>b << 9) + (<usize>h << 8);
+        const s = sc + (<usize>h << 3);
+        storeI8asI16Scaled(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), load<i8>(s));
+        storeI8asI16Scaled(o + 32, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), load<i8>(s, 1));
+        storeI8asI16Scaled(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), load<i8>(s, 2));
+        storeI8asI16Scaled(o + 96, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), load<i8>(s, 3));
+        storeI8asI16Scaled(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), load<i8>(s, 4));
+        storeI8asI16Scaled(o + 160, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), load<i8>(s, 5));
+        storeI8asI16Scaled(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), load<i8>(s, 6));
+        storeI8asI16Scaled(o + 224, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), load<i8>(s, 7));
       }
     }
   }
+  /**
+   * One placed row times one Q8_K record whose levels are placed to match (activations.ts quantize_q8_K
+   * option 4; see the header): per half, {@link placedHalfSums}; the offsets 32 * scale as mins.
+   */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
@@ -109,31 +280,15 @@ export class Q6_KFormat {
     const nibbles = vi(VI.NIBBLES);
     const bits45 = vi(VI.BYTE_0x30);
     for (let b = 0; b < nbs; b++) {
-      const sc = wb + 192;
-      // the two halves h times the two 16-value column groups r (groups 8h + r + 0, 2, 4, 6) as loops,
-      // not unrolled: V8 would schedule an unrolled block's loads first and spill them
-      let isum = i32x4.splat(0);
-      let ql = wb;
-      let qh = wb + 128;
-      let sg = sc;
-      let e = ab;
-      for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          isum = quarterQ6K(isum, ql, qh, sg, e, nibbles, bits45);
-          ql += 16;
-          qh += 16;
-          sg += 1;
-          e += actOffset(16);
-        }
-        ql += 32;
-        sg += 6;
-        e += actOffset(96);
-      }
+      const scv = v128.load(wb + 192);
+      const s16lo = i16x8.extend_low_i8x16_s(scv);
+      const s16hi = i16x8.extend_high_i8x16_s(scv);
+      let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, PAIRED_SCALES, nibbles, bits45);
+      isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, PAIRED_SCALES, nibbles, bits45);
       const d = scaleAt(wb + 208);
       const da = load<f32>(das);
-      const scv = v128.load(sc);
       acc = superResult(acc, isum, d, da);
-      acc = superMins(acc, minDot16(offsetsLow(scv), offsetsHigh(scv), sums), d, da);
+      acc = superMins(acc, minDot16(i16x8.shl(s16lo, 5), i16x8.shl(s16hi, 5), sums), d, da);
       wb += 210;
       ab += actOffset(256);
       das += 4;
@@ -144,7 +299,7 @@ export class Q6_KFormat {
   @inline get batch8(): bool { return true; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
-  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout), in ggml's order. */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const us = scales8At(u, cols);
@@ -162,19 +317,11 @@ export class Q6_KFormat {
       v128.store(um + (<usize>b << 5), offsetsHigh(scv), 16);
       v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_s(scv));
       v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_s(scv), 16);
-      const ub = u + (<usize>b << 8);
       for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const ql = wb + (<usize>h << 6) + (<usize>r << 4);
-          const x = v128.load(ql);
-          const y = v128.load(ql, 32);
-          const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
-          const o = ub + (<usize>h << 7) + (<usize>r << 4);
-          v128.store(o, level6(lowNibbles(x), top, 0));
-          v128.store(o, level6(lowNibbles(y), top, 1), 32);
-          v128.store(o, level6(highNibbles(x), top, 2), 64);
-          v128.store(o, level6(highNibbles(y), top, 3), 96);
-        }
+        // group g of the half at 16g: the transposes of the placed even and odd vectors
+        const o = u + (<usize>b << 8) + (<usize>h << 7);
+        storeTransposedWords(levelVector(wb, h, 0), levelVector(wb, h, 2), levelVector(wb, h, 4), levelVector(wb, h, 6), o, 16);
+        storeTransposedWords(levelVector(wb, h, 1), levelVector(wb, h, 3), levelVector(wb, h, 5), levelVector(wb, h, 7), o + 64, 16);
       }
     }
   }
@@ -184,21 +331,26 @@ export class Q6_KFormat {
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 210;
       const d = halfAt(wb + 208);
-      const sc = wb + 192;
-      const y = dst + (<usize>b << 10);
       for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const ql = wb + (<usize>h << 6) + (<usize>r << 4);
-          const a = v128.load(ql);
-          const c = v128.load(ql, 32);
-          const top = v128.load(wb + 128 + (<usize>h << 5) + (<usize>r << 4));
-          const g = (h << 3) + r;
-          const o = y + (<usize>h << 9) + (<usize>r << 6);
-          storeScaledLevels(o, i8x16.sub(level6(lowNibbles(a), top, 0), m32), d * <f32>load<i8>(sc + g));
-          storeScaledLevels(o + 128, i8x16.sub(level6(lowNibbles(c), top, 1), m32), d * <f32>load<i8>(sc + g + 2));
-          storeScaledLevels(o + 256, i8x16.sub(level6(highNibbles(a), top, 2), m32), d * <f32>load<i8>(sc + g + 4));
-          storeScaledLevels(o + 384, i8x16.sub(level6(highNibbles(c), top, 3), m32), d * <f32>load<i8>(sc + g + 6));
-        }
+        const v0 = levelVector(wb, h, 0);
+        const v1 = levelVector(wb, h, 1);
+        const v2 = levelVector(wb, h, 2);
+        const v3 = levelVector(wb, h, 3);
+        const v4 = levelVector(wb, h, 4);
+        const v5 = levelVector(wb, h, 5);
+        const v6 = levelVector(wb, h, 6);
+        const v7 = levelVector(wb, h, 7);
+        // group g of the half: 16 f32 at 64 bytes per group, (q - 32) * d * scale
+        const o = dst + (<usize>b << 10) + (<usize>h << 9);
+        const s = wb + 192 + (<usize>h << 3);
+        storeScaledLevels(o, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), m32), d * <f32>load<i8>(s));
+        storeScaledLevels(o + 64, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), m32), d * <f32>load<i8>(s, 1));
+        storeScaledLevels(o + 128, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), m32), d * <f32>load<i8>(s, 2));
+        storeScaledLevels(o + 192, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), m32), d * <f32>load<i8>(s, 3));
+        storeScaledLevels(o + 256, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), m32), d * <f32>load<i8>(s, 4));
+        storeScaledLevels(o + 320, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), m32), d * <f32>load<i8>(s, 5));
+        storeScaledLevels(o + 384, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), m32), d * <f32>load<i8>(s, 6));
+        storeScaledLevels(o + 448, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), m32), d * <f32>load<i8>(s, 7));
       }
     }
   }

@@ -52,6 +52,7 @@ const KERNELS = {
   get_rows_iq4_xs: 6,
   place_q4_k: 3,
   place_q5_k: 3,
+  place_q6_k: 3,
 } as const;
 
 export type KernelName = keyof typeof KERNELS;

@@ -2,7 +2,14 @@ import { GgmlType } from '@llamats/gguf-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend.js';
 import { dequantize } from '../quant/registry.js';
-import { type PlacementState, placedBlocks, placeQ4KBlocks, placeQ5KBlocks, planUpload } from './placement.js';
+import {
+  type PlacementState,
+  placedBlocks,
+  placeQ4KBlocks,
+  placeQ5KBlocks,
+  placeQ6KBlocks,
+  planUpload,
+} from './placement.js';
 import { randomRawBlocks, randomValues, randomWeightBytes } from './random-tensors.js';
 import { createWasmBackend } from './wasm-backend.js';
 
@@ -48,6 +55,38 @@ describe('Q5_K placement (TypeScript form)', () => {
   });
 });
 
+describe('Q6_K placement (TypeScript form)', () => {
+  /** The 6-bit level kept in ggml's slot of value i of the super-block at `b` (its ql nibble and qh field). */
+  const levelInSlot = (bytes: Uint8Array, b: number, i: number): number => {
+    const h = i >> 7;
+    const k = (i >> 5) & 3;
+    const l = i & 31;
+    const nibble = (bytes[b + 64 * h + 32 * (k & 1) + l] >> (4 * (k >> 1))) & 15;
+    return nibble | (((bytes[b + 128 + 32 * h + l] >> (2 * k)) & 3) << 4);
+  };
+
+  it('puts values 4q .. 4q + 3 of group 4(t & 1) + c in word c of level vector t = 4r + k, and back', () => {
+    const bytes = randomRawBlocks(GgmlType.Q6_K, 2, 256, 7);
+    const placed = placeQ6KBlocks(bytes.slice());
+    for (let b = 0; b < 2 * 210; b += 210) {
+      // scales and d untouched
+      expect(placed.subarray(b + 192, b + 210)).toEqual(bytes.subarray(b + 192, b + 210));
+      for (let h = 0; h < 2; h++)
+        for (let r = 0; r < 2; r++)
+          for (let k = 0; k < 4; k++)
+            for (let p = 0; p < 16; p++) {
+              const t = 4 * r + k;
+              const group = 4 * (t & 1) + (p >> 2);
+              const value = 128 * h + 16 * group + 4 * (t >> 1) + (p & 3);
+              // the slot of byte p of level vector t (ggml decodes value 128h + 32k + 16r + p from it)
+              const slot = 128 * h + 32 * k + 16 * r + p;
+              expect(levelInSlot(placed, b, slot)).toBe(levelInSlot(bytes, b, value));
+            }
+    }
+    expect(placeQ6KBlocks(placed.slice(), true)).toEqual(bytes);
+  });
+});
+
 describe('planUpload', () => {
   it('places each block when its last byte arrives, for in-order chunks that split blocks', () => {
     const s = fresh();
@@ -88,6 +127,7 @@ describe('planUpload', () => {
 describe.each([
   ['Q4_K', GgmlType.Q4_K],
   ['Q5_K', GgmlType.Q5_K],
+  ['Q6_K', GgmlType.Q6_K],
 ] as const)('placed %s weights in the wasm backend', (_, type) => {
   let backend: Backend;
   beforeAll(async () => {

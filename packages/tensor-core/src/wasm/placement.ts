@@ -1,6 +1,6 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q4_K and Q5_K: assembly/formats/q4_k.ts and q5_k.ts, "Placement"). This module
+ * as they are uploaded (Q4_K, Q5_K and Q6_K: assembly/formats/q4_k.ts, q5_k.ts and q6_k.ts, "Placement"). This module
  * keeps the bookkeeping that makes any sequence of uploads correct, and the plain TypeScript form of the
  * rearrangement (the reference the kernel is tested against, and the inverse that gives ggml's bytes back
  * for readTensor).
@@ -62,6 +62,62 @@ export function placeQ5KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
           bytes[h + 16 * j + 4 * c + u] = byte;
         }
       }
+    }
+  }
+  return bytes;
+}
+
+/** Bytes of a Q6_K super-block and where its qh start (ql at 0). */
+const Q6K_BLOCK_BYTES = 210;
+const Q6K_QH_OFFSET = 128;
+
+/**
+ * Where value `i` (0..255) of a Q6_K super-block keeps its level in ggml's layout: the ql byte, which
+ * nibble (0 low, 4 high), the qh byte and the shift of its 2-bit field.
+ */
+function q6kSlot(i: number): { ql: number; nibble: number; qh: number; field: number } {
+  const h = i >> 7;
+  const k = (i >> 5) & 3;
+  const l = i & 31;
+  return { ql: 64 * h + 32 * (k & 1) + l, nibble: (k >> 1) * 4, qh: Q6K_QH_OFFSET + 32 * h + l, field: 2 * k };
+}
+
+/**
+ * The value whose level placed Q6_K keeps in ggml's slot of value `i`: slot i is byte p of level vector
+ * t = 4r + k of half h (i = 128h + 32k + 16r + p), which holds, as word c = p >> 2, values 4q .. 4q + 3 of
+ * group 4(t & 1) + c, q = t >> 1 (assembly/formats/q6_k.ts, "Placement").
+ */
+function q6kPlacedValue(i: number): number {
+  const h = i >> 7;
+  const k = (i >> 5) & 3;
+  const r = (i >> 4) & 1;
+  const p = i & 15;
+  const t = 4 * r + k;
+  return 128 * h + 16 * (4 * (t & 1) + (p >> 2)) + 4 * (t >> 1) + (p & 3);
+}
+
+const Q6K_SLOTS = Array.from({ length: 256 }, (_, i) => q6kSlot(i));
+const Q6K_PLACED_VALUES = Array.from({ length: 256 }, (_, i) => q6kPlacedValue(i));
+
+/**
+ * Q6_K super-blocks rearranged into the placed order (or back when `inverse`), in place: each level moves
+ * to another value's slot ({@link q6kPlacedValue}); the scales and d are untouched.
+ */
+export function placeQ6KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+  const levels = new Uint8Array(256);
+  for (let b = 0; b + Q6K_BLOCK_BYTES <= bytes.byteLength; b += Q6K_BLOCK_BYTES) {
+    // the levels as stored, slot by slot
+    for (let i = 0; i < 256; i++) {
+      const s = Q6K_SLOTS[i];
+      levels[i] = ((bytes[b + s.ql] >> s.nibble) & 15) | (((bytes[b + s.qh] >> s.field) & 3) << 4);
+    }
+    bytes.fill(0, b, b + Q6K_BLOCK_BYTES - 18);
+    for (let i = 0; i < 256; i++) {
+      // placing: slot i gets the level of value placed(i); undoing: that value's slot gets slot i's level
+      const to = inverse ? Q6K_SLOTS[Q6K_PLACED_VALUES[i]] : Q6K_SLOTS[i];
+      const level = inverse ? levels[i] : levels[Q6K_PLACED_VALUES[i]];
+      bytes[b + to.ql] |= (level & 15) << to.nibble;
+      bytes[b + to.qh] |= (level >> 4) << to.field;
     }
   }
   return bytes;

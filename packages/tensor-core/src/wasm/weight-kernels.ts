@@ -5,7 +5,7 @@
  */
 import { GgmlType } from '@llamats/gguf-format';
 import type { KernelName } from './kernel-names.js';
-import { placeQ4KBlocks, placeQ5KBlocks } from './placement.js';
+import { placeQ4KBlocks, placeQ5KBlocks, placeQ6KBlocks } from './placement.js';
 
 /**
  * How a type's matrix product consumes activations (assembly/activations.ts):
@@ -89,7 +89,18 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       fusedOption: 3,
     },
   ],
-  [GgmlType.Q6_K, { matmul: 'matmul_q6_k', getRows: 'get_rows_q6_k', activations: 'q8_K', batch8: true }],
+  [
+    GgmlType.Q6_K,
+    {
+      matmul: 'matmul_q6_k',
+      getRows: 'get_rows_q6_k',
+      activations: 'q8_K',
+      batch8: true,
+      place: 'place_q6_k',
+      placeBytes: placeQ6KBlocks,
+      fusedOption: 4,
+    },
+  ],
   [GgmlType.IQ4_XS, { matmul: 'matmul_iq4_xs', getRows: 'get_rows_iq4_xs', activations: 'q8_K' }],
 ]);
 
