@@ -7,17 +7,21 @@
 // x = (d * scale[s]) * (q - 32), computed as d * (scale * q) - d * (32 * scale): unsigned 6-bit levels
 // (for the relaxed dot) and the offset as a "min" of each 16-value group.
 //
-// Placement: in wasm memory the levels of every super-block are moved between the slots above when the
-// weight is uploaded ({@link placeQ6K}; src/wasm/placement.ts), the encoding kept. Call the 16 levels
-// decoded together from ql / qh bytes 16r .. 16r + 15 with field k (k = 0..3: low nibbles of ql[l], of
-// ql[l + 32], high nibbles of each) level vector t = 4r + k of the half. In ggml's order vector t holds
-// group 2k + r (16 values, one scale); placed, its 4-byte word c holds values 4q .. 4q + 3 of group
-// 4(t & 1) + c, q = t >> 1: each word one group, the even vectors groups 0..3 of the half, the odd ones
-// 4..7. The i16 pair sums of the relaxed decode product then keep each group in its own two lanes, add
-// two vectors together and meet a vector of scales in one multiply per 32 values, where ggml's order
-// spreads a scale over the lanes and multiplies it per 16 values (activations placed to match:
-// activations.ts quantize_q8_K option 4). Placed vectors 0, 2, 4, 6 are the 4 x 4 word transpose of
-// groups 0..3, vectors 1, 3, 5, 7 that of groups 4..7; the other kernels transpose back.
+// Placement: in wasm memory the levels of every super-block are moved and encoded anew when the weight is
+// uploaded ({@link placeQ6K}; src/wasm/placement.ts). Call the 16 levels decoded together from ql / qh
+// bytes 16r .. 16r + 15 with field k (k = 0..3: low nibbles of ql[l], of ql[l + 32], high nibbles of
+// each) level vector t = 4r + k of the half. In ggml's order vector t holds group 2k + r (16 values, one
+// scale); placed, its 4-byte word c holds values 4q .. 4q + 3 of group 4(t & 1) + c, q = t >> 1: each
+// word one group, the even vectors groups 0..3 of the half, the odd ones 4..7. The i16 pair sums of the
+// relaxed decode product then keep each group in its own two lanes, add two vectors together and meet a
+// vector of scales in one multiply per 32 values, where ggml's order spreads a scale over the lanes and
+// multiplies it per 16 values (activations placed to match: activations.ts quantize_q8_K option 4).
+// Placed vectors 0, 2, 4, 6 are the 4 x 4 word transpose of groups 0..3, vectors 1, 3, 5, 7 that of 4..7;
+// the other kernels transpose back. The placed encoding of the four vectors of a 16-byte column r keeps
+// the bytes ggml gives them (X = ql[16r ..], Y = ql[16r + 32 ..], Z = qh[16r ..]) but holds levels 0..2
+// whole, one per byte's low six bits, and level 3's bits 4-5, 2-3 and 0-1 in bits 6-7 of X, Y and Z:
+// three levels then take one mask each and the fourth eight operations, 11 in all where ggml's nibbles
+// and 2-bit fields take 17.
 
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotAdd, minDot16, pairSumsOf } from '../simd-dot';
@@ -35,9 +39,9 @@ function level6(nibbles: v128, top: v128, k: i32, bits45: v128 = vi(VI.BYTE_0x30
   return v128.or(nibbles, high);
 }
 
-/** Level vector t = 4r + k of half h of the super-block at `wb` (see the header). */
+/** Level vector t = 4r + k of half h of the super-block at `wb` in ggml's encoding (see the header). */
 @inline
-function levelVector(wb: usize, h: i32, t: i32): v128 {
+function ggmlLevelVector(wb: usize, h: i32, t: i32): v128 {
   const r = t >> 2;
   const k = t & 3;
   const q = v128.load(wb + (<usize>h << 6) + (<usize>(k & 1) << 5) + (<usize>r << 4));
@@ -46,11 +50,12 @@ function levelVector(wb: usize, h: i32, t: i32): v128 {
 }
 
 /**
- * Writes four level vectors (levels 0..63) as level vectors 4r + 0..3 of half h: the nibbles into ql
- * bytes 16r .. (low, high: k = 0, 2) and 16r + 32 .. (k = 1, 3), bits 4-5 into the 2-bit fields of qh.
+ * Writes four level vectors (levels 0..63) as level vectors 4r + 0..3 of half h in ggml's encoding: the
+ * nibbles into ql bytes 16r .. (low, high: k = 0, 2) and 16r + 32 .. (k = 1, 3), bits 4-5 into the 2-bit
+ * fields of qh.
  */
 @inline
-function storeLevelVectors(wb: usize, h: i32, r: i32, l0: v128, l1: v128, l2: v128, l3: v128): void {
+function storeGgmlLevelVectors(wb: usize, h: i32, r: i32, l0: v128, l1: v128, l2: v128, l3: v128): void {
   const nibbles = vi(VI.NIBBLES);
   const bits45 = vi(VI.BYTE_0x30);
   const ql = wb + (<usize>h << 6) + (<usize>r << 4);
@@ -63,6 +68,48 @@ function storeLevelVectors(wb: usize, h: i32, r: i32, l0: v128, l1: v128, l2: v1
 }
 
 /**
+ * Level vector k (0..3) of a placed column from its bytes `x`, `y`, `z` (see the header): levels 0..2 the
+ * low six bits of x, y, z; level 3 gathered from their bits 6-7 (x's as its bits 4-5, y's 2-3, z's 0-1) into
+ * bits 2-7 of each byte and shifted down by two (bits 0-1 of every byte are clear then, so the i16 shift
+ * brings nothing over from the byte above).
+ */
+@inline
+function placedLevel(
+  x: v128,
+  y: v128,
+  z: v128,
+  k: i32,
+  low6: v128 = vi(VI.BYTE_0x3F),
+  top2: v128 = vi(VI.BYTE_0xC0),
+  bits45: v128 = vi(VI.BYTE_0x30),
+  bits23: v128 = vi(VI.BYTE_0x0C),
+): v128 {
+  if (k == 0) return v128.and(x, low6);
+  if (k == 1) return v128.and(y, low6);
+  if (k == 2) return v128.and(z, low6);
+  const high = v128.or(v128.and(x, top2), v128.and(i16x8.shr_u(y, 2), bits45));
+  return i16x8.shr_u(v128.or(high, v128.and(i16x8.shr_u(z, 4), bits23)), 2);
+}
+
+/** Level vector t = 4r + k of half h of the placed super-block at `wb`. */
+@inline
+function levelVector(wb: usize, h: i32, t: i32): v128 {
+  const column = wb + (<usize>h << 6) + (<usize>(t >> 2) << 4);
+  const top = wb + 128 + (<usize>h << 5) + (<usize>(t >> 2) << 4);
+  return placedLevel(v128.load(column), v128.load(column, 32), v128.load(top), t & 3);
+}
+
+/** Writes four level vectors (levels 0..63) as the placed level vectors 4r + 0..3 of half h (see {@link placedLevel}). */
+@inline
+function storePlacedLevelVectors(wb: usize, h: i32, r: i32, l0: v128, l1: v128, l2: v128, l3: v128): void {
+  const column = wb + (<usize>h << 6) + (<usize>r << 4);
+  // level 3's bits 4-5, 2-3, 0-1 to bits 6-7 (the i16 shifts move only zeros across bytes)
+  v128.store(column, v128.or(l0, i16x8.shl(v128.and(l3, vi(VI.BYTE_0x30)), 2)));
+  v128.store(column, v128.or(l1, i16x8.shl(v128.and(l3, vi(VI.BYTE_0x0C)), 4)), 32);
+  v128.store(wb + 128 + (<usize>h << 5) + (<usize>r << 4), v128.or(l2, i16x8.shl(v128.and(l3, vi(VI.BYTE_3)), 6)));
+}
+
+/**
  * Rearranges `blocks` Q6_K super-blocks at `w` into the placed order (see the header), or back when
  * `inverse`: per half, the eight level vectors decoded, their two 4 x 4 word transposes, encoded again.
  */
@@ -70,15 +117,15 @@ export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
   for (let b = 0; b < blocks; b++) {
     const wb = w + <usize>b * 210;
     for (let h = 0; h < 2; h++) {
-      const v0 = levelVector(wb, h, 0);
-      const v1 = levelVector(wb, h, 1);
-      const v2 = levelVector(wb, h, 2);
-      const v3 = levelVector(wb, h, 3);
-      const v4 = levelVector(wb, h, 4);
-      const v5 = levelVector(wb, h, 5);
-      const v6 = levelVector(wb, h, 6);
-      const v7 = levelVector(wb, h, 7);
       if (!inverse) {
+        const v0 = ggmlLevelVector(wb, h, 0);
+        const v1 = ggmlLevelVector(wb, h, 1);
+        const v2 = ggmlLevelVector(wb, h, 2);
+        const v3 = ggmlLevelVector(wb, h, 3);
+        const v4 = ggmlLevelVector(wb, h, 4);
+        const v5 = ggmlLevelVector(wb, h, 5);
+        const v6 = ggmlLevelVector(wb, h, 6);
+        const v7 = ggmlLevelVector(wb, h, 7);
         // ggml: vector t holds group 2k + r, so groups 0..3 are vectors 0, 4, 1, 5 and groups 4..7 are 2, 6, 3, 7
         const a0 = transposedWords(v0, v4, v1, v5, 0);
         const a1 = transposedWords(v0, v4, v1, v5, 1);
@@ -89,9 +136,17 @@ export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
         const b2 = transposedWords(v2, v6, v3, v7, 2);
         const b3 = transposedWords(v2, v6, v3, v7, 3);
         // placed vector 2q is row q of the first transpose, 2q + 1 row q of the second
-        storeLevelVectors(wb, h, 0, a0, b0, a1, b1);
-        storeLevelVectors(wb, h, 1, a2, b2, a3, b3);
+        storePlacedLevelVectors(wb, h, 0, a0, b0, a1, b1);
+        storePlacedLevelVectors(wb, h, 1, a2, b2, a3, b3);
       } else {
+        const v0 = levelVector(wb, h, 0);
+        const v1 = levelVector(wb, h, 1);
+        const v2 = levelVector(wb, h, 2);
+        const v3 = levelVector(wb, h, 3);
+        const v4 = levelVector(wb, h, 4);
+        const v5 = levelVector(wb, h, 5);
+        const v6 = levelVector(wb, h, 6);
+        const v7 = levelVector(wb, h, 7);
         const g0 = transposedWords(v0, v2, v4, v6, 0);
         const g1 = transposedWords(v0, v2, v4, v6, 1);
         const g2 = transposedWords(v0, v2, v4, v6, 2);
@@ -101,8 +156,8 @@ export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
         const g6 = transposedWords(v1, v3, v5, v7, 2);
         const g7 = transposedWords(v1, v3, v5, v7, 3);
         // group 2k + r back to vector 4r + k
-        storeLevelVectors(wb, h, 0, g0, g2, g4, g6);
-        storeLevelVectors(wb, h, 1, g1, g3, g5, g7);
+        storeGgmlLevelVectors(wb, h, 0, g0, g2, g4, g6);
+        storeGgmlLevelVectors(wb, h, 1, g1, g3, g5, g7);
       }
     }
   }
@@ -149,7 +204,7 @@ function wideDot(l: v128, e: usize, offset: usize, high: i32): v128 {
  * a product each two levels of one group; four accumulators meet the scales at the end.
  */
 @inline
-function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, pairMasks: usize, nibbles: v128, bits45: v128): v128 {
+function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, pairMasks: usize, low6: v128, top2: v128, bits45: v128, bits23: v128): v128 {
   if (VNNI) {
     let even = i32x4.splat(0);
     let odd = i32x4.splat(0);
@@ -157,10 +212,10 @@ function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, p
       const x = v128.load(ql);
       const y = v128.load(ql, 32);
       const top = v128.load(qh);
-      even = dotAdd(level6(lowNibbles(x, nibbles), top, 0, bits45), v128.load(e), even);
-      odd = dotAdd(level6(lowNibbles(y, nibbles), top, 1, bits45), v128.load(e, 16), odd);
-      even = dotAdd(level6(highNibbles(x, nibbles), top, 2, bits45), v128.load(e, 32), even);
-      odd = dotAdd(level6(highNibbles(y, nibbles), top, 3, bits45), v128.load(e, 48), odd);
+      even = dotAdd(placedLevel(x, y, top, 0, low6, top2, bits45, bits23), v128.load(e), even);
+      odd = dotAdd(placedLevel(x, y, top, 1, low6, top2, bits45, bits23), v128.load(e, 16), odd);
+      even = dotAdd(placedLevel(x, y, top, 2, low6, top2, bits45, bits23), v128.load(e, 32), even);
+      odd = dotAdd(placedLevel(x, y, top, 3, low6, top2, bits45, bits23), v128.load(e, 48), odd);
       ql += 16;
       qh += 16;
       e += 64;
@@ -176,12 +231,12 @@ function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, p
       const y = v128.load(ql, 32);
       const top = v128.load(qh);
       const even = i16x8.add(
-        pairSumsOf(level6(lowNibbles(x, nibbles), top, 0, bits45), v128.load(e)),
-        pairSumsOf(level6(highNibbles(x, nibbles), top, 2, bits45), v128.load(e, 32)),
+        pairSumsOf(placedLevel(x, y, top, 0, low6, top2, bits45, bits23), v128.load(e)),
+        pairSumsOf(placedLevel(x, y, top, 2, low6, top2, bits45, bits23), v128.load(e, 32)),
       );
       const odd = i16x8.add(
-        pairSumsOf(level6(lowNibbles(y, nibbles), top, 1, bits45), v128.load(e, 16)),
-        pairSumsOf(level6(highNibbles(y, nibbles), top, 3, bits45), v128.load(e, 48)),
+        pairSumsOf(placedLevel(x, y, top, 1, low6, top2, bits45, bits23), v128.load(e, 16)),
+        pairSumsOf(placedLevel(x, y, top, 3, low6, top2, bits45, bits23), v128.load(e, 48)),
       );
       isum = i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(even, evenScales), i32x4.dot_i16x8_s(odd, oddScales)));
       ql += 16;
@@ -200,10 +255,10 @@ function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, p
     const y = v128.load(ql, 32);
     const top = v128.load(qh);
     // level vectors 4r + k at activations e + 32k (i16 levels: 32 bytes per vector)
-    const l0 = level6(lowNibbles(x, nibbles), top, 0, bits45);
-    const l1 = level6(lowNibbles(y, nibbles), top, 1, bits45);
-    const l2 = level6(highNibbles(x, nibbles), top, 2, bits45);
-    const l3 = level6(highNibbles(y, nibbles), top, 3, bits45);
+    const l0 = placedLevel(x, y, top, 0, low6, top2, bits45, bits23);
+    const l1 = placedLevel(x, y, top, 1, low6, top2, bits45, bits23);
+    const l2 = placedLevel(x, y, top, 2, low6, top2, bits45, bits23);
+    const l3 = placedLevel(x, y, top, 3, low6, top2, bits45, bits23);
     g01 = i32x4.add(g01, i32x4.add(wideDot(l0, e, 0, 0), wideDot(l2, e, 64, 0)));
     g23 = i32x4.add(g23, i32x4.add(wideDot(l0, e, 16, 1), wideDot(l2, e, 80, 1)));
     g45 = i32x4.add(g45, i32x4.add(wideDot(l1, e, 32, 0), wideDot(l3, e, 96, 0)));
@@ -277,14 +332,16 @@ export class Q6_KFormat {
     let das = a + (<usize>cols << 1);
     let sums = das + (<usize>nbs << 2);
     // the loop's vector constants, loaded once per row (vconst.ts)
-    const nibbles = vi(VI.NIBBLES);
+    const low6 = vi(VI.BYTE_0x3F);
+    const top2 = vi(VI.BYTE_0xC0);
     const bits45 = vi(VI.BYTE_0x30);
+    const bits23 = vi(VI.BYTE_0x0C);
     for (let b = 0; b < nbs; b++) {
       const scv = v128.load(wb + 192);
       const s16lo = i16x8.extend_low_i8x16_s(scv);
       const s16hi = i16x8.extend_high_i8x16_s(scv);
-      let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, PAIRED_SCALES, nibbles, bits45);
-      isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, PAIRED_SCALES, nibbles, bits45);
+      let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, PAIRED_SCALES, low6, top2, bits45, bits23);
+      isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, PAIRED_SCALES, low6, top2, bits45, bits23);
       const d = scaleAt(wb + 208);
       const da = load<f32>(das);
       acc = superResult(acc, isum, d, da);

@@ -56,8 +56,8 @@ describe('Q5_K placement (TypeScript form)', () => {
 });
 
 describe('Q6_K placement (TypeScript form)', () => {
-  /** The 6-bit level kept in ggml's slot of value i of the super-block at `b` (its ql nibble and qh field). */
-  const levelInSlot = (bytes: Uint8Array, b: number, i: number): number => {
+  /** The 6-bit level of value i of a ggml-encoded super-block at `b`: its ql nibble and its qh field. */
+  const ggmlLevel = (bytes: Uint8Array, b: number, i: number): number => {
     const h = i >> 7;
     const k = (i >> 5) & 3;
     const l = i & 31;
@@ -65,7 +65,7 @@ describe('Q6_K placement (TypeScript form)', () => {
     return nibble | (((bytes[b + 128 + 32 * h + l] >> (2 * k)) & 3) << 4);
   };
 
-  it('puts values 4q .. 4q + 3 of group 4(t & 1) + c in word c of level vector t = 4r + k, and back', () => {
+  it('puts values 4q .. 4q + 3 of group 4(t & 1) + c in word c of level vector t = 4r + k, six bits a level, and back', () => {
     const bytes = randomRawBlocks(GgmlType.Q6_K, 2, 256, 7);
     const placed = placeQ6KBlocks(bytes.slice());
     for (let b = 0; b < 2 * 210; b += 210) {
@@ -73,15 +73,18 @@ describe('Q6_K placement (TypeScript form)', () => {
       expect(placed.subarray(b + 192, b + 210)).toEqual(bytes.subarray(b + 192, b + 210));
       for (let h = 0; h < 2; h++)
         for (let r = 0; r < 2; r++)
-          for (let k = 0; k < 4; k++)
-            for (let p = 0; p < 16; p++) {
+          for (let p = 0; p < 16; p++) {
+            // column p of row r: X = ql[16r + p], Y = ql[16r + 32 + p], Z = qh[16r + p] of the half
+            const x = placed[b + 64 * h + 16 * r + p];
+            const y = placed[b + 64 * h + 32 + 16 * r + p];
+            const z = placed[b + 128 + 32 * h + 16 * r + p];
+            const levels = [x & 63, y & 63, z & 63, ((x >> 6) << 4) | ((y >> 6) << 2) | (z >> 6)];
+            for (let k = 0; k < 4; k++) {
               const t = 4 * r + k;
-              const group = 4 * (t & 1) + (p >> 2);
-              const value = 128 * h + 16 * group + 4 * (t >> 1) + (p & 3);
-              // the slot of byte p of level vector t (ggml decodes value 128h + 32k + 16r + p from it)
-              const slot = 128 * h + 32 * k + 16 * r + p;
-              expect(levelInSlot(placed, b, slot)).toBe(levelInSlot(bytes, b, value));
+              const value = 128 * h + 16 * (4 * (t & 1) + (p >> 2)) + 4 * (t >> 1) + (p & 3);
+              expect(levels[k]).toBe(ggmlLevel(bytes, b, value));
             }
+          }
     }
     expect(placeQ6KBlocks(placed.slice(), true)).toEqual(bytes);
   });

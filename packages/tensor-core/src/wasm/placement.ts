@@ -71,54 +71,74 @@ export function placeQ5KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
 const Q6K_BLOCK_BYTES = 210;
 const Q6K_QH_OFFSET = 128;
 
-/**
- * Where value `i` (0..255) of a Q6_K super-block keeps its level in ggml's layout: the ql byte, which
- * nibble (0 low, 4 high), the qh byte and the shift of its 2-bit field.
- */
-function q6kSlot(i: number): { ql: number; nibble: number; qh: number; field: number } {
-  const h = i >> 7;
-  const k = (i >> 5) & 3;
-  const l = i & 31;
-  return { ql: 64 * h + 32 * (k & 1) + l, nibble: (k >> 1) * 4, qh: Q6K_QH_OFFSET + 32 * h + l, field: 2 * k };
+/** Bytes X, Y, Z of column p (0..15) of row r (0..1) of half h of a Q6_K super-block: ql, ql + 32, qh. */
+function q6kColumn(h: number, r: number, p: number): [number, number, number] {
+  const l = 16 * r + p;
+  return [64 * h + l, 64 * h + 32 + l, Q6K_QH_OFFSET + 32 * h + l];
 }
 
 /**
- * The value whose level placed Q6_K keeps in ggml's slot of value `i`: slot i is byte p of level vector
- * t = 4r + k of half h (i = 128h + 32k + 16r + p), which holds, as word c = p >> 2, values 4q .. 4q + 3 of
- * group 4(t & 1) + c, q = t >> 1 (assembly/formats/q6_k.ts, "Placement").
+ * The value whose level placed Q6_K keeps as byte p of level vector t = 4r + k of half h: as word
+ * c = p >> 2, values 4q .. 4q + 3 of group 4(t & 1) + c, q = t >> 1 (assembly/formats/q6_k.ts, "Placement").
+ * In ggml's order that vector holds value 128h + 32k + 16r + p.
  */
-function q6kPlacedValue(i: number): number {
-  const h = i >> 7;
-  const k = (i >> 5) & 3;
-  const r = (i >> 4) & 1;
-  const p = i & 15;
-  const t = 4 * r + k;
+function q6kPlacedValue(h: number, t: number, p: number): number {
   return 128 * h + 16 * (4 * (t & 1) + (p >> 2)) + 4 * (t >> 1) + (p & 3);
 }
 
-const Q6K_SLOTS = Array.from({ length: 256 }, (_, i) => q6kSlot(i));
-const Q6K_PLACED_VALUES = Array.from({ length: 256 }, (_, i) => q6kPlacedValue(i));
+/** The 256 levels of the ggml-encoded super-block at `b`, by value. */
+function ggmlQ6KLevels(bytes: Uint8Array, b: number, levels: Uint8Array): void {
+  for (let h = 0; h < 2; h++)
+    for (let r = 0; r < 2; r++)
+      for (let p = 0; p < 16; p++) {
+        const [x, y, z] = q6kColumn(h, r, p).map((o) => bytes[b + o]);
+        // k = 0..3: low nibble of x, of y, high nibble of x, of y; bits 2k, 2k + 1 of z
+        const nibbles = [x & 15, y & 15, x >> 4, y >> 4];
+        for (let k = 0; k < 4; k++) levels[128 * h + 32 * k + 16 * r + p] = nibbles[k] | (((z >> (2 * k)) & 3) << 4);
+      }
+}
+
+/** Writes levels (by value) into the super-block at `b` in ggml's encoding. */
+function storeGgmlQ6KLevels(bytes: Uint8Array, b: number, levels: Uint8Array): void {
+  for (let h = 0; h < 2; h++)
+    for (let r = 0; r < 2; r++)
+      for (let p = 0; p < 16; p++) {
+        const l = [0, 1, 2, 3].map((k) => levels[128 * h + 32 * k + 16 * r + p]);
+        const [x, y, z] = q6kColumn(h, r, p);
+        bytes[b + x] = (l[0] & 15) | ((l[2] & 15) << 4);
+        bytes[b + y] = (l[1] & 15) | ((l[3] & 15) << 4);
+        bytes[b + z] = (l[0] >> 4) | ((l[1] >> 4) << 2) | ((l[2] >> 4) << 4) | ((l[3] >> 4) << 6);
+      }
+}
 
 /**
- * Q6_K super-blocks rearranged into the placed order (or back when `inverse`), in place: each level moves
- * to another value's slot ({@link q6kPlacedValue}); the scales and d are untouched.
+ * Q6_K super-blocks rearranged into the placed order and encoding (or back when `inverse`), in place: level
+ * vector t's byte p holds the level of value {@link q6kPlacedValue}; column bytes X, Y, Z hold levels
+ * k = 0, 1, 2 in their low six bits and level 3's bits 4-5, 2-3, 0-1 in their bits 6-7. Scales and d stay.
  */
 export function placeQ6KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
   const levels = new Uint8Array(256);
   for (let b = 0; b + Q6K_BLOCK_BYTES <= bytes.byteLength; b += Q6K_BLOCK_BYTES) {
-    // the levels as stored, slot by slot
-    for (let i = 0; i < 256; i++) {
-      const s = Q6K_SLOTS[i];
-      levels[i] = ((bytes[b + s.ql] >> s.nibble) & 15) | (((bytes[b + s.qh] >> s.field) & 3) << 4);
-    }
-    bytes.fill(0, b, b + Q6K_BLOCK_BYTES - 18);
-    for (let i = 0; i < 256; i++) {
-      // placing: slot i gets the level of value placed(i); undoing: that value's slot gets slot i's level
-      const to = inverse ? Q6K_SLOTS[Q6K_PLACED_VALUES[i]] : Q6K_SLOTS[i];
-      const level = inverse ? levels[i] : levels[Q6K_PLACED_VALUES[i]];
-      bytes[b + to.ql] |= (level & 15) << to.nibble;
-      bytes[b + to.qh] |= (level >> 4) << to.field;
-    }
+    if (!inverse) ggmlQ6KLevels(bytes, b, levels);
+    for (let h = 0; h < 2; h++)
+      for (let r = 0; r < 2; r++)
+        for (let p = 0; p < 16; p++) {
+          const [x, y, z] = q6kColumn(h, r, p);
+          const value = (k: number) => q6kPlacedValue(h, 4 * r + k, p);
+          if (inverse) {
+            const [bx, by, bz] = [bytes[b + x], bytes[b + y], bytes[b + z]];
+            levels[value(0)] = bx & 63;
+            levels[value(1)] = by & 63;
+            levels[value(2)] = bz & 63;
+            levels[value(3)] = ((bx >> 6) << 4) | ((by >> 6) << 2) | (bz >> 6);
+          } else {
+            const l3 = levels[value(3)];
+            bytes[b + x] = levels[value(0)] | ((l3 >> 4) << 6);
+            bytes[b + y] = levels[value(1)] | (((l3 >> 2) & 3) << 6);
+            bytes[b + z] = levels[value(2)] | ((l3 & 3) << 6);
+          }
+        }
+    if (inverse) storeGgmlQ6KLevels(bytes, b, levels);
   }
   return bytes;
 }
