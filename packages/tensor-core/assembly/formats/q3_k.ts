@@ -3,9 +3,17 @@
 //   value 128h + 32k + l: q2 = (qs[32h + l] >> 2k) & 3, high bit = (hmask[l] >> (4h + k)) & 1
 // x = (d * (scale[s] - 32)) * (q2 - (high bit ? 0 : 4)), computed as d * (scale * q) - d * (4 * scale)
 // with unsigned levels q = q2 + 4 * high (0..7) and the offset as a "min" of each 16-value group.
+//
+// Placement: the levels are moved between slots when the weight is uploaded ({@link placeQ3K};
+// src/wasm/placement.ts), their encoding kept, into Q6_K's placed order (q6_k.ts): call the 16 levels of
+// qs vector (h, r) crumb k with hmask vector r bit 4h + k level vector t = 4r + k of half h; ggml gives it
+// group 2k + r, placed its word c holds values 4q .. 4q + 3 of group 4(t & 1) + c, q = t >> 1. Pair sums
+// of 3-bit levels are small (at most 2 * 7 * 127), so the relaxed decode product adds up the even and the
+// odd vectors of a whole half in i16 and meets the scales in two multiplies per half, where ggml's order
+// spreads a scale and multiplies per 16 values (activations as Q6_K's: quantize_q8_K option 4).
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
+import { actOffset, dotAdd, minDot16, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
@@ -25,7 +33,9 @@ import {
   superMins,
   superResult,
 } from './superblock';
-import { byteBit } from '../vconst';
+import { VI, byteBit, vi } from '../vconst';
+import { PAIRED_SCALES, placedGroup } from './q6_k';
+import { storeTransposedWords, transposedWords } from '../transpose';
 
 /**
  * The 16 signed scales (-32..31) as bytes: low 4 bits from bytes 0..7 (nibble by nibble), high 2 bits
@@ -64,6 +74,167 @@ function level3At(q: v128, hm: v128, k: i32, bit: i32): v128 {
   return v128.or(crumbAt(q, k), bitTo(hm, bit, 2));
 }
 
+/** Level vector t = 4r + k (0..7) of half h of the super-block at `wb`, in ggml's layout or the placed one. */
+@inline
+function levelVector(wb: usize, h: i32, t: i32): v128 {
+  const r = t >> 2;
+  const k = t & 3;
+  return level3(v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4)), v128.load(wb + (<usize>r << 4)), k, (h << 2) + k);
+}
+
+/** 2-bit field k of every byte of the levels `l` (0..7) placed at bits 2k, 2k + 1. */
+@inline
+function crumbTo(l: v128, k: i32): v128 {
+  return i16x8.shl(v128.and(l, vi(VI.BYTE_3)), k << 1);
+}
+
+/** Bit 2 of every byte of the levels `l` placed at bit `to`. */
+@inline
+function highTo(l: v128, to: i32): v128 {
+  return i16x8.shl(v128.and(i16x8.shr_u(l, 2), byteBit(0)), to);
+}
+
+/**
+ * Writes the sixteen level vectors of a super-block (t = 0..7 of half 0 in `a`, of half 1 in `b`, each as
+ * its 4r + k) in ggml's encoding: qs vector (h, r) from the crumbs of t = 4r + 0..3, hmask vector r bit
+ * 4h + k from their third bits.
+ */
+@inline
+function storeLevelVectors(wb: usize, r: i32, a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128): void {
+  v128.store(wb + 32 + (<usize>r << 4), v128.or(v128.or(crumbTo(a0, 0), crumbTo(a1, 1)), v128.or(crumbTo(a2, 2), crumbTo(a3, 3))));
+  v128.store(wb + 64 + (<usize>r << 4), v128.or(v128.or(crumbTo(b0, 0), crumbTo(b1, 1)), v128.or(crumbTo(b2, 2), crumbTo(b3, 3))));
+  const lowHalf = v128.or(v128.or(highTo(a0, 0), highTo(a1, 1)), v128.or(highTo(a2, 2), highTo(a3, 3)));
+  const highHalf = v128.or(v128.or(highTo(b0, 4), highTo(b1, 5)), v128.or(highTo(b2, 6), highTo(b3, 7)));
+  v128.store(wb + (<usize>r << 4), v128.or(lowHalf, highHalf));
+}
+
+/**
+ * Rearranges `blocks` Q3_K super-blocks at `w` into the placed order (see the header), or back when
+ * `inverse`: the sixteen level vectors decoded, two 4 x 4 word transposes per half, encoded again.
+ */
+export function placeQ3K(w: usize, blocks: i32, inverse: bool): void {
+  for (let b = 0; b < blocks; b++) {
+    const wb = w + <usize>b * 110;
+    const a0 = levelVector(wb, 0, 0);
+    const a1 = levelVector(wb, 0, 1);
+    const a2 = levelVector(wb, 0, 2);
+    const a3 = levelVector(wb, 0, 3);
+    const a4 = levelVector(wb, 0, 4);
+    const a5 = levelVector(wb, 0, 5);
+    const a6 = levelVector(wb, 0, 6);
+    const a7 = levelVector(wb, 0, 7);
+    const b0 = levelVector(wb, 1, 0);
+    const b1 = levelVector(wb, 1, 1);
+    const b2 = levelVector(wb, 1, 2);
+    const b3 = levelVector(wb, 1, 3);
+    const b4 = levelVector(wb, 1, 4);
+    const b5 = levelVector(wb, 1, 5);
+    const b6 = levelVector(wb, 1, 6);
+    const b7 = levelVector(wb, 1, 7);
+    if (!inverse) {
+      // ggml: vector t holds group 2k + r: groups 0..3 are vectors 0, 4, 1, 5 and 4..7 are 2, 6, 3, 7;
+      // placed vector 2q is row q of the first transpose, 2q + 1 row q of the second
+      storeLevelVectors(wb, 0,
+        transposedWords(a0, a4, a1, a5, 0), transposedWords(a2, a6, a3, a7, 0), transposedWords(a0, a4, a1, a5, 1), transposedWords(a2, a6, a3, a7, 1),
+        transposedWords(b0, b4, b1, b5, 0), transposedWords(b2, b6, b3, b7, 0), transposedWords(b0, b4, b1, b5, 1), transposedWords(b2, b6, b3, b7, 1));
+      storeLevelVectors(wb, 1,
+        transposedWords(a0, a4, a1, a5, 2), transposedWords(a2, a6, a3, a7, 2), transposedWords(a0, a4, a1, a5, 3), transposedWords(a2, a6, a3, a7, 3),
+        transposedWords(b0, b4, b1, b5, 2), transposedWords(b2, b6, b3, b7, 2), transposedWords(b0, b4, b1, b5, 3), transposedWords(b2, b6, b3, b7, 3));
+    } else {
+      // group 2k + r (placedGroup) back to vector 4r + k
+      storeLevelVectors(wb, 0,
+        placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 0), placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 2), placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 4), placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 6),
+        placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 0), placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 2), placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 4), placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 6));
+      storeLevelVectors(wb, 1,
+        placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 1), placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 3), placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 5), placedGroup(a0, a1, a2, a3, a4, a5, a6, a7, 7),
+        placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 1), placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 3), placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 5), placedGroup(b0, b1, b2, b3, b4, b5, b6, b7, 7));
+    }
+  }
+}
+
+/** {@link level3At} with the masks hoisted by the loop: 3 in every byte, and bit 2. */
+@inline
+function level3H(q: v128, hm: v128, k: i32, bit: i32, three: v128, four: v128): v128 {
+  const crumb = k == 0 ? v128.and(q, three) : v128.and(i16x8.shr_u(q, k << 1), three);
+  const high = bit < 2 ? i16x8.shl(hm, 2 - bit) : bit > 2 ? i16x8.shr_u(hm, bit - 2) : hm;
+  return v128.or(crumb, v128.and(high, four));
+}
+
+/**
+ * isum + the scaled sums of half h (a constant) of a placed super-block at `wb` with the placed activations
+ * at `e`; `s16`: the half's eight scales as i16. Relaxed build: i16 pair sums of the even and of the odd
+ * level vectors over the half (each lane at most 4 * 2 * 7 * 127 = 7112), two widening multiplies by the
+ * scales; VNNI: i32 lanes per group; SIMD-128: i16 levels and activations, four accumulators.
+ */
+@inline
+function placedHalfSums(isum: v128, wb: usize, h: i32, e: usize, s16: v128, three: v128, four: v128): v128 {
+  let hmp = wb;
+  let qp = wb + 32 + (<usize>h << 5);
+  const hb = h << 2;
+  if (RELAXED) {
+    let even = i32x4.splat(0);
+    let odd = i32x4.splat(0);
+    for (let r = 0; r < 2; r++) {
+      const q = v128.load(qp);
+      const hm = v128.load(hmp);
+      const l0 = level3H(q, hm, 0, hb, three, four);
+      const l1 = level3H(q, hm, 1, hb + 1, three, four);
+      const l2 = level3H(q, hm, 2, hb + 2, three, four);
+      const l3 = level3H(q, hm, 3, hb + 3, three, four);
+      if (VNNI) {
+        even = dotAdd(l2, v128.load(e, 32), dotAdd(l0, v128.load(e), even));
+        odd = dotAdd(l3, v128.load(e, 48), dotAdd(l1, v128.load(e, 16), odd));
+      } else {
+        even = i16x8.add(even, i16x8.add(pairSumsOf(l0, v128.load(e)), pairSumsOf(l2, v128.load(e, 32))));
+        odd = i16x8.add(odd, i16x8.add(pairSumsOf(l1, v128.load(e, 16)), pairSumsOf(l3, v128.load(e, 48))));
+      }
+      qp += 16;
+      hmp += 16;
+      e += 64;
+    }
+    if (VNNI) {
+      isum = i32x4.add(isum, i32x4.mul(even, i32x4.extend_low_i16x8_s(s16)));
+      return i32x4.add(isum, i32x4.mul(odd, i32x4.extend_high_i16x8_s(s16)));
+    }
+    const evenScales = i8x16.relaxed_swizzle(s16, v128.load(PAIRED_SCALES));
+    const oddScales = i8x16.relaxed_swizzle(s16, v128.load(PAIRED_SCALES, 16));
+    return i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(even, evenScales), i32x4.dot_i16x8_s(odd, oddScales)));
+  }
+  let g01 = i32x4.splat(0);
+  let g23 = i32x4.splat(0);
+  let g45 = i32x4.splat(0);
+  let g67 = i32x4.splat(0);
+  for (let r = 0; r < 2; r++) {
+    const q = v128.load(qp);
+    const hm = v128.load(hmp);
+    // level vectors 4r + k at activations e + 32k (i16: 32 bytes per vector)
+    const l0 = level3H(q, hm, 0, hb, three, four);
+    const l1 = level3H(q, hm, 1, hb + 1, three, four);
+    const l2 = level3H(q, hm, 2, hb + 2, three, four);
+    const l3 = level3H(q, hm, 3, hb + 3, three, four);
+    g01 = i32x4.add(g01, i32x4.add(wideDot(l0, e, 0, 0), wideDot(l2, e, 64, 0)));
+    g23 = i32x4.add(g23, i32x4.add(wideDot(l0, e, 16, 1), wideDot(l2, e, 80, 1)));
+    g45 = i32x4.add(g45, i32x4.add(wideDot(l1, e, 32, 0), wideDot(l3, e, 96, 0)));
+    g67 = i32x4.add(g67, i32x4.add(wideDot(l1, e, 48, 1), wideDot(l3, e, 112, 1)));
+    qp += 16;
+    hmp += 16;
+    e += 128;
+  }
+  const evenScales = i8x16.swizzle(s16, v128.load(PAIRED_SCALES));
+  const oddScales = i8x16.swizzle(s16, v128.load(PAIRED_SCALES, 16));
+  isum = i32x4.add(isum, i32x4.mul(g01, i32x4.extend_low_i16x8_s(evenScales)));
+  isum = i32x4.add(isum, i32x4.mul(g23, i32x4.extend_high_i16x8_s(evenScales)));
+  isum = i32x4.add(isum, i32x4.mul(g45, i32x4.extend_low_i16x8_s(oddScales)));
+  return i32x4.add(isum, i32x4.mul(g67, i32x4.extend_high_i16x8_s(oddScales)));
+}
+
+/** Lanes of the low (`high` 0) or high 8 levels of `l` widened to i16 times the i16 activations at `e + offset`. */
+@inline
+function wideDot(l: v128, e: usize, offset: usize, high: i32): v128 {
+  const w = high ? i16x8.extend_high_i8x16_u(l) : i16x8.extend_low_i8x16_u(l);
+  return i32x4.dot_i16x8_s(w, v128.load(e + offset));
+}
+
 /** 4 * scale of the 16 groups as i16: groups 0..7 and 8..15. */
 @inline
 function offsetsLow(s: v128): v128 {
@@ -72,15 +243,6 @@ function offsetsLow(s: v128): v128 {
 @inline
 function offsetsHigh(s: v128): v128 {
   return i16x8.shl(i16x8.extend_high_i8x16_s(s), 2);
-}
-
-/** isum + the scaled sums of the four groups k = 0..3 of one (h, r) quarter (levels from q, hm bits hbit + k). */
-@inline
-function quadQ3(isum: v128, q: v128, hm: v128, hbit: i32, e: usize, s0: i32, s1: i32, s2: i32, s3: i32): v128 {
-  isum = dotU16Scaled(level3At(q, hm, 0, hbit), e, s0, isum);
-  isum = dotU16Scaled(level3At(q, hm, 1, hbit + 1), e + actOffset(32), s1, isum);
-  isum = dotU16Scaled(level3At(q, hm, 2, hbit + 2), e + actOffset(64), s2, isum);
-  return dotU16Scaled(level3At(q, hm, 3, hbit + 3), e + actOffset(96), s3, isum);
 }
 
 @final @unmanaged
@@ -103,19 +265,33 @@ export class Q3_KFormat {
       const s = scalesQ3(wb + 96);
       v128.store(um + (<usize>b << 5), offsetsLow(s));
       v128.store(um + (<usize>b << 5), offsetsHigh(s), 16);
-      const ub = u + (<usize>b << 9);
-      for (let r = 0; r < 2; r++) {
-        const hm = v128.load(wb + (<usize>r << 4));
-        for (let h = 0; h < 2; h++) {
-          const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            storeI8asI16Scaled(ub + (<usize>g << 5), level3(q, hm, k, (h << 2) + k), scaleOf(s, g));
-          }
-        }
+      for (let h = 0; h < 2; h++) {
+        const v0 = levelVector(wb, h, 0);
+        const v1 = levelVector(wb, h, 1);
+        const v2 = levelVector(wb, h, 2);
+        const v3 = levelVector(wb, h, 3);
+        const v4 = levelVector(wb, h, 4);
+        const v5 = levelVector(wb, h, 5);
+        const v6 = levelVector(wb, h, 6);
+        const v7 = levelVector(wb, h, 7);
+        // group 8h + g: i16 levels times its scale at 32 bytes per group
+        const o = u + (<usize>b << 9) + (<usize>h << 8);
+        const g0 = h << 3;
+        storeI8asI16Scaled(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), scaleOf(s, g0));
+        storeI8asI16Scaled(o + 32, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), scaleOf(s, g0 + 1));
+        storeI8asI16Scaled(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), scaleOf(s, g0 + 2));
+        storeI8asI16Scaled(o + 96, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), scaleOf(s, g0 + 3));
+        storeI8asI16Scaled(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), scaleOf(s, g0 + 4));
+        storeI8asI16Scaled(o + 160, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), scaleOf(s, g0 + 5));
+        storeI8asI16Scaled(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), scaleOf(s, g0 + 6));
+        storeI8asI16Scaled(o + 224, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), scaleOf(s, g0 + 7));
       }
     }
   }
+  /**
+   * One placed row times one Q8_K record whose levels are placed to match (activations.ts quantize_q8_K
+   * option 4; see the header): per half, {@link placedHalfSums}; the offsets 4 * scale as mins.
+   */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
@@ -124,15 +300,13 @@ export class Q3_KFormat {
     let ab = a;
     let das = a + (<usize>cols << 1);
     let sums = das + (<usize>nbs << 2);
+    // the loop's vector constants, loaded once per row (vconst.ts)
+    const three = vi(VI.BYTE_3);
+    const four = byteBit(2);
     for (let b = 0; b < nbs; b++) {
       const s = scalesQ3(wb + 96);
-      // (h, r) quarters unrolled: group g = 8h + 2k + r, high bit 4h + k
-      const hm0 = v128.load(wb);
-      const hm1 = v128.load(wb, 16);
-      let isum = quadQ3(i32x4.splat(0), v128.load(wb, 32), hm0, 0, ab, i8x16.extract_lane_s(s, 0), i8x16.extract_lane_s(s, 2), i8x16.extract_lane_s(s, 4), i8x16.extract_lane_s(s, 6));
-      isum = quadQ3(isum, v128.load(wb, 48), hm1, 0, ab + actOffset(16), i8x16.extract_lane_s(s, 1), i8x16.extract_lane_s(s, 3), i8x16.extract_lane_s(s, 5), i8x16.extract_lane_s(s, 7));
-      isum = quadQ3(isum, v128.load(wb, 64), hm0, 4, ab + actOffset(128), i8x16.extract_lane_s(s, 8), i8x16.extract_lane_s(s, 10), i8x16.extract_lane_s(s, 12), i8x16.extract_lane_s(s, 14));
-      isum = quadQ3(isum, v128.load(wb, 80), hm1, 4, ab + actOffset(144), i8x16.extract_lane_s(s, 9), i8x16.extract_lane_s(s, 11), i8x16.extract_lane_s(s, 13), i8x16.extract_lane_s(s, 15));
+      let isum = placedHalfSums(i32x4.splat(0), wb, 0, ab, i16x8.extend_low_i8x16_s(s), three, four);
+      isum = placedHalfSums(isum, wb, 1, ab + actOffset(128), i16x8.extend_high_i8x16_s(s), three, four);
       const d = scaleAt(wb + 108);
       const da = load<f32>(das);
       acc = superResult(acc, isum, d, da);
@@ -147,7 +321,7 @@ export class Q3_KFormat {
   @inline get batch8(): bool { return true; }
   /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
-  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
+  /** Unsigned levels for the relaxed batched product (unpacked8.ts layout), in ggml's order. */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const us = scales8At(u, cols);
@@ -164,16 +338,11 @@ export class Q3_KFormat {
       v128.store(um + (<usize>b << 5), offsetsHigh(s), 16);
       v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_s(s));
       v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_s(s), 16);
-      const ub = u + (<usize>b << 8);
-      for (let r = 0; r < 2; r++) {
-        const hm = v128.load(wb + (<usize>r << 4));
-        for (let h = 0; h < 2; h++) {
-          const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            v128.store(ub + (<usize>g << 4), level3(q, hm, k, (h << 2) + k));
-          }
-        }
+      for (let h = 0; h < 2; h++) {
+        // group g of the half at 16g: the transposes of the placed even and odd vectors
+        const o = u + (<usize>b << 8) + (<usize>h << 7);
+        storeTransposedWords(levelVector(wb, h, 0), levelVector(wb, h, 2), levelVector(wb, h, 4), levelVector(wb, h, 6), o, 16);
+        storeTransposedWords(levelVector(wb, h, 1), levelVector(wb, h, 3), levelVector(wb, h, 5), levelVector(wb, h, 7), o + 64, 16);
       }
     }
   }
@@ -184,16 +353,26 @@ export class Q3_KFormat {
       const wb = w + <usize>b * 110;
       const d = halfAt(wb + 108);
       const s = scalesQ3(wb + 96);
-      const y = dst + (<usize>b << 10);
-      for (let r = 0; r < 2; r++) {
-        const hm = v128.load(wb + (<usize>r << 4));
-        for (let h = 0; h < 2; h++) {
-          const q = v128.load(wb + 32 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            storeScaledLevels(y + (<usize>g << 6), i8x16.sub(level3(q, hm, k, (h << 2) + k), four), d * <f32>scaleOf(s, g));
-          }
-        }
+      for (let h = 0; h < 2; h++) {
+        const v0 = levelVector(wb, h, 0);
+        const v1 = levelVector(wb, h, 1);
+        const v2 = levelVector(wb, h, 2);
+        const v3 = levelVector(wb, h, 3);
+        const v4 = levelVector(wb, h, 4);
+        const v5 = levelVector(wb, h, 5);
+        const v6 = levelVector(wb, h, 6);
+        const v7 = levelVector(wb, h, 7);
+        // group 8h + g: 16 f32 at 64 bytes per group, (q - 4) * d * scale
+        const o = dst + (<usize>b << 10) + (<usize>h << 9);
+        const g0 = h << 3;
+        storeScaledLevels(o, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), four), d * <f32>scaleOf(s, g0));
+        storeScaledLevels(o + 64, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), four), d * <f32>scaleOf(s, g0 + 1));
+        storeScaledLevels(o + 128, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), four), d * <f32>scaleOf(s, g0 + 2));
+        storeScaledLevels(o + 192, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), four), d * <f32>scaleOf(s, g0 + 3));
+        storeScaledLevels(o + 256, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), four), d * <f32>scaleOf(s, g0 + 4));
+        storeScaledLevels(o + 320, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), four), d * <f32>scaleOf(s, g0 + 5));
+        storeScaledLevels(o + 384, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), four), d * <f32>scaleOf(s, g0 + 6));
+        storeScaledLevels(o + 448, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), four), d * <f32>scaleOf(s, g0 + 7));
       }
     }
   }

@@ -163,9 +163,12 @@ export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
   }
 }
 
-/** Group g (0..7, a constant) of a half whose placed level vectors are v0 .. v7: its 16 levels in order. */
+/**
+ * Group g (0..7, a constant) of a half whose placed level vectors are v0 .. v7: its 16 levels in order
+ * (Q6_K and Q3_K, q3_k.ts, share the placed order).
+ */
 @inline
-function placedGroup(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, g: i32): v128 {
+export function placedGroup(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, g: i32): v128 {
   return g < 4 ? transposedWords(v0, v2, v4, v6, g) : transposedWords(v1, v3, v5, v7, g - 4);
 }
 
@@ -183,7 +186,7 @@ function offsetsHigh(sc: v128): v128 {
  * Masks over eight i16 scales: lanes 0, 0, 1, 1, 2, 2, 3, 3 and 4, 4, 5, 5, 6, 6, 7, 7, the scale of the
  * group of each i16 pair-sum lane of a placed even or odd level vector.
  */
-const PAIRED_SCALES: usize = memory.data<u8>([
+export const PAIRED_SCALES: usize = memory.data<u8>([
   0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7,
   8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15,
 ], 16);

@@ -5,6 +5,7 @@ import { dequantize } from '../quant/registry.js';
 import {
   type PlacementState,
   placedBlocks,
+  placeQ3KBlocks,
   placeQ4KBlocks,
   placeQ5KBlocks,
   placeQ6KBlocks,
@@ -90,6 +91,33 @@ describe('Q6_K placement (TypeScript form)', () => {
   });
 });
 
+describe('Q3_K placement (TypeScript form)', () => {
+  /** The 3-bit level in ggml's slot of value i of the super-block at `b`: qs crumb and hmask bit. */
+  const levelInSlot = (bytes: Uint8Array, b: number, i: number): number => {
+    const h = i >> 7;
+    const k = (i >> 5) & 3;
+    const l = i & 31;
+    return ((bytes[b + 32 + 32 * h + l] >> (2 * k)) & 3) | (((bytes[b + l] >> (4 * h + k)) & 1) << 2);
+  };
+
+  it('puts values 4q .. 4q + 3 of group 4(t & 1) + c in word c of level vector t = 4r + k, and back', () => {
+    const bytes = randomRawBlocks(GgmlType.Q3_K, 2, 256, 8);
+    const placed = placeQ3KBlocks(bytes.slice());
+    for (let b = 0; b < 2 * 110; b += 110) {
+      expect(placed.subarray(b + 96, b + 110)).toEqual(bytes.subarray(b + 96, b + 110));
+      for (let h = 0; h < 2; h++)
+        for (let r = 0; r < 2; r++)
+          for (let k = 0; k < 4; k++)
+            for (let p = 0; p < 16; p++) {
+              const t = 4 * r + k;
+              const value = 128 * h + 16 * (4 * (t & 1) + (p >> 2)) + 4 * (t >> 1) + (p & 3);
+              expect(levelInSlot(placed, b, 128 * h + 32 * k + 16 * r + p)).toBe(levelInSlot(bytes, b, value));
+            }
+    }
+    expect(placeQ3KBlocks(placed.slice(), true)).toEqual(bytes);
+  });
+});
+
 describe('planUpload', () => {
   it('places each block when its last byte arrives, for in-order chunks that split blocks', () => {
     const s = fresh();
@@ -131,6 +159,7 @@ describe.each([
   ['Q4_K', GgmlType.Q4_K],
   ['Q5_K', GgmlType.Q5_K],
   ['Q6_K', GgmlType.Q6_K],
+  ['Q3_K', GgmlType.Q3_K],
 ] as const)('placed %s weights in the wasm backend', (_, type) => {
   let backend: Backend;
   beforeAll(async () => {

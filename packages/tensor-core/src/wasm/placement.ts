@@ -1,6 +1,7 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q4_K, Q5_K and Q6_K: assembly/formats/q4_k.ts, q5_k.ts and q6_k.ts, "Placement"). This module
+ * as they are uploaded (Q3_K, Q4_K, Q5_K and Q6_K: assembly/formats/q3_k.ts, q4_k.ts, q5_k.ts and q6_k.ts,
+ * "Placement"). This module
  * keeps the bookkeeping that makes any sequence of uploads correct, and the plain TypeScript form of the
  * rearrangement (the reference the kernel is tested against, and the inverse that gives ggml's bytes back
  * for readTensor).
@@ -139,6 +140,43 @@ export function placeQ6KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
           }
         }
     if (inverse) storeGgmlQ6KLevels(bytes, b, levels);
+  }
+  return bytes;
+}
+
+/** Bytes of a Q3_K super-block and where its qs start (hmask at 0). */
+const Q3K_BLOCK_BYTES = 110;
+const Q3K_QS_OFFSET = 32;
+
+/**
+ * Q3_K super-blocks rearranged into the placed order (or back when `inverse`), in place: the level of
+ * level vector t = 4r + k of half h, byte p (ggml's slot of value 128h + 32k + 16r + p: qs byte 32h + 16r + p
+ * bits 2k, 2k + 1 and hmask byte 16r + p bit 4h + k) becomes that of value {@link q6kPlacedValue}, the order
+ * Q6_K is placed in (assembly/formats/q3_k.ts, "Placement"). Scales and d are untouched.
+ */
+export function placeQ3KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+  const levels = new Uint8Array(256);
+  const slot = (h: number, k: number, l: number) => ({ qs: Q3K_QS_OFFSET + 32 * h + l, hm: l, k, bit: 4 * h + k });
+  for (let b = 0; b + Q3K_BLOCK_BYTES <= bytes.byteLength; b += Q3K_BLOCK_BYTES) {
+    // levels by slot (value 128h + 32k + l in ggml's order)
+    for (let i = 0; i < 256; i++) {
+      const s = slot(i >> 7, (i >> 5) & 3, i & 31);
+      levels[i] = ((bytes[b + s.qs] >> (2 * s.k)) & 3) | (((bytes[b + s.hm] >> s.bit) & 1) << 2);
+    }
+    bytes.fill(0, b, b + Q3K_QS_OFFSET + 64);
+    for (let h = 0; h < 2; h++)
+      for (let k = 0; k < 4; k++)
+        for (let r = 0; r < 2; r++)
+          for (let p = 0; p < 16; p++) {
+            const here = 128 * h + 32 * k + 16 * r + p;
+            const there = q6kPlacedValue(h, 4 * r + k, p);
+            // placing: this slot takes the level of value `there`; undoing: value `there` gets it back
+            const to = inverse ? there : here;
+            const level = inverse ? levels[here] : levels[there];
+            const s = slot(to >> 7, (to >> 5) & 3, to & 31);
+            bytes[b + s.qs] |= (level & 3) << (2 * s.k);
+            bytes[b + s.hm] |= (level >> 2) << s.bit;
+          }
   }
   return bytes;
 }
