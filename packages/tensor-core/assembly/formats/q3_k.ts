@@ -13,7 +13,7 @@
 // spreads a scale and multiplies per 16 values (activations as Q6_K's: quantize_q8_K option 4).
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotAdd, minDot16, pairSumsOf } from '../simd-dot';
+import { actOffset, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
@@ -34,7 +34,7 @@ import {
   superResult,
 } from './superblock';
 import { VI, byteBit, vi } from '../vconst';
-import { PAIRED_SCALES, placedGroup } from './q6_k';
+import { groupSums, pairedScales, placedGroup, scaledSums, scaledWideSums, wideSums } from './placed16';
 import { storeTransposedWords, transposedWords } from '../transpose';
 
 /**
@@ -162,77 +162,47 @@ function level3H(q: v128, hm: v128, k: i32, bit: i32, three: v128, four: v128): 
 
 /**
  * isum + the scaled sums of half h (a constant) of a placed super-block at `wb` with the placed activations
- * at `e`; `s16`: the half's eight scales as i16. Relaxed build: i16 pair sums of the even and of the odd
- * level vectors over the half (each lane at most 4 * 2 * 7 * 127 = 7112), two widening multiplies by the
- * scales; VNNI: i32 lanes per group; SIMD-128: i16 levels and activations, four accumulators.
+ * at `e`; `s16`: the half's eight scales as i16 (placed16.ts). Relaxed build: i16 pair sums of the even
+ * and of the odd level vectors over the half (each lane at most 4 * 2 * 7 * 127 = 7112), scaled once; VNNI:
+ * i32 lanes per group; SIMD-128: i16 levels and activations, four accumulators.
  */
 @inline
 function placedHalfSums(isum: v128, wb: usize, h: i32, e: usize, s16: v128, three: v128, four: v128): v128 {
+  const evenScales = pairedScales(s16, 0);
+  const oddScales = pairedScales(s16, 1);
+  const zero = i32x4.splat(0);
+  let even = zero;
+  let odd = zero;
+  let g01 = zero;
+  let g23 = zero;
+  let g45 = zero;
+  let g67 = zero;
   let hmp = wb;
   let qp = wb + 32 + (<usize>h << 5);
   const hb = h << 2;
-  if (RELAXED) {
-    let even = i32x4.splat(0);
-    let odd = i32x4.splat(0);
-    for (let r = 0; r < 2; r++) {
-      const q = v128.load(qp);
-      const hm = v128.load(hmp);
-      const l0 = level3H(q, hm, 0, hb, three, four);
-      const l1 = level3H(q, hm, 1, hb + 1, three, four);
-      const l2 = level3H(q, hm, 2, hb + 2, three, four);
-      const l3 = level3H(q, hm, 3, hb + 3, three, four);
-      if (VNNI) {
-        even = dotAdd(l2, v128.load(e, 32), dotAdd(l0, v128.load(e), even));
-        odd = dotAdd(l3, v128.load(e, 48), dotAdd(l1, v128.load(e, 16), odd));
-      } else {
-        even = i16x8.add(even, i16x8.add(pairSumsOf(l0, v128.load(e)), pairSumsOf(l2, v128.load(e, 32))));
-        odd = i16x8.add(odd, i16x8.add(pairSumsOf(l1, v128.load(e, 16)), pairSumsOf(l3, v128.load(e, 48))));
-      }
-      qp += 16;
-      hmp += 16;
-      e += 64;
-    }
-    if (VNNI) {
-      isum = i32x4.add(isum, i32x4.mul(even, i32x4.extend_low_i16x8_s(s16)));
-      return i32x4.add(isum, i32x4.mul(odd, i32x4.extend_high_i16x8_s(s16)));
-    }
-    const evenScales = i8x16.relaxed_swizzle(s16, v128.load(PAIRED_SCALES));
-    const oddScales = i8x16.relaxed_swizzle(s16, v128.load(PAIRED_SCALES, 16));
-    return i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(even, evenScales), i32x4.dot_i16x8_s(odd, oddScales)));
-  }
-  let g01 = i32x4.splat(0);
-  let g23 = i32x4.splat(0);
-  let g45 = i32x4.splat(0);
-  let g67 = i32x4.splat(0);
   for (let r = 0; r < 2; r++) {
     const q = v128.load(qp);
     const hm = v128.load(hmp);
-    // level vectors 4r + k at activations e + 32k (i16: 32 bytes per vector)
+    // level vectors 4r + k, their activations at e + 16k (relaxed) or e + 32k (SIMD-128: i16, 32 bytes a vector)
     const l0 = level3H(q, hm, 0, hb, three, four);
     const l1 = level3H(q, hm, 1, hb + 1, three, four);
     const l2 = level3H(q, hm, 2, hb + 2, three, four);
     const l3 = level3H(q, hm, 3, hb + 3, three, four);
-    g01 = i32x4.add(g01, i32x4.add(wideDot(l0, e, 0, 0), wideDot(l2, e, 64, 0)));
-    g23 = i32x4.add(g23, i32x4.add(wideDot(l0, e, 16, 1), wideDot(l2, e, 80, 1)));
-    g45 = i32x4.add(g45, i32x4.add(wideDot(l1, e, 32, 0), wideDot(l3, e, 96, 0)));
-    g67 = i32x4.add(g67, i32x4.add(wideDot(l1, e, 48, 1), wideDot(l3, e, 112, 1)));
+    if (RELAXED) {
+      even = groupSums(even, l0, v128.load(e), l2, v128.load(e, 32));
+      odd = groupSums(odd, l1, v128.load(e, 16), l3, v128.load(e, 48));
+    } else {
+      g01 = wideSums(g01, l0, v128.load(e), l2, v128.load(e, 64), 0);
+      g23 = wideSums(g23, l0, v128.load(e, 16), l2, v128.load(e, 80), 1);
+      g45 = wideSums(g45, l1, v128.load(e, 32), l3, v128.load(e, 96), 0);
+      g67 = wideSums(g67, l1, v128.load(e, 48), l3, v128.load(e, 112), 1);
+    }
     qp += 16;
     hmp += 16;
-    e += 128;
+    e += actOffset(64);
   }
-  const evenScales = i8x16.swizzle(s16, v128.load(PAIRED_SCALES));
-  const oddScales = i8x16.swizzle(s16, v128.load(PAIRED_SCALES, 16));
-  isum = i32x4.add(isum, i32x4.mul(g01, i32x4.extend_low_i16x8_s(evenScales)));
-  isum = i32x4.add(isum, i32x4.mul(g23, i32x4.extend_high_i16x8_s(evenScales)));
-  isum = i32x4.add(isum, i32x4.mul(g45, i32x4.extend_low_i16x8_s(oddScales)));
-  return i32x4.add(isum, i32x4.mul(g67, i32x4.extend_high_i16x8_s(oddScales)));
-}
-
-/** Lanes of the low (`high` 0) or high 8 levels of `l` widened to i16 times the i16 activations at `e + offset`. */
-@inline
-function wideDot(l: v128, e: usize, offset: usize, high: i32): v128 {
-  const w = high ? i16x8.extend_high_i8x16_u(l) : i16x8.extend_low_i8x16_u(l);
-  return i32x4.dot_i16x8_s(w, v128.load(e + offset));
+  if (RELAXED) return scaledSums(isum, even, odd, evenScales, oddScales);
+  return scaledWideSums(isum, g01, g23, g45, g67, evenScales, oddScales);
 }
 
 /** 4 * scale of the 16 groups as i16: groups 0..7 and 8..15. */

@@ -24,7 +24,8 @@
 // and 2-bit fields take 17.
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotAdd, minDot16, pairSumsOf } from '../simd-dot';
+import { actOffset, minDot16 } from '../simd-dot';
+import { groupSums, pairGroupSums, pairedScales, placedGroup, scaledSums, scaledWideSums, wideSums } from './placed16';
 import { storeTransposedWords, transposedWords } from '../transpose';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
@@ -163,15 +164,6 @@ export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
   }
 }
 
-/**
- * Group g (0..7, a constant) of a half whose placed level vectors are v0 .. v7: its 16 levels in order
- * (Q6_K and Q3_K, q3_k.ts, share the placed order).
- */
-@inline
-export function placedGroup(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, g: i32): v128 {
-  return g < 4 ? transposedWords(v0, v2, v4, v6, g) : transposedWords(v1, v3, v5, v7, g - 4);
-}
-
 /** 32 * scale of the 16 groups as i16: groups 0..7 and 8..15. */
 @inline
 function offsetsLow(sc: v128): v128 {
@@ -183,99 +175,50 @@ function offsetsHigh(sc: v128): v128 {
 }
 
 /**
- * Masks over eight i16 scales: lanes 0, 0, 1, 1, 2, 2, 3, 3 and 4, 4, 5, 5, 6, 6, 7, 7, the scale of the
- * group of each i16 pair-sum lane of a placed even or odd level vector.
- */
-export const PAIRED_SCALES: usize = memory.data<u8>([
-  0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7,
-  8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15,
-], 16);
-
-/** Lanes of the low (`high` 0) or high 8 levels of `l` widened to i16 times the i16 activations at `e + offset`. */
-@inline
-function wideDot(l: v128, e: usize, offset: usize, high: i32): v128 {
-  const w = high ? i16x8.extend_high_i8x16_u(l) : i16x8.extend_low_i8x16_u(l);
-  return i32x4.dot_i16x8_s(w, v128.load(e + offset));
-}
-
-/**
  * isum + the scaled sums of half h of a placed super-block (`ql`, `qh`: its level bytes; `s16`: the
- * half's eight scales as i16) with the placed activations at `e`. Relaxed build: each i16 lane of two
- * level vectors' pair sums holds 4 products of one group (at most 4 * 63 * 127 = 32004: no overflow) and
- * meets that group's scale in one widening multiply; VNNI build: each i32 lane sums one group over the
- * half, multiplied by its scale at the end. SIMD-128 build: i16 levels and activations, the i32 lanes of
- * a product each two levels of one group; four accumulators meet the scales at the end.
+ * half's eight scales as i16) with the placed activations at `e` (placed16.ts). Relaxed build: two level
+ * vectors' pair sums per i16 lane at most (4 * 63 * 127 = 32004), so the scales multiply per column of
+ * four vectors; VNNI build: i32 lanes per group over the half, scaled once; SIMD-128 build: i16 levels
+ * and activations, four accumulators scaled once.
  */
 @inline
-function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, pairMasks: usize, low6: v128, top2: v128, bits45: v128, bits23: v128): v128 {
-  if (VNNI) {
-    let even = i32x4.splat(0);
-    let odd = i32x4.splat(0);
-    for (let r = 0; r < 2; r++) {
-      const x = v128.load(ql);
-      const y = v128.load(ql, 32);
-      const top = v128.load(qh);
-      even = dotAdd(placedLevel(x, y, top, 0, low6, top2, bits45, bits23), v128.load(e), even);
-      odd = dotAdd(placedLevel(x, y, top, 1, low6, top2, bits45, bits23), v128.load(e, 16), odd);
-      even = dotAdd(placedLevel(x, y, top, 2, low6, top2, bits45, bits23), v128.load(e, 32), even);
-      odd = dotAdd(placedLevel(x, y, top, 3, low6, top2, bits45, bits23), v128.load(e, 48), odd);
-      ql += 16;
-      qh += 16;
-      e += 64;
-    }
-    isum = i32x4.add(isum, i32x4.mul(even, i32x4.extend_low_i16x8_s(s16)));
-    return i32x4.add(isum, i32x4.mul(odd, i32x4.extend_high_i16x8_s(s16)));
-  }
-  if (RELAXED) {
-    const evenScales = i8x16.relaxed_swizzle(s16, v128.load(pairMasks));
-    const oddScales = i8x16.relaxed_swizzle(s16, v128.load(pairMasks, 16));
-    for (let r = 0; r < 2; r++) {
-      const x = v128.load(ql);
-      const y = v128.load(ql, 32);
-      const top = v128.load(qh);
-      const even = i16x8.add(
-        pairSumsOf(placedLevel(x, y, top, 0, low6, top2, bits45, bits23), v128.load(e)),
-        pairSumsOf(placedLevel(x, y, top, 2, low6, top2, bits45, bits23), v128.load(e, 32)),
-      );
-      const odd = i16x8.add(
-        pairSumsOf(placedLevel(x, y, top, 1, low6, top2, bits45, bits23), v128.load(e, 16)),
-        pairSumsOf(placedLevel(x, y, top, 3, low6, top2, bits45, bits23), v128.load(e, 48)),
-      );
-      isum = i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(even, evenScales), i32x4.dot_i16x8_s(odd, oddScales)));
-      ql += 16;
-      qh += 16;
-      e += 64;
-    }
-    return isum;
-  }
-  // SIMD-128: accumulators of groups 0/1, 2/3 (even vectors) and 4/5, 6/7 (odd), i32 lanes two per group
-  let g01 = i32x4.splat(0);
-  let g23 = i32x4.splat(0);
-  let g45 = i32x4.splat(0);
-  let g67 = i32x4.splat(0);
+function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, low6: v128, top2: v128, bits45: v128, bits23: v128): v128 {
+  const evenScales = pairedScales(s16, 0);
+  const oddScales = pairedScales(s16, 1);
+  const zero = i32x4.splat(0);
+  let even = zero;
+  let odd = zero;
+  let g01 = zero;
+  let g23 = zero;
+  let g45 = zero;
+  let g67 = zero;
   for (let r = 0; r < 2; r++) {
     const x = v128.load(ql);
     const y = v128.load(ql, 32);
     const top = v128.load(qh);
-    // level vectors 4r + k at activations e + 32k (i16 levels: 32 bytes per vector)
+    // level vectors 4r + k, their activations at e + 16k (relaxed) or e + 32k (SIMD-128: i16, 32 bytes a vector)
     const l0 = placedLevel(x, y, top, 0, low6, top2, bits45, bits23);
     const l1 = placedLevel(x, y, top, 1, low6, top2, bits45, bits23);
     const l2 = placedLevel(x, y, top, 2, low6, top2, bits45, bits23);
     const l3 = placedLevel(x, y, top, 3, low6, top2, bits45, bits23);
-    g01 = i32x4.add(g01, i32x4.add(wideDot(l0, e, 0, 0), wideDot(l2, e, 64, 0)));
-    g23 = i32x4.add(g23, i32x4.add(wideDot(l0, e, 16, 1), wideDot(l2, e, 80, 1)));
-    g45 = i32x4.add(g45, i32x4.add(wideDot(l1, e, 32, 0), wideDot(l3, e, 96, 0)));
-    g67 = i32x4.add(g67, i32x4.add(wideDot(l1, e, 48, 1), wideDot(l3, e, 112, 1)));
+    if (VNNI) {
+      even = groupSums(even, l0, v128.load(e), l2, v128.load(e, 32));
+      odd = groupSums(odd, l1, v128.load(e, 16), l3, v128.load(e, 48));
+    } else if (RELAXED) {
+      isum = scaledSums(isum, pairGroupSums(l0, v128.load(e), l2, v128.load(e, 32)), pairGroupSums(l1, v128.load(e, 16), l3, v128.load(e, 48)), evenScales, oddScales);
+    } else {
+      g01 = wideSums(g01, l0, v128.load(e), l2, v128.load(e, 64), 0);
+      g23 = wideSums(g23, l0, v128.load(e, 16), l2, v128.load(e, 80), 1);
+      g45 = wideSums(g45, l1, v128.load(e, 32), l3, v128.load(e, 96), 0);
+      g67 = wideSums(g67, l1, v128.load(e, 48), l3, v128.load(e, 112), 1);
+    }
     ql += 16;
     qh += 16;
-    e += 128;
+    e += actOffset(64);
   }
-  const evenScales = i8x16.swizzle(s16, v128.load(pairMasks));
-  const oddScales = i8x16.swizzle(s16, v128.load(pairMasks, 16));
-  isum = i32x4.add(isum, i32x4.mul(g01, i32x4.extend_low_i16x8_s(evenScales)));
-  isum = i32x4.add(isum, i32x4.mul(g23, i32x4.extend_high_i16x8_s(evenScales)));
-  isum = i32x4.add(isum, i32x4.mul(g45, i32x4.extend_low_i16x8_s(oddScales)));
-  return i32x4.add(isum, i32x4.mul(g67, i32x4.extend_high_i16x8_s(oddScales)));
+  if (VNNI) return scaledSums(isum, even, odd, evenScales, oddScales);
+  if (RELAXED) return isum;
+  return scaledWideSums(isum, g01, g23, g45, g67, evenScales, oddScales);
 }
 
 @final @unmanaged
@@ -343,8 +286,8 @@ export class Q6_KFormat {
       const scv = v128.load(wb + 192);
       const s16lo = i16x8.extend_low_i8x16_s(scv);
       const s16hi = i16x8.extend_high_i8x16_s(scv);
-      let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, PAIRED_SCALES, low6, top2, bits45, bits23);
-      isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, PAIRED_SCALES, low6, top2, bits45, bits23);
+      let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, low6, top2, bits45, bits23);
+      isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, low6, top2, bits45, bits23);
       const d = scaleAt(wb + 208);
       const da = load<f32>(das);
       acc = superResult(acc, isum, d, da);

@@ -1,0 +1,86 @@
+// The placed order of the super-block formats whose scales cover 16-value groups (Q2_K, Q3_K, Q6_K; see
+// q6_k.ts "Placement"): a half super-block's eight level vectors t = 4r + k hold, as word c, 4 values of
+// group 4(t & 1) + c, so each word (each pair of i16 pair-sum lanes, each i32 lane of the VNNI dot-add)
+// belongs to one group: the even vectors to groups 0..3 of the half, the odd ones to 4..7. The decode
+// products add their level vectors' sums per group and meet a vector of scales once per half (or, where
+// the i16 sums would overflow, once per 32 values) instead of a scale splat and multiply per 16 values.
+
+import { dotAdd, pairSumsOf } from '../simd-dot';
+import { transposedWords } from '../transpose';
+
+/**
+ * Group g (0..7, a constant) of a half whose placed level vectors are v0 .. v7: its 16 levels in order
+ * (the placed even vectors are the 4 x 4 word transpose of groups 0..3, the odd ones of groups 4..7).
+ */
+@inline
+export function placedGroup(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, g: i32): v128 {
+  return g < 4 ? transposedWords(v0, v2, v4, v6, g) : transposedWords(v1, v3, v5, v7, g - 4);
+}
+
+/**
+ * Masks over eight i16 scales: lanes 0, 0, 1, 1, 2, 2, 3, 3 and 4, 4, 5, 5, 6, 6, 7, 7, the scale of the
+ * group of each i16 pair-sum lane of a placed even or odd level vector.
+ */
+const PAIRED_SCALES: usize = memory.data<u8>([
+  0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7,
+  8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15,
+], 16);
+
+/**
+ * The scales of a half's even (`odd` 0) or odd level vectors' lanes from its eight scales as i16 `s16`:
+ * relaxed build, each i16 lane its group's scale; VNNI build, each i32 lane; SIMD-128 build, each i16 lane
+ * as the relaxed build (widened by {@link scaledWideSums}).
+ */
+@inline
+export function pairedScales(s16: v128, odd: i32): v128 {
+  if (VNNI) return odd ? i32x4.extend_high_i16x8_s(s16) : i32x4.extend_low_i16x8_s(s16);
+  if (RELAXED) return i8x16.relaxed_swizzle(s16, v128.load(PAIRED_SCALES + (<usize>odd << 4)));
+  return i8x16.swizzle(s16, v128.load(PAIRED_SCALES + (<usize>odd << 4)));
+}
+
+/**
+ * acc + the per-group sums of two level vectors of the same parity (`la`, `lb`) with their activations
+ * `xa`, `xb` (relaxed builds): i16 pair sums (callers keep them below 32768), or i32 lanes in the VNNI build.
+ * The callers load the activations with constant offsets (an address computed apart costs V8 an add).
+ */
+@inline
+export function groupSums(acc: v128, la: v128, xa: v128, lb: v128, xb: v128): v128 {
+  if (VNNI) return dotAdd(lb, xb, dotAdd(la, xa, acc));
+  return i16x8.add(acc, pairGroupSums(la, xa, lb, xb));
+}
+
+/** {@link groupSums} from nothing, relaxed build without VNNI (no add of a zero accumulator: V8 keeps it). */
+@inline
+export function pairGroupSums(la: v128, xa: v128, lb: v128, xb: v128): v128 {
+  return i16x8.add(pairSumsOf(la, xa), pairSumsOf(lb, xb));
+}
+
+/** isum + the even and odd {@link groupSums} times their {@link pairedScales} (relaxed builds). */
+@inline
+export function scaledSums(isum: v128, even: v128, odd: v128, evenScales: v128, oddScales: v128): v128 {
+  if (VNNI) return i32x4.add(isum, i32x4.add(i32x4.mul(even, evenScales), i32x4.mul(odd, oddScales)));
+  return i32x4.add(isum, i32x4.add(i32x4.dot_i16x8_s(even, evenScales), i32x4.dot_i16x8_s(odd, oddScales)));
+}
+
+/**
+ * acc + the SIMD-128 sums of two level vectors of the same parity with their i16 activations `xa`, `xb`:
+ * of their low 8 levels (words 0, 1: i32 lanes two per group) or high 8 (`high` 1: words 2, 3).
+ */
+@inline
+export function wideSums(acc: v128, la: v128, xa: v128, lb: v128, xb: v128, high: i32): v128 {
+  const wa = high ? i16x8.extend_high_i8x16_u(la) : i16x8.extend_low_i8x16_u(la);
+  const wb = high ? i16x8.extend_high_i8x16_u(lb) : i16x8.extend_low_i8x16_u(lb);
+  return i32x4.add(acc, i32x4.add(i32x4.dot_i16x8_s(wa, xa), i32x4.dot_i16x8_s(wb, xb)));
+}
+
+/**
+ * isum + the four SIMD-128 accumulators of a half (groups 0/1, 2/3 from the even vectors, 4/5, 6/7 from
+ * the odd ones; i32 lanes two per group) times their scales.
+ */
+@inline
+export function scaledWideSums(isum: v128, g01: v128, g23: v128, g45: v128, g67: v128, evenScales: v128, oddScales: v128): v128 {
+  isum = i32x4.add(isum, i32x4.mul(g01, i32x4.extend_low_i16x8_s(evenScales)));
+  isum = i32x4.add(isum, i32x4.mul(g23, i32x4.extend_high_i16x8_s(evenScales)));
+  isum = i32x4.add(isum, i32x4.mul(g45, i32x4.extend_low_i16x8_s(oddScales)));
+  return i32x4.add(isum, i32x4.mul(g67, i32x4.extend_high_i16x8_s(oddScales)));
+}
