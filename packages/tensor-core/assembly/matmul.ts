@@ -9,7 +9,7 @@ import { claimChunk, claimGuidedRows, guidedChunkRows, keepLoads, shareEnd, shar
 import { Bf16Format, F16Format, F32Format } from './formats/float';
 import { Iq4NlFormat } from './formats/iq4_nl';
 import { Iq4XsFormat } from './formats/iq4_xs';
-import { Q2_KFormat } from './formats/q2_k';
+import { placeQ2K, Q2_KFormat } from './formats/q2_k';
 import { placeQ3K, Q3_KFormat } from './formats/q3_k';
 import { Q4_0Format } from './formats/q4_0';
 import { Q4_1Format } from './formats/q4_1';
@@ -310,6 +310,12 @@ export function place_q4_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i
 export function place_q5_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i32): void {
   const b0 = shareStart(blocks, ith, nth);
   placeQ5K(w + <usize>b0 * 176, shareEnd(blocks, ith, nth) - b0, inverse != 0);
+}
+
+/** As {@link place_q4_k} for Q2_K (formats/q2_k.ts placement). */
+export function place_q2_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i32): void {
+  const b0 = shareStart(blocks, ith, nth);
+  placeQ2K(w + <usize>b0 * 84, shareEnd(blocks, ith, nth) - b0, inverse != 0);
 }
 
 /** As {@link place_q4_k} for Q3_K (formats/q3_k.ts placement). */

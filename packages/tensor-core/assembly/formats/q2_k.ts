@@ -1,9 +1,19 @@
 // Q2_K: super-blocks of 256 values in 84 bytes: u8 scales[16] (low nibble scale, high nibble min, per 16
 // values); u8 qs[64] (value 128h + 32k + l = bits 2k..2k+1 of qs[32h + l]); half d; half dmin.
 // x = (d * scale[s]) * q - (dmin * min[s])
+//
+// Placement: the 2-bit levels of each half super-block are moved between the crumbs of its qs when the
+// weight is uploaded ({@link placeQ2K}; src/wasm/placement.ts), into the placed order of Q6_K and Q3_K
+// (placed16.ts): call crumb k of qs vector (h, r) level vector t = 4r + k of half h; ggml gives it group
+// 2k + r, placed its word c holds values 4q .. 4q + 3 of group 4(t & 1) + c, q = t >> 1. The decode
+// product then adds the pair sums of a whole half per group in i16 (at most 4 * 2 * 3 * 127 per lane) and
+// meets the scales in two multiplies per half, where ggml's order spreads and multiplies a scale per 16
+// values (activations as Q6_K's: activations.ts quantize_q8_K option 4).
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotU16Scaled, minDot16 } from '../simd-dot';
+import { actOffset, minDot16 } from '../simd-dot';
+import { storeTransposedWords, transposedWords } from '../transpose';
+import { groupSums, pairedScales, placedGroup, scaledSums, scaledWideSums, wideSums } from './placed16';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
@@ -11,7 +21,6 @@ import {
   scaleAt,
 } from './block32';
 import {
-  crumbAt,
   crumbOf,
   dminsAt,
   minsAt,
@@ -32,13 +41,107 @@ function minsHigh(sm: v128): v128 {
   return i16x8.extend_high_i8x16_u(v128.and(i16x8.shr_u(sm, 4), vi(VI.NIBBLES)));
 }
 
-/** isum + the scaled sums of the four groups k = 0..3 of one (h, r) quarter (scale bytes sc, sc + 2, ...). */
+/** Level vector t = 4r + k (0..7) of half h of the super-block at `wb`, in ggml's layout or the placed one. */
 @inline
-function quadQ2(isum: v128, q: v128, e: usize, sc: usize): v128 {
-  isum = dotU16Scaled(crumbAt(q, 0), e, load<u8>(sc) & 0x0f, isum);
-  isum = dotU16Scaled(crumbAt(q, 1), e + actOffset(32), load<u8>(sc, 2) & 0x0f, isum);
-  isum = dotU16Scaled(crumbAt(q, 2), e + actOffset(64), load<u8>(sc, 4) & 0x0f, isum);
-  return dotU16Scaled(crumbAt(q, 3), e + actOffset(96), load<u8>(sc, 6) & 0x0f, isum);
+function levelVector(wb: usize, h: i32, t: i32): v128 {
+  return crumbOf(v128.load(wb + 16 + (<usize>h << 5) + (<usize>(t >> 2) << 4)), t & 3);
+}
+
+/** Levels 0..3 `l` as crumb k (bits 2k, 2k + 1) of each byte. */
+@inline
+function crumbTo(l: v128, k: i32): v128 {
+  return i16x8.shl(l, k << 1);
+}
+
+/** Writes four level vectors (levels 0..3) as level vectors 4r + 0..3 of half h: qs vector (h, r). */
+@inline
+function storeLevelVectors(wb: usize, h: i32, r: i32, l0: v128, l1: v128, l2: v128, l3: v128): void {
+  const qs = v128.or(v128.or(l0, crumbTo(l1, 1)), v128.or(crumbTo(l2, 2), crumbTo(l3, 3)));
+  v128.store(wb + 16 + (<usize>h << 5) + (<usize>r << 4), qs);
+}
+
+/**
+ * Rearranges `blocks` Q2_K super-blocks at `w` into the placed order (see the header), or back when
+ * `inverse`: per half, the eight level vectors decoded, two 4 x 4 word transposes, encoded again.
+ */
+export function placeQ2K(w: usize, blocks: i32, inverse: bool): void {
+  for (let b = 0; b < blocks; b++) {
+    const wb = w + <usize>b * 84;
+    for (let h = 0; h < 2; h++) {
+      const v0 = levelVector(wb, h, 0);
+      const v1 = levelVector(wb, h, 1);
+      const v2 = levelVector(wb, h, 2);
+      const v3 = levelVector(wb, h, 3);
+      const v4 = levelVector(wb, h, 4);
+      const v5 = levelVector(wb, h, 5);
+      const v6 = levelVector(wb, h, 6);
+      const v7 = levelVector(wb, h, 7);
+      if (!inverse) {
+        // ggml: vector t holds group 2k + r: groups 0..3 are vectors 0, 4, 1, 5 and 4..7 are 2, 6, 3, 7;
+        // placed vector 2q is row q of the first transpose, 2q + 1 row q of the second
+        storeLevelVectors(wb, h, 0,
+          transposedWords(v0, v4, v1, v5, 0), transposedWords(v2, v6, v3, v7, 0),
+          transposedWords(v0, v4, v1, v5, 1), transposedWords(v2, v6, v3, v7, 1));
+        storeLevelVectors(wb, h, 1,
+          transposedWords(v0, v4, v1, v5, 2), transposedWords(v2, v6, v3, v7, 2),
+          transposedWords(v0, v4, v1, v5, 3), transposedWords(v2, v6, v3, v7, 3));
+      } else {
+        // group 2k + r back to vector 4r + k
+        storeLevelVectors(wb, h, 0,
+          placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2),
+          placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6));
+        storeLevelVectors(wb, h, 1,
+          placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3),
+          placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7));
+      }
+    }
+  }
+}
+
+/** Crumb k (a constant) of every byte of `q`, the mask `three` hoisted by the loop. */
+@inline
+function crumbH(q: v128, k: i32, three: v128): v128 {
+  return k == 0 ? v128.and(q, three) : v128.and(i16x8.shr_u(q, k << 1), three);
+}
+
+/**
+ * isum + the scaled sums of the half of a placed super-block whose qs start at `qp`, with the placed
+ * activations at `e`; `s16`: the half's eight scales as i16 (placed16.ts). Relaxed build: i16 pair sums
+ * of the even and the odd level vectors over the half, scaled once; VNNI: i32 lanes per group;
+ * SIMD-128: i16 levels and activations, four accumulators.
+ */
+@inline
+function placedHalfSums(isum: v128, qp: usize, e: usize, s16: v128, three: v128): v128 {
+  const evenScales = pairedScales(s16, 0);
+  const oddScales = pairedScales(s16, 1);
+  const zero = i32x4.splat(0);
+  let even = zero;
+  let odd = zero;
+  let g01 = zero;
+  let g23 = zero;
+  let g45 = zero;
+  let g67 = zero;
+  for (let r = 0; r < 2; r++) {
+    const q = v128.load(qp);
+    // level vectors 4r + k, their activations at e + 16k (relaxed) or e + 32k (SIMD-128: i16, 32 bytes a vector)
+    const l0 = crumbH(q, 0, three);
+    const l1 = crumbH(q, 1, three);
+    const l2 = crumbH(q, 2, three);
+    const l3 = crumbH(q, 3, three);
+    if (RELAXED) {
+      even = groupSums(even, l0, v128.load(e), l2, v128.load(e, 32));
+      odd = groupSums(odd, l1, v128.load(e, 16), l3, v128.load(e, 48));
+    } else {
+      g01 = wideSums(g01, l0, v128.load(e), l2, v128.load(e, 64), 0);
+      g23 = wideSums(g23, l0, v128.load(e, 16), l2, v128.load(e, 80), 1);
+      g45 = wideSums(g45, l1, v128.load(e, 32), l3, v128.load(e, 96), 0);
+      g67 = wideSums(g67, l1, v128.load(e, 48), l3, v128.load(e, 112), 1);
+    }
+    qp += 16;
+    e += actOffset(64);
+  }
+  if (RELAXED) return scaledSums(isum, even, odd, evenScales, oddScales);
+  return scaledWideSums(isum, g01, g23, g45, g67, evenScales, oddScales);
 }
 
 @final @unmanaged
@@ -60,18 +163,33 @@ export class Q2_KFormat {
       const sm = v128.load(wb);
       v128.store(um + (<usize>b << 5), minsLow(sm));
       v128.store(um + (<usize>b << 5), minsHigh(sm), 16);
-      const ub = u + (<usize>b << 9);
       for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            storeI8asI16Scaled(ub + (<usize>g << 5), crumbOf(q, k), load<u8>(wb + g) & 0x0f);
-          }
-        }
+        const v0 = levelVector(wb, h, 0);
+        const v1 = levelVector(wb, h, 1);
+        const v2 = levelVector(wb, h, 2);
+        const v3 = levelVector(wb, h, 3);
+        const v4 = levelVector(wb, h, 4);
+        const v5 = levelVector(wb, h, 5);
+        const v6 = levelVector(wb, h, 6);
+        const v7 = levelVector(wb, h, 7);
+        // group 8h + g: i16 levels times its scale at 32 bytes per group
+        const o = u + (<usize>b << 9) + (<usize>h << 8);
+        const sc = wb + (<usize>h << 3);
+        storeI8asI16Scaled(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), load<u8>(sc) & 0x0f);
+        storeI8asI16Scaled(o + 32, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), load<u8>(sc, 1) & 0x0f);
+        storeI8asI16Scaled(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), load<u8>(sc, 2) & 0x0f);
+        storeI8asI16Scaled(o + 96, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), load<u8>(sc, 3) & 0x0f);
+        storeI8asI16Scaled(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), load<u8>(sc, 4) & 0x0f);
+        storeI8asI16Scaled(o + 160, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), load<u8>(sc, 5) & 0x0f);
+        storeI8asI16Scaled(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), load<u8>(sc, 6) & 0x0f);
+        storeI8asI16Scaled(o + 224, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), load<u8>(sc, 7) & 0x0f);
       }
     }
   }
+  /**
+   * One placed row times one Q8_K record whose levels are placed to match (activations.ts quantize_q8_K
+   * option 4; see the header): per half, {@link placedHalfSums}; the mins times the 16-value sums.
+   */
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     const nbs = cols >> 8;
     let acc = f32x4.splat(0);
@@ -80,25 +198,15 @@ export class Q2_KFormat {
     let ab = a;
     let das = a + (<usize>cols << 1);
     let sums = das + (<usize>nbs << 2);
+    // the loop's vector constants, loaded once per row (vconst.ts)
+    const three = vi(VI.BYTE_3);
+    const nibbles = vi(VI.NIBBLES);
     for (let b = 0; b < nbs; b++) {
-      // the (h, r) quarters (groups g = 8h + 2k + r) as loops, not unrolled: V8 would schedule an
-      // unrolled block's loads first and spill them
-      let isum = i32x4.splat(0);
-      let q = wb + 16;
-      let e = ab;
-      let sc = wb;
-      for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          isum = quadQ2(isum, v128.load(q), e, sc);
-          q += 16;
-          e += actOffset(16);
-          sc += 1;
-        }
-        e += actOffset(96);
-        sc += 6;
-      }
-      const da = load<f32>(das);
       const sm = v128.load(wb);
+      const scales = v128.and(sm, nibbles);
+      let isum = placedHalfSums(i32x4.splat(0), wb + 16, ab, i16x8.extend_low_i8x16_u(scales), three);
+      isum = placedHalfSums(isum, wb + 48, ab + actOffset(128), i16x8.extend_high_i8x16_u(scales), three);
+      const da = load<f32>(das);
       acc = superResult(acc, isum, scaleAt(wb + 80), da);
       acc = superMins(acc, minDot16(minsLow(sm), minsHigh(sm), sums), scaleAt(wb + 82), da);
       wb += 84;
@@ -128,15 +236,11 @@ export class Q2_KFormat {
       const scl = v128.and(sm, vi(VI.NIBBLES));
       v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_u(scl));
       v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_u(scl), 16);
-      const ub = u + (<usize>b << 8);
       for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            v128.store(ub + (<usize>g << 4), crumbOf(q, k));
-          }
-        }
+        // group g of the half at 16g: the transposes of the placed even and odd vectors
+        const o = u + (<usize>b << 8) + (<usize>h << 7);
+        storeTransposedWords(levelVector(wb, h, 0), levelVector(wb, h, 2), levelVector(wb, h, 4), levelVector(wb, h, 6), o, 16);
+        storeTransposedWords(levelVector(wb, h, 1), levelVector(wb, h, 3), levelVector(wb, h, 5), levelVector(wb, h, 7), o + 64, 16);
       }
     }
   }
@@ -146,17 +250,33 @@ export class Q2_KFormat {
       const wb = w + <usize>b * 84;
       const d = halfAt(wb + 80);
       const dmin = halfAt(wb + 82);
-      const y = dst + (<usize>b << 10);
       for (let h = 0; h < 2; h++) {
-        for (let r = 0; r < 2; r++) {
-          const q = v128.load(wb + 16 + (<usize>h << 5) + (<usize>r << 4));
-          for (let k = 0; k < 4; k++) {
-            const g = (h << 3) + (k << 1) + r;
-            const sc = load<u8>(wb + g);
-            storeScaledLevelsMinus(y + (<usize>g << 6), crumbOf(q, k), d * <f32>(sc & 0x0f), dmin * <f32>(sc >> 4));
-          }
-        }
+        const v0 = levelVector(wb, h, 0);
+        const v1 = levelVector(wb, h, 1);
+        const v2 = levelVector(wb, h, 2);
+        const v3 = levelVector(wb, h, 3);
+        const v4 = levelVector(wb, h, 4);
+        const v5 = levelVector(wb, h, 5);
+        const v6 = levelVector(wb, h, 6);
+        const v7 = levelVector(wb, h, 7);
+        // group 8h + g: 16 f32 at 64 bytes per group, d * scale * q - dmin * min
+        const o = dst + (<usize>b << 10) + (<usize>h << 9);
+        const sc = wb + (<usize>h << 3);
+        storeGroup(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), load<u8>(sc), d, dmin);
+        storeGroup(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), load<u8>(sc, 1), d, dmin);
+        storeGroup(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), load<u8>(sc, 2), d, dmin);
+        storeGroup(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), load<u8>(sc, 3), d, dmin);
+        storeGroup(o + 256, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), load<u8>(sc, 4), d, dmin);
+        storeGroup(o + 320, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), load<u8>(sc, 5), d, dmin);
+        storeGroup(o + 384, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), load<u8>(sc, 6), d, dmin);
+        storeGroup(o + 448, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), load<u8>(sc, 7), d, dmin);
       }
     }
   }
+}
+
+/** Stores a group's 16 levels as d * scale * q - dmin * min (`sc`: its scale byte, scale low, min high). */
+@inline
+function storeGroup(dst: usize, levels: v128, sc: u32, d: f32, dmin: f32): void {
+  storeScaledLevelsMinus(dst, levels, d * <f32>(sc & 0x0f), dmin * <f32>(sc >> 4));
 }

@@ -50,6 +50,7 @@ const KERNELS = {
   get_rows_q5_k: 6,
   get_rows_q6_k: 6,
   get_rows_iq4_xs: 6,
+  place_q2_k: 3,
   place_q3_k: 3,
   place_q4_k: 3,
   place_q5_k: 3,

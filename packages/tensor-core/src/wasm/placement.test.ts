@@ -5,6 +5,7 @@ import { dequantize } from '../quant/registry.js';
 import {
   type PlacementState,
   placedBlocks,
+  placeQ2KBlocks,
   placeQ3KBlocks,
   placeQ4KBlocks,
   placeQ5KBlocks,
@@ -118,6 +119,30 @@ describe('Q3_K placement (TypeScript form)', () => {
   });
 });
 
+describe('Q2_K placement (TypeScript form)', () => {
+  /** The 2-bit level in ggml's slot of value i of the super-block at `b`: a crumb of qs. */
+  const levelInSlot = (bytes: Uint8Array, b: number, i: number): number =>
+    (bytes[b + 16 + 32 * (i >> 7) + (i & 31)] >> (2 * ((i >> 5) & 3))) & 3;
+
+  it('puts values 4q .. 4q + 3 of group 4(t & 1) + c in word c of level vector t = 4r + k, and back', () => {
+    const bytes = randomRawBlocks(GgmlType.Q2_K, 2, 256, 9);
+    const placed = placeQ2KBlocks(bytes.slice());
+    for (let b = 0; b < 2 * 84; b += 84) {
+      expect(placed.subarray(b, b + 16)).toEqual(bytes.subarray(b, b + 16));
+      expect(placed.subarray(b + 80, b + 84)).toEqual(bytes.subarray(b + 80, b + 84));
+      for (let h = 0; h < 2; h++)
+        for (let r = 0; r < 2; r++)
+          for (let k = 0; k < 4; k++)
+            for (let p = 0; p < 16; p++) {
+              const t = 4 * r + k;
+              const value = 128 * h + 16 * (4 * (t & 1) + (p >> 2)) + 4 * (t >> 1) + (p & 3);
+              expect(levelInSlot(placed, b, 128 * h + 32 * k + 16 * r + p)).toBe(levelInSlot(bytes, b, value));
+            }
+    }
+    expect(placeQ2KBlocks(placed.slice(), true)).toEqual(bytes);
+  });
+});
+
 describe('planUpload', () => {
   it('places each block when its last byte arrives, for in-order chunks that split blocks', () => {
     const s = fresh();
@@ -160,6 +185,7 @@ describe.each([
   ['Q5_K', GgmlType.Q5_K],
   ['Q6_K', GgmlType.Q6_K],
   ['Q3_K', GgmlType.Q3_K],
+  ['Q2_K', GgmlType.Q2_K],
 ] as const)('placed %s weights in the wasm backend', (_, type) => {
   let backend: Backend;
   beforeAll(async () => {
@@ -168,7 +194,7 @@ describe.each([
   afterAll(() => backend.dispose());
 
   it('give the same products, rows and bytes back whatever the upload chunks', async () => {
-    const rows = 8;
+    const rows = 16; // the smallest type (Q2_K) past the last cut at 1500 bytes
     const cols = 512;
     const bytes = randomWeightBytes(type, rows, cols, 3);
     const x = backend.createTensor('x', [1, cols]);

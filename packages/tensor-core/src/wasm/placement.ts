@@ -1,7 +1,6 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q3_K, Q4_K, Q5_K and Q6_K: assembly/formats/q3_k.ts, q4_k.ts, q5_k.ts and q6_k.ts,
- * "Placement"). This module
+ * as they are uploaded (Q2_K .. Q6_K: assembly/formats/q2_k.ts .. q6_k.ts, "Placement"). This module
  * keeps the bookkeeping that makes any sequence of uploads correct, and the plain TypeScript form of the
  * rearrangement (the reference the kernel is tested against, and the inverse that gives ggml's bytes back
  * for readTensor).
@@ -176,6 +175,37 @@ export function placeQ3KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
             const s = slot(to >> 7, (to >> 5) & 3, to & 31);
             bytes[b + s.qs] |= (level & 3) << (2 * s.k);
             bytes[b + s.hm] |= (level >> 2) << s.bit;
+          }
+  }
+  return bytes;
+}
+
+/** Bytes of a Q2_K super-block and where its qs start (the scales at 0). */
+const Q2K_BLOCK_BYTES = 84;
+const Q2K_QS_OFFSET = 16;
+
+/**
+ * Q2_K super-blocks rearranged into the placed order (or back when `inverse`), in place: crumb k of qs
+ * byte 32h + 16r + p (ggml's slot of value 128h + 32k + 16r + p) takes the level of value
+ * {@link q6kPlacedValue}(h, 4r + k, p), the order Q6_K and Q3_K are placed in (assembly/formats/q2_k.ts,
+ * "Placement"). Scales, d and dmin are untouched.
+ */
+export function placeQ2KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+  const levels = new Uint8Array(256);
+  const qsByte = (i: number) => Q2K_QS_OFFSET + 32 * (i >> 7) + (i & 31);
+  const shift = (i: number) => 2 * ((i >> 5) & 3);
+  for (let b = 0; b + Q2K_BLOCK_BYTES <= bytes.byteLength; b += Q2K_BLOCK_BYTES) {
+    for (let i = 0; i < 256; i++) levels[i] = (bytes[b + qsByte(i)] >> shift(i)) & 3;
+    bytes.fill(0, b + Q2K_QS_OFFSET, b + Q2K_QS_OFFSET + 64);
+    for (let h = 0; h < 2; h++)
+      for (let k = 0; k < 4; k++)
+        for (let r = 0; r < 2; r++)
+          for (let p = 0; p < 16; p++) {
+            const here = 128 * h + 32 * k + 16 * r + p;
+            const there = q6kPlacedValue(h, 4 * r + k, p);
+            // placing: this slot takes the level of value `there`; undoing: value `there` gets it back
+            const to = inverse ? there : here;
+            bytes[b + qsByte(to)] |= (inverse ? levels[here] : levels[there]) << shift(to);
           }
   }
   return bytes;

@@ -121,7 +121,7 @@ describe.each([
       const bytes = randomWeightBytes(type, rows, cols, 5 + type);
       const { w, x, out, xv } = await checkProducts(type, bytes, rows, cols, n, [1, 3, n], 3 + type, matmulBound(type));
       // a token's result does not depend on the batch it is computed in: bit for bit with the SIMD-128
-      // kernels; the relaxed kernels, and the placed types (Q4_K, Q5_K, Q6_K) in both builds, sum decode
+      // kernels; the relaxed kernels, and the placed types (Q2_K .. Q6_K) in both builds, sum decode
       // products in another order (f32 rounding apart)
       backend.matmul(out, w, x, n);
       const batched = await backend.readTensor(out, 0, n * rows);

@@ -5,7 +5,7 @@
  */
 import { GgmlType } from '@llamats/gguf-format';
 import type { KernelName } from './kernel-names.js';
-import { placeQ3KBlocks, placeQ4KBlocks, placeQ5KBlocks, placeQ6KBlocks } from './placement.js';
+import { placeQ2KBlocks, placeQ3KBlocks, placeQ4KBlocks, placeQ5KBlocks, placeQ6KBlocks } from './placement.js';
 
 /**
  * How a type's matrix product consumes activations (assembly/activations.ts):
@@ -60,7 +60,18 @@ const TABLE = new Map<GgmlType, WeightKernels>([
     { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32', batch8: true, batchOffsetShift: 4 },
   ],
   [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32' }],
-  [GgmlType.Q2_K, { matmul: 'matmul_q2_k', getRows: 'get_rows_q2_k', activations: 'q8_K', batch8: true }],
+  [
+    GgmlType.Q2_K,
+    {
+      matmul: 'matmul_q2_k',
+      getRows: 'get_rows_q2_k',
+      activations: 'q8_K',
+      batch8: true,
+      place: 'place_q2_k',
+      placeBytes: placeQ2KBlocks,
+      fusedOption: 4,
+    },
+  ],
   [
     GgmlType.Q3_K,
     {
