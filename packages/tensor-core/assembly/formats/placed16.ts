@@ -9,6 +9,16 @@ import { dotAdd, pairSumsOf } from '../simd-dot';
 import { transposedWords } from '../transpose';
 
 /**
+ * Placed level vector t (0..7, a constant) of a half whose level vectors in ggml's order are v0 .. v7 (vector
+ * 4r + k holds group 2k + r): word c is word t >> 1 of group 4(t & 1) + c, a row of the word transpose of
+ * groups 0..3 (vectors 0, 4, 1, 5) or 4..7 (vectors 2, 6, 3, 7). The inverse of {@link placedGroup}.
+ */
+@inline
+export function placedVector(v0: v128, v1: v128, v2: v128, v3: v128, v4: v128, v5: v128, v6: v128, v7: v128, t: i32): v128 {
+  return (t & 1) == 0 ? transposedWords(v0, v4, v1, v5, t >> 1) : transposedWords(v2, v6, v3, v7, t >> 1);
+}
+
+/**
  * Group g (0..7, a constant) of a half whose placed level vectors are v0 .. v7: its 16 levels in order
  * (the placed even vectors are the 4 x 4 word transpose of groups 0..3, the odd ones of groups 4..7).
  */

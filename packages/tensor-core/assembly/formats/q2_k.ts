@@ -12,8 +12,8 @@
 
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, minDot16 } from '../simd-dot';
-import { storeTransposedWords, transposedWords } from '../transpose';
-import { groupSums, pairedScales, placedGroup, scaledSums, scaledWideSums, wideSums } from './placed16';
+import { storeTransposedWords } from '../transpose';
+import { groupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, wideSums } from './placed16';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
@@ -77,14 +77,9 @@ export function placeQ2K(w: usize, blocks: i32, inverse: bool): void {
       const v6 = levelVector(wb, h, 6);
       const v7 = levelVector(wb, h, 7);
       if (!inverse) {
-        // ggml: vector t holds group 2k + r: groups 0..3 are vectors 0, 4, 1, 5 and 4..7 are 2, 6, 3, 7;
-        // placed vector 2q is row q of the first transpose, 2q + 1 row q of the second
-        storeLevelVectors(wb, h, 0,
-          transposedWords(v0, v4, v1, v5, 0), transposedWords(v2, v6, v3, v7, 0),
-          transposedWords(v0, v4, v1, v5, 1), transposedWords(v2, v6, v3, v7, 1));
-        storeLevelVectors(wb, h, 1,
-          transposedWords(v0, v4, v1, v5, 2), transposedWords(v2, v6, v3, v7, 2),
-          transposedWords(v0, v4, v1, v5, 3), transposedWords(v2, v6, v3, v7, 3));
+        // placed vector t = 4r + k to level vector 4r + k
+        storeLevelVectors(wb, h, 0, placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 0), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 1), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 2), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 3));
+        storeLevelVectors(wb, h, 1, placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 4), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 5), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 6), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 7));
       } else {
         // group 2k + r back to vector 4r + k
         storeLevelVectors(wb, h, 0,

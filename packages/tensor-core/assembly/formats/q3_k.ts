@@ -34,8 +34,8 @@ import {
   superResult,
 } from './superblock';
 import { VI, byteBit, vi } from '../vconst';
-import { groupSums, pairedScales, placedGroup, scaledSums, scaledWideSums, wideSums } from './placed16';
-import { storeTransposedWords, transposedWords } from '../transpose';
+import { groupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, wideSums } from './placed16';
+import { storeTransposedWords } from '../transpose';
 
 /**
  * The 16 signed scales (-32..31) as bytes: low 4 bits from bytes 0..7 (nibble by nibble), high 2 bits
@@ -132,14 +132,13 @@ export function placeQ3K(w: usize, blocks: i32, inverse: bool): void {
     const b6 = levelVector(wb, 1, 6);
     const b7 = levelVector(wb, 1, 7);
     if (!inverse) {
-      // ggml: vector t holds group 2k + r: groups 0..3 are vectors 0, 4, 1, 5 and 4..7 are 2, 6, 3, 7;
-      // placed vector 2q is row q of the first transpose, 2q + 1 row q of the second
+      // placed vector t = 4r + k of each half to level vector 4r + k
       storeLevelVectors(wb, 0,
-        transposedWords(a0, a4, a1, a5, 0), transposedWords(a2, a6, a3, a7, 0), transposedWords(a0, a4, a1, a5, 1), transposedWords(a2, a6, a3, a7, 1),
-        transposedWords(b0, b4, b1, b5, 0), transposedWords(b2, b6, b3, b7, 0), transposedWords(b0, b4, b1, b5, 1), transposedWords(b2, b6, b3, b7, 1));
+        placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 0), placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 1), placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 2), placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 3),
+        placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 0), placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 1), placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 2), placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 3));
       storeLevelVectors(wb, 1,
-        transposedWords(a0, a4, a1, a5, 2), transposedWords(a2, a6, a3, a7, 2), transposedWords(a0, a4, a1, a5, 3), transposedWords(a2, a6, a3, a7, 3),
-        transposedWords(b0, b4, b1, b5, 2), transposedWords(b2, b6, b3, b7, 2), transposedWords(b0, b4, b1, b5, 3), transposedWords(b2, b6, b3, b7, 3));
+        placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 4), placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 5), placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 6), placedVector(a0, a1, a2, a3, a4, a5, a6, a7, 7),
+        placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 4), placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 5), placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 6), placedVector(b0, b1, b2, b3, b4, b5, b6, b7, 7));
     } else {
       // group 2k + r (placedGroup) back to vector 4r + k
       storeLevelVectors(wb, 0,

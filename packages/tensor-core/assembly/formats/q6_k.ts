@@ -25,8 +25,8 @@
 
 import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, minDot16 } from '../simd-dot';
-import { groupSums, pairGroupSums, pairedScales, placedGroup, scaledSums, scaledWideSums, wideSums } from './placed16';
-import { storeTransposedWords, transposedWords } from '../transpose';
+import { groupSums, pairGroupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, wideSums } from './placed16';
+import { storeTransposedWords } from '../transpose';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
@@ -127,18 +127,9 @@ export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
         const v5 = ggmlLevelVector(wb, h, 5);
         const v6 = ggmlLevelVector(wb, h, 6);
         const v7 = ggmlLevelVector(wb, h, 7);
-        // ggml: vector t holds group 2k + r, so groups 0..3 are vectors 0, 4, 1, 5 and groups 4..7 are 2, 6, 3, 7
-        const a0 = transposedWords(v0, v4, v1, v5, 0);
-        const a1 = transposedWords(v0, v4, v1, v5, 1);
-        const a2 = transposedWords(v0, v4, v1, v5, 2);
-        const a3 = transposedWords(v0, v4, v1, v5, 3);
-        const b0 = transposedWords(v2, v6, v3, v7, 0);
-        const b1 = transposedWords(v2, v6, v3, v7, 1);
-        const b2 = transposedWords(v2, v6, v3, v7, 2);
-        const b3 = transposedWords(v2, v6, v3, v7, 3);
-        // placed vector 2q is row q of the first transpose, 2q + 1 row q of the second
-        storePlacedLevelVectors(wb, h, 0, a0, b0, a1, b1);
-        storePlacedLevelVectors(wb, h, 1, a2, b2, a3, b3);
+        // placed vector t = 4r + k to level vector 4r + k
+        storePlacedLevelVectors(wb, h, 0, placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 0), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 1), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 2), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 3));
+        storePlacedLevelVectors(wb, h, 1, placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 4), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 5), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 6), placedVector(v0, v1, v2, v3, v4, v5, v6, v7, 7));
       } else {
         const v0 = levelVector(wb, h, 0);
         const v1 = levelVector(wb, h, 1);
@@ -148,17 +139,9 @@ export function placeQ6K(w: usize, blocks: i32, inverse: bool): void {
         const v5 = levelVector(wb, h, 5);
         const v6 = levelVector(wb, h, 6);
         const v7 = levelVector(wb, h, 7);
-        const g0 = transposedWords(v0, v2, v4, v6, 0);
-        const g1 = transposedWords(v0, v2, v4, v6, 1);
-        const g2 = transposedWords(v0, v2, v4, v6, 2);
-        const g3 = transposedWords(v0, v2, v4, v6, 3);
-        const g4 = transposedWords(v1, v3, v5, v7, 0);
-        const g5 = transposedWords(v1, v3, v5, v7, 1);
-        const g6 = transposedWords(v1, v3, v5, v7, 2);
-        const g7 = transposedWords(v1, v3, v5, v7, 3);
         // group 2k + r back to vector 4r + k
-        storeGgmlLevelVectors(wb, h, 0, g0, g2, g4, g6);
-        storeGgmlLevelVectors(wb, h, 1, g1, g3, g5, g7);
+        storeGgmlLevelVectors(wb, h, 0, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6));
+        storeGgmlLevelVectors(wb, h, 1, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7));
       }
     }
   }

@@ -67,148 +67,171 @@ export function placeQ5KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
   return bytes;
 }
 
-/** Bytes of a Q6_K super-block and where its qh start (ql at 0). */
-const Q6K_BLOCK_BYTES = 210;
-const Q6K_QH_OFFSET = 128;
+/*
+ * Q2_K, Q3_K and Q6_K share one placed order (assembly/formats/placed16.ts). Their 256 levels sit in slots
+ * i = 128h + 32k + 16r + p: byte p of level vector t = 4r + k of half h. In ggml's order slot i holds the
+ * level of value i; placed, that of value placedValue(i). Each type says how its bytes encode the level of a
+ * slot (a codec: ggml's encoding, and the placed one where it differs); placing decodes the slots, moves the
+ * levels, and encodes them again.
+ */
 
-/** Bytes X, Y, Z of column p (0..15) of row r (0..1) of half h of a Q6_K super-block: ql, ql + 32, qh. */
-function q6kColumn(h: number, r: number, p: number): [number, number, number] {
-  const l = 16 * r + p;
-  return [64 * h + l, 64 * h + 32 + l, Q6K_QH_OFFSET + 32 * h + l];
+/** The levels of a super-block's 256 slots, read from or written into its bytes at `b` in one encoding. */
+interface SlotCodec {
+  decode(bytes: Uint8Array, b: number, levels: Uint8Array): void;
+  /** Writes every level bit (the bytes that hold levels are cleared first). */
+  encode(bytes: Uint8Array, b: number, levels: Uint8Array): void;
 }
 
 /**
- * The value whose level placed Q6_K keeps as byte p of level vector t = 4r + k of half h: as word
- * c = p >> 2, values 4q .. 4q + 3 of group 4(t & 1) + c, q = t >> 1 (assembly/formats/q6_k.ts, "Placement").
- * In ggml's order that vector holds value 128h + 32k + 16r + p.
+ * The value whose level the placed order keeps in slot i: as word c = p >> 2 of level vector t, values
+ * 4q .. 4q + 3 of group 4(t & 1) + c of the half, q = t >> 1.
  */
-function q6kPlacedValue(h: number, t: number, p: number): number {
+function placedValue(i: number): number {
+  const h = i >> 7;
+  const t = 4 * ((i >> 4) & 1) + ((i >> 5) & 3);
+  const p = i & 15;
   return 128 * h + 16 * (4 * (t & 1) + (p >> 2)) + 4 * (t >> 1) + (p & 3);
 }
 
-/** The 256 levels of the ggml-encoded super-block at `b`, by value. */
-function ggmlQ6KLevels(bytes: Uint8Array, b: number, levels: Uint8Array): void {
-  for (let h = 0; h < 2; h++)
-    for (let r = 0; r < 2; r++)
-      for (let p = 0; p < 16; p++) {
-        const [x, y, z] = q6kColumn(h, r, p).map((o) => bytes[b + o]);
-        // k = 0..3: low nibble of x, of y, high nibble of x, of y; bits 2k, 2k + 1 of z
-        const nibbles = [x & 15, y & 15, x >> 4, y >> 4];
-        for (let k = 0; k < 4; k++) levels[128 * h + 32 * k + 16 * r + p] = nibbles[k] | (((z >> (2 * k)) & 3) << 4);
-      }
-}
+const PLACED_VALUES = Uint8Array.from({ length: 256 }, (_, i) => placedValue(i));
 
-/** Writes levels (by value) into the super-block at `b` in ggml's encoding. */
-function storeGgmlQ6KLevels(bytes: Uint8Array, b: number, levels: Uint8Array): void {
-  for (let h = 0; h < 2; h++)
-    for (let r = 0; r < 2; r++)
-      for (let p = 0; p < 16; p++) {
-        const l = [0, 1, 2, 3].map((k) => levels[128 * h + 32 * k + 16 * r + p]);
-        const [x, y, z] = q6kColumn(h, r, p);
-        bytes[b + x] = (l[0] & 15) | ((l[2] & 15) << 4);
-        bytes[b + y] = (l[1] & 15) | ((l[3] & 15) << 4);
-        bytes[b + z] = (l[0] >> 4) | ((l[1] >> 4) << 2) | ((l[2] >> 4) << 4) | ((l[3] >> 4) << 6);
-      }
-}
-
-/**
- * Q6_K super-blocks rearranged into the placed order and encoding (or back when `inverse`), in place: level
- * vector t's byte p holds the level of value {@link q6kPlacedValue}; column bytes X, Y, Z hold levels
- * k = 0, 1, 2 in their low six bits and level 3's bits 4-5, 2-3, 0-1 in their bits 6-7. Scales and d stay.
- */
-export function placeQ6KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+/** Super-blocks of `blockBytes` rearranged into the placed order (or back when `inverse`), in place. */
+function placeSlots(
+  bytes: Uint8Array,
+  blockBytes: number,
+  ggml: SlotCodec,
+  placed: SlotCodec,
+  inverse: boolean,
+): Uint8Array {
   const levels = new Uint8Array(256);
-  for (let b = 0; b + Q6K_BLOCK_BYTES <= bytes.byteLength; b += Q6K_BLOCK_BYTES) {
-    if (!inverse) ggmlQ6KLevels(bytes, b, levels);
-    for (let h = 0; h < 2; h++)
-      for (let r = 0; r < 2; r++)
-        for (let p = 0; p < 16; p++) {
-          const [x, y, z] = q6kColumn(h, r, p);
-          const value = (k: number) => q6kPlacedValue(h, 4 * r + k, p);
-          if (inverse) {
-            const [bx, by, bz] = [bytes[b + x], bytes[b + y], bytes[b + z]];
-            levels[value(0)] = bx & 63;
-            levels[value(1)] = by & 63;
-            levels[value(2)] = bz & 63;
-            levels[value(3)] = ((bx >> 6) << 4) | ((by >> 6) << 2) | (bz >> 6);
-          } else {
-            const l3 = levels[value(3)];
-            bytes[b + x] = levels[value(0)] | ((l3 >> 4) << 6);
-            bytes[b + y] = levels[value(1)] | (((l3 >> 2) & 3) << 6);
-            bytes[b + z] = levels[value(2)] | ((l3 & 3) << 6);
-          }
-        }
-    if (inverse) storeGgmlQ6KLevels(bytes, b, levels);
-  }
-  return bytes;
-}
-
-/** Bytes of a Q3_K super-block and where its qs start (hmask at 0). */
-const Q3K_BLOCK_BYTES = 110;
-const Q3K_QS_OFFSET = 32;
-
-/**
- * Q3_K super-blocks rearranged into the placed order (or back when `inverse`), in place: the level of
- * level vector t = 4r + k of half h, byte p (ggml's slot of value 128h + 32k + 16r + p: qs byte 32h + 16r + p
- * bits 2k, 2k + 1 and hmask byte 16r + p bit 4h + k) becomes that of value {@link q6kPlacedValue}, the order
- * Q6_K is placed in (assembly/formats/q3_k.ts, "Placement"). Scales and d are untouched.
- */
-export function placeQ3KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
-  const levels = new Uint8Array(256);
-  const slot = (h: number, k: number, l: number) => ({ qs: Q3K_QS_OFFSET + 32 * h + l, hm: l, k, bit: 4 * h + k });
-  for (let b = 0; b + Q3K_BLOCK_BYTES <= bytes.byteLength; b += Q3K_BLOCK_BYTES) {
-    // levels by slot (value 128h + 32k + l in ggml's order)
+  const moved = new Uint8Array(256);
+  const [from, to] = inverse ? [placed, ggml] : [ggml, placed];
+  for (let b = 0; b + blockBytes <= bytes.byteLength; b += blockBytes) {
+    from.decode(bytes, b, levels);
     for (let i = 0; i < 256; i++) {
-      const s = slot(i >> 7, (i >> 5) & 3, i & 31);
-      levels[i] = ((bytes[b + s.qs] >> (2 * s.k)) & 3) | (((bytes[b + s.hm] >> s.bit) & 1) << 2);
+      // placing: slot i takes the level of value placedValue(i); undoing: that value's slot gets it back
+      if (inverse) moved[PLACED_VALUES[i]] = levels[i];
+      else moved[i] = levels[PLACED_VALUES[i]];
     }
-    bytes.fill(0, b, b + Q3K_QS_OFFSET + 64);
-    for (let h = 0; h < 2; h++)
-      for (let k = 0; k < 4; k++)
-        for (let r = 0; r < 2; r++)
-          for (let p = 0; p < 16; p++) {
-            const here = 128 * h + 32 * k + 16 * r + p;
-            const there = q6kPlacedValue(h, 4 * r + k, p);
-            // placing: this slot takes the level of value `there`; undoing: value `there` gets it back
-            const to = inverse ? there : here;
-            const level = inverse ? levels[here] : levels[there];
-            const s = slot(to >> 7, (to >> 5) & 3, to & 31);
-            bytes[b + s.qs] |= (level & 3) << (2 * s.k);
-            bytes[b + s.hm] |= (level >> 2) << s.bit;
-          }
+    to.encode(bytes, b, moved);
   }
   return bytes;
 }
 
-/** Bytes of a Q2_K super-block and where its qs start (the scales at 0). */
-const Q2K_BLOCK_BYTES = 84;
-const Q2K_QS_OFFSET = 16;
+/** Q6_K in ggml's encoding: slot i's nibble in ql byte 64h + 32(k & 1) + 16r + p (high for k >= 2), its bits 4-5 in field k of qh byte 128 + 32h + 16r + p. */
+const Q6K_GGML: SlotCodec = {
+  decode(bytes, b, levels) {
+    for (let i = 0; i < 256; i++) {
+      const { ql, nibble, qh, field } = q6kGgmlSlot(i);
+      levels[i] = ((bytes[b + ql] >> nibble) & 15) | (((bytes[b + qh] >> field) & 3) << 4);
+    }
+  },
+  encode(bytes, b, levels) {
+    bytes.fill(0, b, b + 192);
+    for (let i = 0; i < 256; i++) {
+      const { ql, nibble, qh, field } = q6kGgmlSlot(i);
+      bytes[b + ql] |= (levels[i] & 15) << nibble;
+      bytes[b + qh] |= (levels[i] >> 4) << field;
+    }
+  },
+};
+
+function q6kGgmlSlot(i: number): { ql: number; nibble: number; qh: number; field: number } {
+  const h = i >> 7;
+  const k = (i >> 5) & 3;
+  const l = i & 31;
+  return { ql: 64 * h + 32 * (k & 1) + l, nibble: 4 * (k >> 1), qh: 128 + 32 * h + l, field: 2 * k };
+}
 
 /**
- * Q2_K super-blocks rearranged into the placed order (or back when `inverse`), in place: crumb k of qs
- * byte 32h + 16r + p (ggml's slot of value 128h + 32k + 16r + p) takes the level of value
- * {@link q6kPlacedValue}(h, 4r + k, p), the order Q6_K and Q3_K are placed in (assembly/formats/q2_k.ts,
- * "Placement"). Scales, d and dmin are untouched.
+ * Q6_K in the placed encoding (assembly/formats/q6_k.ts): column (h, r, p) has bytes X = ql[64h + 16r + p],
+ * Y = X + 32, Z = qh[32h + 16r + p]; slots k = 0, 1, 2 are the low six bits of X, Y, Z, and slot 3 has its
+ * bits 4-5, 2-3, 0-1 in bits 6-7 of X, Y, Z.
  */
+const Q6K_PLACED: SlotCodec = {
+  decode(bytes, b, levels) {
+    for (let i = 0; i < 128; i++) {
+      // i = 64h + 16r + p indexes the columns; slot 128h + 32k + 16r + p
+      const x = bytes[b + q6kColumnX(i)];
+      const y = bytes[b + q6kColumnX(i) + 32];
+      const z = bytes[b + q6kColumnZ(i)];
+      const slot = 128 * (i >> 6) + (i & 31);
+      levels[slot] = x & 63;
+      levels[slot + 32] = y & 63;
+      levels[slot + 64] = z & 63;
+      levels[slot + 96] = ((x >> 6) << 4) | ((y >> 6) << 2) | (z >> 6);
+    }
+  },
+  encode(bytes, b, levels) {
+    for (let i = 0; i < 128; i++) {
+      const x = q6kColumnX(i);
+      const y = x + 32;
+      const z = q6kColumnZ(i);
+      const slot = 128 * (i >> 6) + (i & 31);
+      const l3 = levels[slot + 96];
+      bytes[b + x] = levels[slot] | ((l3 >> 4) << 6);
+      bytes[b + y] = levels[slot + 32] | (((l3 >> 2) & 3) << 6);
+      bytes[b + z] = levels[slot + 64] | ((l3 & 3) << 6);
+    }
+  },
+};
+
+/** Byte X (ql; Y is X + 32) and byte Z (qh) of column i = 64h + 16r + p (i & 31 = 16r + p) of a Q6_K super-block. */
+function q6kColumnX(i: number): number {
+  return 64 * (i >> 6) + (i & 31);
+}
+function q6kColumnZ(i: number): number {
+  return 128 + 32 * (i >> 6) + (i & 31);
+}
+
+/** Q6_K super-blocks rearranged into the placed order and encoding (or back when `inverse`), in place; scales and d stay. */
+export function placeQ6KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+  return placeSlots(bytes, 210, Q6K_GGML, Q6K_PLACED, inverse);
+}
+
+/** Q3_K (its encoding kept when placed): slot i's crumb k of qs byte 32 + 32h + 16r + p, its third bit bit 4h + k of hmask byte 16r + p. */
+const Q3K_SLOTS: SlotCodec = {
+  decode(bytes, b, levels) {
+    for (let i = 0; i < 256; i++) {
+      const { qs, k, bit } = q3kSlot(i);
+      levels[i] = ((bytes[b + qs] >> (2 * k)) & 3) | (((bytes[b + (i & 31)] >> bit) & 1) << 2);
+    }
+  },
+  encode(bytes, b, levels) {
+    bytes.fill(0, b, b + 96);
+    for (let i = 0; i < 256; i++) {
+      const { qs, k, bit } = q3kSlot(i);
+      bytes[b + qs] |= (levels[i] & 3) << (2 * k);
+      bytes[b + (i & 31)] |= (levels[i] >> 2) << bit;
+    }
+  },
+};
+
+function q3kSlot(i: number): { qs: number; k: number; bit: number } {
+  const h = i >> 7;
+  const k = (i >> 5) & 3;
+  return { qs: 32 + 32 * h + (i & 31), k, bit: 4 * h + k };
+}
+
+/** Q3_K super-blocks rearranged into the placed order (or back when `inverse`), in place; scales and d stay. */
+export function placeQ3KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
+  return placeSlots(bytes, 110, Q3K_SLOTS, Q3K_SLOTS, inverse);
+}
+
+/** Q2_K (its encoding kept when placed): slot i is crumb k of qs byte 16 + 32h + 16r + p. */
+const Q2K_SLOTS: SlotCodec = {
+  decode(bytes, b, levels) {
+    for (let i = 0; i < 256; i++) levels[i] = (bytes[b + 16 + 32 * (i >> 7) + (i & 31)] >> (2 * ((i >> 5) & 3))) & 3;
+  },
+  encode(bytes, b, levels) {
+    bytes.fill(0, b + 16, b + 80);
+    for (let i = 0; i < 256; i++) bytes[b + 16 + 32 * (i >> 7) + (i & 31)] |= levels[i] << (2 * ((i >> 5) & 3));
+  },
+};
+
+/** Q2_K super-blocks rearranged into the placed order (or back when `inverse`), in place; scales, d and dmin stay. */
 export function placeQ2KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
-  const levels = new Uint8Array(256);
-  const qsByte = (i: number) => Q2K_QS_OFFSET + 32 * (i >> 7) + (i & 31);
-  const shift = (i: number) => 2 * ((i >> 5) & 3);
-  for (let b = 0; b + Q2K_BLOCK_BYTES <= bytes.byteLength; b += Q2K_BLOCK_BYTES) {
-    for (let i = 0; i < 256; i++) levels[i] = (bytes[b + qsByte(i)] >> shift(i)) & 3;
-    bytes.fill(0, b + Q2K_QS_OFFSET, b + Q2K_QS_OFFSET + 64);
-    for (let h = 0; h < 2; h++)
-      for (let k = 0; k < 4; k++)
-        for (let r = 0; r < 2; r++)
-          for (let p = 0; p < 16; p++) {
-            const here = 128 * h + 32 * k + 16 * r + p;
-            const there = q6kPlacedValue(h, 4 * r + k, p);
-            // placing: this slot takes the level of value `there`; undoing: value `there` gets it back
-            const to = inverse ? there : here;
-            bytes[b + qsByte(to)] |= (inverse ? levels[here] : levels[there]) << shift(to);
-          }
-  }
-  return bytes;
+  return placeSlots(bytes, 84, Q2K_SLOTS, Q2K_SLOTS, inverse);
 }
 
 /** Which blocks of a placed weight hold placed bytes, as uploads arrive (see {@link planUpload}). */
