@@ -10,6 +10,7 @@ import { hasChromium } from './chromium.js';
 import { ensureModel, type ModelSpec, modelLabel } from './models.js';
 import { hasPeerPackage } from './peer-modules.js';
 import { canRunInChild, type PeerName, runPeerInChild, runPeerInProcess } from './peers/index.js';
+import { llamaBenchFromEnv, llamaBenchUnavailable } from './peers/llama-cpp.js';
 import {
   type BenchJob,
   type LlamatsBackendName,
@@ -45,6 +46,8 @@ export interface BenchOptions {
   peerGpu?: PeerGpu;
   /** llamats webgpu: `createWebGpuBackend` options as JSON (tuning knobs such as `matvecShape`). */
   webgpuOptions?: string;
+  /** The llama.cpp peer's `llama-bench` binary (default: `LLAMA_BENCH`). */
+  llamaBench?: string;
   /** Node peers in child processes (default: when the compiled runner exists). */
   isolate?: boolean;
   /** Per-run time limit (default 30 minutes). */
@@ -98,13 +101,14 @@ export interface BenchRow {
 const WLLAMA_MAX_BYTES = 3.5 * 2 ** 30;
 
 /** Why a peer cannot run here, or undefined when it can. */
-export function peerUnavailable(peer: PeerName, backend: string): string | undefined {
+export function peerUnavailable(peer: PeerName, backend: string, llamaBench?: string): string | undefined {
   if (peer === 'llamats') {
     const hasWasm = typeof (tensorCore as Record<string, unknown>).createWasmBackend === 'function';
     if (backend === 'wasm' && !hasWasm)
       return 'tensor-core has no wasm backend yet (try --llamats-backend reference on a tiny model)';
     return undefined;
   }
+  if (peer === 'llama.cpp') return llamaBenchUnavailable(llamaBench ?? llamaBenchFromEnv());
   if (peer === 'node-llama-cpp') {
     return hasPeerPackage('node-llama-cpp') ? undefined : 'node-llama-cpp is not installed (tools/bench/peers)';
   }
@@ -117,7 +121,7 @@ export function peerUnavailable(peer: PeerName, backend: string): string | undef
 /** Why `peer` cannot run on a file of `fileBytes` here, or undefined when it can. */
 function whyNot(peer: PeerName, backend: string, fileBytes: number, options: BenchOptions): string | undefined {
   return (
-    peerUnavailable(peer, backend) ??
+    peerUnavailable(peer, backend, options.llamaBench) ??
     (peer === 'wllama' && fileBytes > (options.wllamaMaxBytes ?? WLLAMA_MAX_BYTES)
       ? 'skipped: wllama caps its wasm memory at 4 GiB'
       : undefined)
@@ -165,6 +169,7 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
         backend,
         gpu: options.peerGpu ?? false,
         webgpuOptions: options.webgpuOptions,
+        llamaBench: options.llamaBench,
       };
       const rounds = options.rounds ?? 1;
       const here = new Map<PeerName, BenchRow>();
@@ -198,7 +203,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
           log(`${label}: running`);
           try {
             const result =
-              isolate && peer !== 'wllama'
+              // wllama runs in Chromium's processes and llama.cpp in llama-bench's: no Node child needed
+              isolate && peer !== 'wllama' && peer !== 'llama.cpp'
                 ? await runPeerInChild(peer, job, {
                     timeoutMs: options.timeoutMs ?? 30 * 60_000,
                     log,
@@ -209,7 +215,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
             const f = roundFigures(result, options);
             log(
               `${label}: ${options.pp.map((n) => `pp${n} ${f.pp[n]?.toFixed(1)}`).join(', ')}` +
-                `${f.tg !== undefined ? `, tg${options.tg} ${f.tg.toFixed(2)} t/s` : ''}, load ${(result.loadMs / 1000).toFixed(2)} s`,
+                `${f.tg !== undefined ? `, tg${options.tg} ${f.tg.toFixed(2)} t/s` : ''}` +
+                `${Number.isFinite(result.loadMs) ? `, load ${(result.loadMs / 1000).toFixed(2)} s` : ''}`,
             );
           } catch (e) {
             if (options.signal?.aborted) throw e;

@@ -7,19 +7,23 @@ import { ensureChromium } from './chromium.js';
 import { DEFAULT_MODELS, LLAMA7B_MODEL, type ModelSpec, parseModelSpec, QUICK_MODELS } from './models.js';
 import { installPeers } from './peer-modules.js';
 import { PEERS, type PeerName } from './peers/index.js';
+import { llamaBenchFromEnv } from './peers/llama-cpp.js';
 import { LLAMATS_BACKENDS, type LlamatsBackendName, PEER_GPUS, type PeerGpu } from './peers/types.js';
 import { renderBenchTable, renderRoundRatios } from './table.js';
 
 export const USAGE = `Usage: bench:peers [options]
 
-Runs llamats, node-llama-cpp (llama.cpp native) and wllama (headless Chromium) on the same random-weight
+Runs llamats, node-llama-cpp (llama.cpp native, prebuilt), wllama (headless Chromium) and, given a llama-bench
+binary, llama.cpp built from source on the same random-weight
 LLaMA-shape models with the same thread counts, and prints medians, llamats/peer ratios, and each decode
 rate as a share of the physical limit (memory bandwidth / weight bytes, bandwidth measured in this run).
 
   --quick              tinyllama-shape Q4_0 and Q8_0, pp128, tg32, 1 repetition
   --models LIST        SHAPE:TYPE,... (default tinyllama-shape:Q4_K_M,tinyllama-shape:Q8_0,tinyllama-shape:Q4_0)
   --llama7b            also llama7b-shape:Q4_K_M (3.8 GiB, written once; wllama skips it)
-  --peers LIST         ${PEERS.join(',')} (default all)
+  --peers LIST         ${PEERS.join(',')} (default all; llama.cpp only with a llama-bench)
+  --llama-bench PATH   the llama.cpp peer: a llama-bench binary built from llama.cpp's sources for this CPU
+                       (cmake -DGGML_NATIVE=ON; default: the LLAMA_BENCH environment variable)
   -t, --threads LIST   thread counts (default 1,2)
   -p, --pp LIST        prompt lengths (default 128,512)
   -n, --tg N           tokens generated one by one (default 128; 0 = none)
@@ -82,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       'llamats-backend': { type: 'string', default: 'wasm' },
       gpu: { type: 'string' },
       'webgpu-options': { type: 'string' },
+      'llama-bench': { type: 'string' },
       json: { type: 'boolean', default: false },
       'json-out': { type: 'string' },
       'no-install': { type: 'boolean', default: false },
@@ -96,7 +101,9 @@ export function parseBenchArgs(argv: readonly string[]): {
     ? values.models.split(',').map(parseModelSpec)
     : [...(quick ? QUICK_MODELS : DEFAULT_MODELS)];
   if (values.llama7b) models = [...models, LLAMA7B_MODEL];
-  const peers = (values.peers ?? PEERS.join(',')).split(',').map((p) => p.trim()) as PeerName[];
+  const llamaBench = values['llama-bench'] ?? llamaBenchFromEnv();
+  const defaultPeers = PEERS.filter((p) => p !== 'llama.cpp' || llamaBench);
+  const peers = (values.peers ?? defaultPeers.join(',')).split(',').map((p) => p.trim()) as PeerName[];
   for (const p of peers)
     if (!PEERS.includes(p)) throw new UsageError(`Unknown peer "${p}"; choose from ${PEERS.join(', ')}`);
   const backend = values['llamats-backend'];
@@ -129,6 +136,7 @@ export function parseBenchArgs(argv: readonly string[]): {
       llamatsBackend: backend as LlamatsBackendName,
       peerGpu: (gpu ?? false) as PeerGpu,
       webgpuOptions,
+      llamaBench,
       isolate: values['in-process'] ? false : undefined,
     },
     json: values.json,
@@ -151,7 +159,7 @@ export async function runBenchCli(
   }
   const { options } = args;
   if (args.install) {
-    if (options.peers.some((p) => p !== 'llamats')) await installPeers(io.log);
+    if (options.peers.some((p) => p === 'node-llama-cpp' || p === 'wllama')) await installPeers(io.log);
     if (options.peers.includes('wllama')) await ensureChromium(io.log).catch((e: Error) => io.log(e.message));
   }
   const machine = {

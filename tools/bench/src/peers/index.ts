@@ -2,12 +2,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runLlamaCpp } from './llama-cpp.js';
 import { runLlamats } from './llamats.js';
 import { runNodeLlamaCpp } from './node-llama-cpp.js';
 import type { BenchJob, PeerResult } from './types.js';
 import { runWllama } from './wllama.js';
 
-export const PEERS = ['llamats', 'node-llama-cpp', 'wllama'] as const;
+export const PEERS = ['llamats', 'node-llama-cpp', 'wllama', 'llama.cpp'] as const;
 export type PeerName = (typeof PEERS)[number];
 
 /** Runs a job in this process. */
@@ -19,6 +20,7 @@ export function runPeerInProcess(
 ): Promise<PeerResult> {
   if (peer === 'llamats') return runLlamats(job);
   if (peer === 'node-llama-cpp') return runNodeLlamaCpp(job);
+  if (peer === 'llama.cpp') return runLlamaCpp(job, signal);
   return runWllama(job, log, signal);
 }
 

@@ -23,6 +23,8 @@ export interface BenchJob {
   readonly webgpuOptions?: string;
   /** node-llama-cpp only: its GPU build with every layer offloaded, or false for its CPU build. */
   readonly gpu?: PeerGpu;
+  /** llama.cpp only: its `llama-bench` binary (default: `LLAMA_BENCH`). */
+  readonly llamaBench?: string;
 }
 
 /** llamats backends the bench can run: the wasm kernels, WebGPU (a GPU, or Dawn in Node), the reference. */
