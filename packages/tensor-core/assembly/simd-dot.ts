@@ -146,6 +146,23 @@ export function dotS16(s: v128, a: usize, acc: v128, ones: v128): v128 {
   return i32x4.add(acc, i32x4.add(lo, hi));
 }
 
+/**
+ * Partial sums (i32 lanes) of 32 signed levels (`s0`: the first 16, `s1`: the next; any i8, -128 too)
+ * times the activations of a split record at `a` (activations.ts quantizeSplit32: a+ = max(a, 0) at
+ * `a`, a- = max(-a, 0) at `a + 32`), as sums of s * a+ minus sums of s * a-: both 7-bit parts are the
+ * unsigned operands of the relaxed product and the levels its signed ones, so nothing per row moves signs.
+ * VNNI build only (see activations.ts quantizeSplit32).
+ */
+@inline
+export function dotSplit32(s0: v128, s1: v128, a: usize): v128 {
+  if (VNNI) {
+    const plus = dotAdd(v128.load(a, 16), s1, dotAdd(v128.load(a), s0, i32x4.splat(0)));
+    const minus = dotAdd(v128.load(a, 48), s1, dotAdd(v128.load(a, 32), s0, i32x4.splat(0)));
+    return i32x4.sub(plus, minus);
+  }
+  return unreachable();
+}
+
 /** acc + sub-block partial sums times an integer scale. */
 @inline
 export function scaled(acc: v128, sums: v128, scale: i32): v128 {

@@ -286,6 +286,23 @@ export function halves4(p: usize, stride: usize, count: i32, halfBits: v128, hal
 }
 
 /**
+ * Whether `F`'s fused products read split records (the signed formats, marked by `splitSigns`, in the
+ * VNNI build: their levels times activations split by sign, activations.ts quantizeSplit32), whose
+ * blocks take 64 bytes, as those of the i16 records do.
+ */
+@inline
+export function splitRecords<F>(f: F): bool {
+  if (VNNI && isDefined(f.splitSigns)) return true;
+  return false;
+}
+
+/** Byte offset of activation level `e` in the fused records `F` reads. */
+@inline
+function recordOffset<F>(f: F, e: i32): usize {
+  return splitRecords<F>(f) ? <usize>e << 1 : actOffset(e);
+}
+
+/**
  * One row of a 32-value block format times one Q8 (32-block) activation record, fused. Blocks go four at a
  * time: their integer sums become the lanes of one vector, scaled by d_w * d_a in one multiply; mins
  * (m_w * s_a) accumulate beside. unpacked.ts dot32x1/dot32x4 follow the same order, bit for bit.
@@ -316,11 +333,11 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   let b = 0;
   for (; b + 4 <= nb; b += 4) {
     const wb = w + <usize>b * bb;
-    const ab = a + actOffset(b << 5);
+    const ab = a + recordOffset<F>(f, b << 5);
     const i0 = f.blockDot(wb, ab, nibbles, ones);
-    const i1 = f.blockDot(wb + bb, ab + actOffset(32), nibbles, ones);
-    const i2 = f.blockDot(wb + 2 * bb, ab + actOffset(64), nibbles, ones);
-    const i3 = f.blockDot(wb + 3 * bb, ab + actOffset(96), nibbles, ones);
+    const i1 = f.blockDot(wb + bb, ab + recordOffset<F>(f, 32), nibbles, ones);
+    const i2 = f.blockDot(wb + 2 * bb, ab + recordOffset<F>(f, 64), nibbles, ones);
+    const i3 = f.blockDot(wb + 3 * bb, ab + recordOffset<F>(f, 96), nibbles, ones);
     const isum = offsetSums<F>(f, reduce4(i0, i1, i2, i3), asum + (<usize>b << 2), 4);
     const dw = f.scales4(wb, 4, halfBits, halfScale);
     const da = v128.load(ad + (<usize>b << 2));
@@ -330,11 +347,11 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   for (; b < nb; b += 4) {
     const count = min(4, nb - b);
     const wb = w + <usize>b * bb;
-    const ab = a + actOffset(b << 5);
+    const ab = a + recordOffset<F>(f, b << 5);
     const i0 = f.blockDot(wb, ab, nibbles, ones);
-    const i1 = count > 1 ? f.blockDot(wb + bb, ab + actOffset(32), nibbles, ones) : zero;
-    const i2 = count > 2 ? f.blockDot(wb + 2 * bb, ab + actOffset(64), nibbles, ones) : zero;
-    const i3 = count > 3 ? f.blockDot(wb + 3 * bb, ab + actOffset(96), nibbles, ones) : zero;
+    const i1 = count > 1 ? f.blockDot(wb + bb, ab + recordOffset<F>(f, 32), nibbles, ones) : zero;
+    const i2 = count > 2 ? f.blockDot(wb + 2 * bb, ab + recordOffset<F>(f, 64), nibbles, ones) : zero;
+    const i3 = count > 3 ? f.blockDot(wb + 3 * bb, ab + recordOffset<F>(f, 96), nibbles, ones) : zero;
     const mask = laneMask(count);
     const isum = offsetSums<F>(f, reduce4(i0, i1, i2, i3), asum + (<usize>b << 2), count);
     const dw = f.scales4(wb, count, halfBits, halfScale);

@@ -1,7 +1,7 @@
 // IQ4_NL: blocks of 32 values in 18 bytes: half d; u8 qs[16] (nibbles as Q4_0) indexing a fixed table of
 // 16 non-linear levels.  x[j] = d * KVALUES[q[j]]
 
-import { actOffset, dotS16 } from '../simd-dot';
+import { actOffset, dotS16, dotSplit32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   fusedDot32,
@@ -44,9 +44,12 @@ export class Iq4NlFormat {
     }
     padUnpacked32(u, cols);
   }
+  /** Fused products read split records in the VNNI build (block32.ts splitRecords). */
+  @inline get splitSigns(): bool { return true; }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const kv = iq4Levels();
     const v = v128.load(wb, 2);
+    if (VNNI) return dotSplit32(lookup16(kv, lowNibbles(v, nibbles)), lookup16(kv, highNibbles(v, nibbles)), ab);
     return dotS16(
       lookup16(kv, highNibbles(v, nibbles)),
       ab + actOffset(16),

@@ -1,6 +1,6 @@
 // Q8_0: blocks of 32 values in 34 bytes: half d; i8 qs[32].  x[j] = d * qs[j]
 
-import { actOffset, dotS16 } from '../simd-dot';
+import { actOffset, dotS16, dotSplit32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
 import {
   fusedDot32,
@@ -31,7 +31,10 @@ export class Q8_0Format {
     }
     padUnpacked32(u, cols);
   }
+  /** Fused products read split records in the VNNI build (block32.ts splitRecords). */
+  @inline get splitSigns(): bool { return true; }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
+    if (VNNI) return dotSplit32(v128.load(wb, 2), v128.load(wb, 18), ab);
     return dotS16(v128.load(wb, 18), ab + actOffset(16), dotS16(v128.load(wb, 2), ab, i32x4.splat(0), ones), ones);
   }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {

@@ -939,8 +939,9 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
  */
 function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
-  // placed Q4_K: the decode product reads levels placed to match its weights
-  if (kernel === 'quantize_q8_K' && mode === 'fused' && k.fusedOption) return k.fusedOption;
+  // placed K types: the decode product reads levels placed to match its weights; Q8_0, IQ4_NL: split by sign
+  if ((kernel === 'quantize_q8_K' || kernel === 'quantize_q8_32') && mode === 'fused' && k.fusedOption)
+    return k.fusedOption;
   // the relaxed batched super-block product reads each 32 levels with their 16-value groups interleaved
   if (kernel === 'quantize_q8_K' && mode === 'unpacked8') return 2;
   return mode === 'unpacked' ? 1 : 0;

@@ -37,7 +37,11 @@ export interface WeightKernels {
   readonly place?: KernelName;
   /** The same rearrangement in TypeScript (`inverse`: back to ggml's order), for reading weights back. */
   readonly placeBytes?: (bytes: Uint8Array, inverse?: boolean) => Uint8Array;
-  /** The quantize_q8_K option of the fused (decode) product, where it is not 0. */
+  /**
+   * The option of the fused (decode) product's quantize kernel, where it is not 0: quantize_q8_K 3 and 4
+   * (levels placed to match placed weights), quantize_q8_32 2 (levels split by sign, for signed weight
+   * levels; assembly/activations.ts).
+   */
   readonly fusedOption?: number;
 }
 
@@ -45,7 +49,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.F32, { matmul: 'matmul_f32', getRows: 'get_rows_f32', activations: 'f32' }],
   [GgmlType.F16, { matmul: 'matmul_f16', getRows: 'get_rows_f16', activations: 'f32' }],
   [GgmlType.BF16, { matmul: 'matmul_bf16', getRows: 'get_rows_bf16', activations: 'f32' }],
-  [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32' }],
+  [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32', fusedOption: 2 }],
   [
     GgmlType.Q4_0,
     { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32', batch8: true, batchOffsetShift: 3 },
@@ -59,7 +63,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
     GgmlType.Q5_1,
     { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32', batch8: true, batchOffsetShift: 4 },
   ],
-  [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32' }],
+  [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32', fusedOption: 2 }],
   [
     GgmlType.Q2_K,
     {
