@@ -100,7 +100,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
       store<f32>(dp + (<usize>b << 2), d);
       if (split) {
         // no level sums: the signed formats have no offsets or mins
-        quantizeSplit32(xb, d, rec + (<usize>b << 6));
+        quantizeSplit32(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), rec + (<usize>b << 6));
         store<f32>(sp + (<usize>b << 2), 0);
         continue;
       }
@@ -112,7 +112,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
 }
 
 /**
- * The 32 levels a of the block at `x` (scale `d`), split by sign into two 7-bit parts: a+ = max(a, 0) in
+ * The 32 levels a of the values at `x` (scaled by `inv`, 1 / d in every lane), split by sign into two 7-bit parts: a+ = max(a, 0) in
  * bytes 0-31 of `q`, a- = max(-a, 0) in bytes 32-63, so that a = a+ - a-. With both parts unsigned, they
  * are the unsigned operands of the relaxed 8-bit product and signed weight levels the signed ones
  * (simd-dot.ts dotSplit32): two products per 16 levels in place of the sign transfer per row (|s| and
@@ -122,8 +122,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
  * for Q8_0.
  */
 @inline
-function quantizeSplit32(x: usize, d: f32, q: usize): void {
-  const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
+function quantizeSplit32(x: usize, inv: v128, q: usize): void {
   const zero = i8x16.splat(0);
   for (let j = 0; j < 32; j += 16) {
     const p = x + (<usize>j << 2);
@@ -280,10 +279,12 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
  * levels (the unpacked product), 0 the 8-bit levels of the relaxed build, 2 those with each 32 values'
  * 16-value groups interleaved for the relaxed batched product (unpacked8.ts interleaveGroups16), 3 the
  * levels (8-bit, or i16 in the SIMD-128 build) and 32-value sums of the decode product of placed Q4_K
- * ({@link placeLevelsQ4K}), 4 the levels of the decode product of placed Q6_K ({@link placeLevelsQ6K}).
+ * ({@link placeLevelsQ4K}), 4 the levels of the decode product of placed Q6_K ({@link placeLevelsQ6K}),
+ * 5 in the VNNI build each 32 levels split by sign for IQ4_XS ({@link quantizeSplit32}; as 0 elsewhere).
  */
 export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
-  const narrow: bool = RELAXED != 0 && option != 1;
+  const split: bool = VNNI != 0 && option == 5;
+  const narrow: bool = RELAXED != 0 && option != 1 && !split;
   const nb = cols >> 8;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
@@ -293,6 +294,13 @@ export function quantize_q8_K(ith: i32, nth: i32, x: usize, xStride: i32, n: i32
     for (let b = 0; b < nb; b++) {
       const xb = xr + (<usize>b << 10);
       const d = absMax(xb, 256) / 127;
+      if (split) {
+        // IQ4_XS in the VNNI build: each 32 levels split by sign, no 16-value sums (it has no mins)
+        const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
+        for (let j = 0; j < 8; j++) quantizeSplit32(xb + (<usize>j << 7), inv, rec + (<usize>b << 9) + (<usize>j << 6));
+        store<f32>(dp + (<usize>b << 2), d);
+        continue;
+      }
       const q = rec + (narrow ? <usize>(b << 8) : <usize>(b << 9));
       quantizeSpan(xb, 256, d, q, bp + (<usize>b << 5), narrow);
       store<f32>(dp + (<usize>b << 2), d);

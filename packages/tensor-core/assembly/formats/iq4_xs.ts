@@ -3,7 +3,7 @@
 // qs[16s ..] as IQ4_NL).  x = (d * (scale[s] - 32)) * KVALUES[q]
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotS16, scaled } from '../simd-dot';
+import { actOffset, dotS16, dotSplit32, scaled } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { VI, vi } from '../vconst';
 import {
@@ -62,14 +62,20 @@ export class Iq4XsFormat {
       let isum = i32x4.splat(0);
       for (let s = 0; s < 8; s++) {
         const v = v128.load(wb + 8 + (<usize>s << 4));
-        const e = ab + actOffset(s << 5);
-        const low = dotS16(lookup16(kv, lowNibbles(v, nibbles)), e, i32x4.splat(0), ones);
-        const part = dotS16(lookup16(kv, highNibbles(v, nibbles)), e + actOffset(16), low, ones);
+        let part: v128;
+        if (VNNI) {
+          // activations split by sign: 64 bytes per 32 levels (activations.ts quantizeSplit32)
+          part = dotSplit32(lookup16(kv, lowNibbles(v, nibbles)), lookup16(kv, highNibbles(v, nibbles)), ab + (<usize>s << 6));
+        } else {
+          const e = ab + actOffset(s << 5);
+          const low = dotS16(lookup16(kv, lowNibbles(v, nibbles)), e, i32x4.splat(0), ones);
+          part = dotS16(lookup16(kv, highNibbles(v, nibbles)), e + actOffset(16), low, ones);
+        }
         isum = scaled(isum, part, scaleXs(wb, s));
       }
       acc = superResult(acc, isum, scaleAt(wb), load<f32>(das));
       wb += 136;
-      ab += actOffset(256);
+      ab += VNNI ? 512 : actOffset(256);
       das += 4;
     }
     return hsum(acc);

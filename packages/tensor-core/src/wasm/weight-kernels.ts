@@ -39,8 +39,8 @@ export interface WeightKernels {
   readonly placeBytes?: (bytes: Uint8Array, inverse?: boolean) => Uint8Array;
   /**
    * The option of the fused (decode) product's quantize kernel, where it is not 0: quantize_q8_K 3 and 4
-   * (levels placed to match placed weights), quantize_q8_32 2 (levels split by sign, for signed weight
-   * levels; assembly/activations.ts).
+   * (levels placed to match placed weights), quantize_q8_32 2 and quantize_q8_K 5 (levels split by sign
+   * for signed weight levels in the VNNI build; assembly/activations.ts).
    */
   readonly fusedOption?: number;
 }
@@ -127,7 +127,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       fusedOption: 4,
     },
   ],
-  [GgmlType.IQ4_XS, { matmul: 'matmul_iq4_xs', getRows: 'get_rows_iq4_xs', activations: 'q8_K' }],
+  [GgmlType.IQ4_XS, { matmul: 'matmul_iq4_xs', getRows: 'get_rows_iq4_xs', activations: 'q8_K', fusedOption: 5 }],
 ]);
 
 /** The kernels of a weight type, or undefined when the wasm backend cannot compute with it. */
