@@ -3,7 +3,7 @@
 // qs[16s ..] as IQ4_NL).  x = (d * (scale[s] - 32)) * KVALUES[q]
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotS16, dotSplit32, scaled } from '../simd-dot';
+import { actOffset, dotS16, dotSplit32, scaled, signedPairSums } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { VI, vi } from '../vconst';
 import {
@@ -66,6 +66,15 @@ export class Iq4XsFormat {
         if (VNNI) {
           // activations split by sign: 64 bytes per 32 levels (activations.ts quantizeSplit32)
           part = dotSplit32(lookup16(kv, lowNibbles(v, nibbles)), lookup16(kv, highNibbles(v, nibbles)), ab + (<usize>s << 6));
+        } else if (RELAXED) {
+          // the scale rides in the widening multiply of the i16 pair sums (in place of ones): the same
+          // lane sums as the multiply of the widened sums below, without it
+          const e = ab + (<usize>s << 5);
+          const sc = i16x8.splat(<i16>scaleXs(wb, s));
+          const low = i32x4.dot_i16x8_s(signedPairSums(lookup16(kv, lowNibbles(v, nibbles)), v128.load(e)), sc);
+          const high = i32x4.dot_i16x8_s(signedPairSums(lookup16(kv, highNibbles(v, nibbles)), v128.load(e, 16)), sc);
+          isum = i32x4.add(isum, i32x4.add(low, high));
+          continue;
         } else {
           const e = ab + actOffset(s << 5);
           const low = dotS16(lookup16(kv, lowNibbles(v, nibbles)), e, i32x4.splat(0), ones);
