@@ -53,6 +53,10 @@ export const enum VI {
   BYTE_0x3F,
   BYTE_0xC0,
   BYTE_0x0C,
+  /** IQ4_XS scales (formats/iq4_xs.ts scalesXs): i16 multipliers moving each lane's 2 high bits or 4 low bits to the top, and 32 in every i16 lane. */
+  XS_HIGH_MULS,
+  XS_LOW_MULS,
+  I16_32,
 }
 
 const I32_TABLE: usize = memory.data<i32>(
@@ -83,6 +87,10 @@ const I32_TABLE: usize = memory.data<i32>(
     0x3f3f3f3f, 0x3f3f3f3f, 0x3f3f3f3f, 0x3f3f3f3f,
     0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0,
     0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c,
+    // i16 lanes 2^14, 2^12, ..., 2^0 | 2^12, 2^8, 2^4, 1 (twice) | 32
+    0x10004000, 0x01000400, 0x00100040, 0x00010004,
+    0x01001000, 0x00010010, 0x01001000, 0x00010010,
+    0x00200020, 0x00200020, 0x00200020, 0x00200020,
   ],
   16,
 );

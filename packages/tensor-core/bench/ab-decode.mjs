@@ -4,8 +4,9 @@
 // cannot tell a 3% change from noise; alternating rounds of the two builds in one process can.
 //   cp -r dist .ab/old          # before the change (any folder inside the package, so imports resolve)
 //   ... change assembly/, then: node scripts/build-wasm.mjs && npx tsc -p tsconfig.build.json
-//   node bench/ab-decode.mjs .ab/old [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64] [--simd128]
-// (--simd128: both builds without relaxed SIMD, the kernels of engines that lack it)
+//   node bench/ab-decode.mjs .ab/old [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64] [--simd128] [--no-vnni]
+// (--simd128: both builds without relaxed SIMD, the kernels of engines that lack it; --no-vnni: the relaxed
+// build where the VNNI one would be chosen, as on CPUs without AVX-VNNI)
 // For each type: 512 x 4096 weights repeated (in cache) and twelve 4096 x 4096 matrices cycled (from
 // memory), one token, the decode streaming variant fixed to the plain one (with --batch N: one 2048 x 4096
 // matrix times N tokens, in GFLOP/s, for the batched products); prints each build's median GB/s,
@@ -23,7 +24,7 @@ const option = (name, fallback) => {
 const oldDir = argv[0];
 if (!oldDir || oldDir.startsWith('--')) {
   console.error(
-    'usage: node bench/ab-decode.mjs OLD_DIST_DIR [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64] [--simd128]',
+    'usage: node bench/ab-decode.mjs OLD_DIST_DIR [--types Q4_K,Q6_K] [--threads 1] [--rounds 15] [--batch 64] [--simd128] [--no-vnni]',
   );
   process.exit(2);
 }
@@ -55,6 +56,7 @@ async function prepare(lib, type) {
     threads,
     decodeStreaming: { touch: false, pairs: false },
     ...(argv.includes('--simd128') ? { relaxedSimd: false } : {}),
+    ...(argv.includes('--no-vnni') ? { vnni: false } : {}),
   });
   const x = backend.createTensor('x', [batch, cols]);
   backend.writeTensor(x, randomValues(batch * cols, 1));
