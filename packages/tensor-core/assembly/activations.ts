@@ -87,7 +87,7 @@ function absMax(x: usize, count: i32): f32 {
  */
 export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
   const split: bool = VNNI != 0 && option == 2;
-  const narrow: bool = RELAXED != 0 && (option == 0 || (option == 2 && !split));
+  const narrow: bool = RELAXED != 0 && option != 1 && !split;
   const nb = cols >> 5;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
@@ -112,12 +112,12 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
 }
 
 /**
- * The 32 levels a of the values at `x` (scaled by `inv`, 1 / d in every lane), split by sign into two 7-bit parts: a+ = max(a, 0) in
- * bytes 0-31 of `q`, a- = max(-a, 0) in bytes 32-63, so that a = a+ - a-. With both parts unsigned, they
+ * The 32 levels a of the values at `x` (scaled by `inv`, 1 / d in every lane), split by sign into two
+ * 7-bit parts: a+ = max(a, 0) in bytes 0-31 of `q`, a- = max(-a, 0) in bytes 32-63, so that a = a+ - a-. With both parts unsigned, they
  * are the unsigned operands of the relaxed 8-bit product and signed weight levels the signed ones
  * (simd-dot.ts dotSplit32): two products per 16 levels in place of the sign transfer per row (|s| and
  * a * sign(s): four vector operations) that each weight row would otherwise pay. Only the VNNI build
- * gains (one fused dot-add per product: Q8_0 decode +9-18% per core, IQ4_NL +29%); without it each
+ * gains (one fused dot-add per product: Q8_0 decode +8-18% per core, IQ4_NL +28-30%); without it each
  * product is two multiplies, the multiply pipes are what limits, and the split measured 3-6% slower
  * for Q8_0.
  */

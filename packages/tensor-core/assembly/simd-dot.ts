@@ -16,6 +16,15 @@
 
 import { VI, vi } from './vconst';
 
+/**
+ * Byte offset of activation level `e` in the records of the signed formats' decode products: the split
+ * records of the VNNI build ({@link dotSplit32}: 64 bytes per 32 levels), else as {@link actOffset}.
+ */
+@inline
+export function signedActOffset(e: i32): usize {
+  return VNNI ? <usize>e << 1 : actOffset(e);
+}
+
 /** i16 pair sums of 16 unsigned 7-bit levels `u` times 16 i8 activations `x` already loaded (relaxed build only). */
 @inline
 export function pairSumsOf(u: v128, x: v128): v128 {

@@ -2,7 +2,7 @@
 // block's 32 levels (two i8x16: values 0..15 and 16..31) and dequantizing them exactly as ggml does.
 
 import { finiteHalfToF32, halfToF32, hsum, mulAdd } from '../common';
-import { actOffset, sumU32 } from '../simd-dot';
+import { actOffset, signedActOffset, sumU32 } from '../simd-dot';
 import { VF, VI, vf, vi } from '../vconst';
 
 /**
@@ -286,20 +286,13 @@ export function halves4(p: usize, stride: usize, count: i32, halfBits: v128, hal
 }
 
 /**
- * Whether `F`'s fused products read split records (the signed formats, marked by `splitSigns`, in the
- * VNNI build: their levels times activations split by sign, activations.ts quantizeSplit32), whose
- * blocks take 64 bytes, as those of the i16 records do.
+ * Byte offset of activation level `e` in the fused records `F` reads: the signed formats (marked by
+ * `splitSigns`) read split records in the VNNI build (simd-dot.ts signedActOffset).
  */
 @inline
-export function splitRecords<F>(f: F): bool {
-  if (VNNI && isDefined(f.splitSigns)) return true;
-  return false;
-}
-
-/** Byte offset of activation level `e` in the fused records `F` reads. */
-@inline
 function recordOffset<F>(f: F, e: i32): usize {
-  return splitRecords<F>(f) ? <usize>e << 1 : actOffset(e);
+  if (isDefined(f.splitSigns)) return signedActOffset(e);
+  return actOffset(e);
 }
 
 /**

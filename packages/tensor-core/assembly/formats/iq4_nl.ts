@@ -44,7 +44,7 @@ export class Iq4NlFormat {
     }
     padUnpacked32(u, cols);
   }
-  /** Fused products read split records in the VNNI build (block32.ts splitRecords). */
+  /** Fused products read split records in the VNNI build (block32.ts recordOffset). */
   @inline get splitSigns(): bool { return true; }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const kv = iq4Levels();

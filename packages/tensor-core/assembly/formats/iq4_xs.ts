@@ -3,7 +3,7 @@
 // qs[16s ..] as IQ4_NL).  x = (d * (scale[s] - 32)) * KVALUES[q]
 
 import { hsum, storeI8asI16Scaled } from '../common';
-import { actOffset, dotS16, dotSplit32, signedPairSums } from '../simd-dot';
+import { actOffset, dotS16, dotSplit32, signedActOffset, signedPairSums } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { VI, vi } from '../vconst';
 import {
@@ -97,29 +97,24 @@ export class Iq4XsFormat {
         const v = v128.load(wb + 8 + (<usize>s << 4));
         const sc = firstI16(scales);
         scales = nextI16(scales);
+        const e = ab + signedActOffset(s << 5);
         if (RELAXED && !VNNI) {
           // the scale rides in the widening multiply of the i16 pair sums (in place of ones): the same
           // lane sums as the multiply of the widened sums below, without it
-          const e = ab + (<usize>s << 5);
           const low = i32x4.dot_i16x8_s(signedPairSums(lookup16(kv, lowNibbles(v, nibbles)), v128.load(e)), sc);
           const high = i32x4.dot_i16x8_s(signedPairSums(lookup16(kv, highNibbles(v, nibbles)), v128.load(e, 16)), sc);
           isum = i32x4.add(isum, i32x4.add(low, high));
-          continue;
-        }
-        let part: v128;
-        if (VNNI) {
-          // activations split by sign: 64 bytes per 32 levels (activations.ts quantizeSplit32)
-          part = dotSplit32(lookup16(kv, lowNibbles(v, nibbles)), lookup16(kv, highNibbles(v, nibbles)), ab + (<usize>s << 6));
         } else {
-          const e = ab + actOffset(s << 5);
-          const low = dotS16(lookup16(kv, lowNibbles(v, nibbles)), e, i32x4.splat(0), ones);
-          part = dotS16(lookup16(kv, highNibbles(v, nibbles)), e + actOffset(16), low, ones);
+          // VNNI: activations split by sign (activations.ts quantizeSplit32); SIMD-128: i16 activations
+          const part = VNNI
+            ? dotSplit32(lookup16(kv, lowNibbles(v, nibbles)), lookup16(kv, highNibbles(v, nibbles)), e)
+            : dotS16(lookup16(kv, highNibbles(v, nibbles)), e + actOffset(16), dotS16(lookup16(kv, lowNibbles(v, nibbles)), e, i32x4.splat(0), ones), ones);
+          isum = i32x4.add(isum, i32x4.mul(part, i32x4.extend_low_i16x8_s(sc)));
         }
-        isum = i32x4.add(isum, i32x4.mul(part, i32x4.extend_low_i16x8_s(sc)));
       }
       acc = superResult(acc, isum, scaleAt(wb), load<f32>(das));
       wb += 136;
-      ab += VNNI ? 512 : actOffset(256);
+      ab += signedActOffset(256);
       das += 4;
     }
     return hsum(acc);

@@ -31,7 +31,7 @@ export class Q8_0Format {
     }
     padUnpacked32(u, cols);
   }
-  /** Fused products read split records in the VNNI build (block32.ts splitRecords). */
+  /** Fused products read split records in the VNNI build (block32.ts recordOffset). */
   @inline get splitSigns(): bool { return true; }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     if (VNNI) return dotSplit32(v128.load(wb, 2), v128.load(wb, 18), ab);
