@@ -71,6 +71,8 @@ export interface BenchRow {
   version: string;
   threads: number;
   loadSeconds?: number;
+  /** File to the first token (PeerResult.firstTokenMs), median of the rounds; absent where not reported. */
+  firstTokenSeconds?: number;
   /** pp length → median tokens/s. */
   pp: Record<string, number>;
   /** Median generation tokens/s. */
@@ -216,7 +218,8 @@ export async function runBench(options: BenchOptions): Promise<BenchRow[]> {
             log(
               `${label}: ${options.pp.map((n) => `pp${n} ${f.pp[n]?.toFixed(1)}`).join(', ')}` +
                 `${f.tg !== undefined ? `, tg${options.tg} ${f.tg.toFixed(2)} t/s` : ''}` +
-                `${Number.isFinite(result.loadMs) ? `, load ${(result.loadMs / 1000).toFixed(2)} s` : ''}`,
+                `${Number.isFinite(result.loadMs) ? `, load ${(result.loadMs / 1000).toFixed(2)} s` : ''}` +
+                `${result.firstTokenMs !== undefined ? `, first token ${(result.firstTokenMs / 1000).toFixed(2)} s` : ''}`,
             );
           } catch (e) {
             if (options.signal?.aborted) throw e;
@@ -249,6 +252,8 @@ function fillRow(row: BenchRow, results: readonly PeerResult[], options: BenchOp
   row.result = first;
   row.version = first.version;
   row.loadSeconds = median(results.map((r) => r.loadMs)) / 1000;
+  const firsts = results.map((r) => r.firstTokenMs).filter((ms): ms is number => ms !== undefined);
+  row.firstTokenSeconds = firsts.length ? median(firsts) / 1000 : undefined;
   const peaks = results.map((r) => r.peakRssBytes).filter((b): b is number => b !== undefined);
   row.peakRssBytes = peaks.length ? Math.max(...peaks) : undefined;
   for (const result of results) {

@@ -27,6 +27,7 @@ export function renderBenchTable(rows: readonly BenchRow[], ppLengths: readonly 
     'peer',
     'thr',
     'load s',
+    '1st tok s',
     ...ppLengths.map((n) => `pp${n} t/s`),
     ...(tg > 0 ? [`tg${tg} t/s`, 'tg % limit'] : []),
     'llamats/peer',
@@ -45,6 +46,7 @@ export function renderBenchTable(rows: readonly BenchRow[], ppLengths: readonly 
       r.peer,
       String(r.threads),
       fmt(r.loadSeconds, 2),
+      fmt(r.firstTokenSeconds, 2),
       ...ppLengths.map((n) => fmt(r.pp[n])),
       ...(tg > 0
         ? [fmt(r.tg), r.tgPercentOfLimit === undefined ? '-' : `${fmt(r.tgPercentOfLimit, 0)}% of ${fmt(r.tgLimit)}`]
@@ -56,7 +58,8 @@ export function renderBenchTable(rows: readonly BenchRow[], ppLengths: readonly 
     ];
   });
   const right = headers.map(
-    (h) => h.endsWith('t/s') || h === 'thr' || h === 'load s' || h === 'peak RSS' || h === 'tg % limit',
+    (h) =>
+      h.endsWith('t/s') || h === 'thr' || h === 'load s' || h === '1st tok s' || h === 'peak RSS' || h === 'tg % limit',
   );
   return formatTable(headers, body, right);
 }

@@ -47,6 +47,8 @@ describe('runBench on a tiny model', () => {
       expect(r.tg).toBeGreaterThan(0);
       expect(r.pp['16']).toBeGreaterThan(0);
       expect(r.loadSeconds).toBeGreaterThan(0);
+      // the first token comes after the load, from a prompt evaluated on top of it
+      expect(r.firstTokenSeconds).toBeGreaterThan(r.loadSeconds!);
     }
   });
 
@@ -69,7 +71,7 @@ describe('runBench on a tiny model', () => {
     const table = renderBenchTable(rows, [8, 16], 6);
     const lines = table.split('\n');
     expect(lines[0]).toMatch(
-      /^model\s+peer\s+thr\s+load s\s+pp8 t\/s\s+pp16 t\/s\s+tg6 t\/s\s+tg % limit\s+llamats\/peer/,
+      /^model\s+peer\s+thr\s+load s\s+1st tok s\s+pp8 t\/s\s+pp16 t\/s\s+tg6 t\/s\s+tg % limit\s+llamats\/peer/,
     );
     expect(lines).toHaveLength(2 + rows.length);
     expect(lines[2]).toContain('tiny Q4_0');

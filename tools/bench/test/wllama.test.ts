@@ -23,6 +23,7 @@ describe.skipIf(missing !== undefined)('wllama in headless Chromium', () => {
       expect(r.tg.map((s) => s.tokens)).toEqual([5]);
       expect(r.tg[0].tps).toBeGreaterThan(0);
       expect(r.errors).toEqual([]);
+      expect(r.firstTokenMs).toBeGreaterThan(r.loadMs);
       expect(r.version).toMatch(/^3\.8\.\d+, Chromium/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -39,10 +39,17 @@ function argmax(logits: Float32Array): number {
   return best;
 }
 
-/** Greedy generation: `n` decodes, the first over `prompt`; returns the tokens produced. */
-async function generate(ctx: Context, prompt: readonly number[], n: number): Promise<number> {
+/**
+ * Greedy generation: `n` decodes, the first over `prompt`; returns the tokens produced. `onFirst` runs once
+ * the first token is picked.
+ */
+async function generate(ctx: Context, prompt: readonly number[], n: number, onFirst?: () => void): Promise<number> {
   ctx.clear();
   let logits = await ctx.evaluate(prompt);
+  if (onFirst) {
+    argmax(logits);
+    onFirst();
+  }
   let got = 1;
   while (got < n) {
     logits = await ctx.evaluate([argmax(logits)]);
@@ -64,7 +71,10 @@ export async function runLlamats(job: BenchJob): Promise<PeerResult> {
     const ctx = model.createContext({ nCtx, nBatch: Math.min(512, Math.max(...job.pp, 1)) });
     const loadMs = performance.now() - t0;
     try {
-      await generate(ctx, job.tokens.slice(0, WARMUP_PROMPT), WARMUP_GEN);
+      let firstTokenMs: number | undefined;
+      await generate(ctx, job.tokens.slice(0, WARMUP_PROMPT), WARMUP_GEN, () => {
+        firstTokenMs = performance.now() - t0;
+      });
       const onGpu = runsOnGpu('llamats', job);
       const pp: Record<string, Awaited<ReturnType<typeof timeRuns>>> = {};
       for (const n of job.pp) {
@@ -90,6 +100,7 @@ export async function runLlamats(job: BenchJob): Promise<PeerResult> {
         version: `${info.kind} backend${info.detail ? ` (${info.detail})` : ''}`,
         threads: info.threads,
         loadMs,
+        firstTokenMs,
         pp,
         tg,
         notes: { backend: info },

@@ -37,11 +37,12 @@ interface NodeLlamaCpp {
   }): Promise<Llama>;
 }
 
-/** Generates up to `n` tokens from `prompt` and returns how many came. */
-async function generate(seq: Sequence, prompt: number[], n: number): Promise<number> {
+/** Generates up to `n` tokens from `prompt` and returns how many came; `onFirst` runs when the first one does. */
+async function generate(seq: Sequence, prompt: number[], n: number, onFirst?: () => void): Promise<number> {
   await seq.clearHistory();
   let got = 0;
   for await (const _ of seq.evaluate(prompt, { temperature: 0 })) {
+    if (got === 0) onFirst?.();
     if (++got >= n) break;
   }
   return got;
@@ -64,7 +65,10 @@ export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
     const loadMs = performance.now() - t0;
     try {
       const seq = context.getSequence();
-      await generate(seq, job.tokens.slice(0, WARMUP_PROMPT), WARMUP_GEN);
+      let firstTokenMs: number | undefined;
+      await generate(seq, job.tokens.slice(0, WARMUP_PROMPT), WARMUP_GEN, () => {
+        firstTokenMs = performance.now() - t0;
+      });
       const onGpu = runsOnGpu('node-llama-cpp', job);
       const pp: Record<string, Awaited<ReturnType<typeof timeRuns>>> = {};
       for (const n of job.pp) {
@@ -89,6 +93,7 @@ export async function runNodeLlamaCpp(job: BenchJob): Promise<PeerResult> {
         version: `${peerPackageVersion('node-llama-cpp')} (llama.cpp ${llama.llamaCppRelease.release}, ${llama.buildType}${gpu ? `, ${gpu} on ${gpuNames.join(', ')}` : ''})`,
         threads: job.threads,
         loadMs,
+        firstTokenMs,
         pp,
         tg,
         notes: { buildType: llama.buildType, gpu: llama.gpu },

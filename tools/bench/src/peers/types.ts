@@ -50,6 +50,13 @@ export interface PeerResult {
   readonly threads: number;
   /** File to ready (model and context), in milliseconds. */
   readonly loadMs: number;
+  /**
+   * File to the first token, in milliseconds: the load, then the warm-up prompt ({@link WARMUP_PROMPT} tokens
+   * on an empty cache) evaluated and its first token picked. A cold start as a user meets it: work a peer
+   * defers past its load (pages of a mapped file read in on first use) shows here. Absent where the peer
+   * cannot report it (llama-bench).
+   */
+  readonly firstTokenMs?: number;
   /** pp length → samples. */
   readonly pp: Readonly<Record<string, readonly Sample[]>>;
   readonly tg: readonly Sample[];

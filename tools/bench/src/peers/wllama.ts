@@ -14,6 +14,7 @@ import type { BenchJob, PeerResult, Sample } from './types.js';
 
 interface PageResult {
   loadMs: number;
+  firstTokenMs: number;
   pp: Record<string, Sample[]>;
   tg: Sample[];
   /** Tests that failed inside the page, with wllama's message. */
@@ -93,6 +94,7 @@ export async function runWllama(
       version: `${peerPackageVersion('@wllama/wllama')}, Chromium ${browser.version}`,
       threads: job.threads,
       loadMs: r.loadMs,
+      firstTokenMs: r.firstTokenMs,
       pp: r.pp,
       tg: r.tg,
       errors: r.errors,
