@@ -5,7 +5,7 @@
  */
 import { openGgufFile } from '@llamats/gguf-format/node';
 import * as tensorCore from '@llamats/tensor-core';
-import { measureBandwidth } from './bandwidth.js';
+import { measureBandwidth } from '@llamats/tensor-core/node';
 import { hasChromium } from './chromium.js';
 import { ensureModel, type ModelSpec, modelLabel } from './models.js';
 import { hasPeerPackage } from './peer-modules.js';

@@ -1,4 +1,4 @@
-export { measureBandwidth } from './bandwidth.js';
+export { measureBandwidth } from '@llamats/tensor-core/node';
 export { type BenchOptions, type BenchRow, peerUnavailable, runBench } from './bench.js';
 export { type BenchCliIo, type BenchReport, parseBenchArgs, runBenchCli, USAGE } from './cli.js';
 export { DEFAULT_MODELS, ensureModel, LLAMA7B_MODEL, type ModelSpec, QUICK_MODELS } from './models.js';

@@ -5,8 +5,8 @@
 
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
+import { measureBandwidth } from '@llamats/tensor-core/node';
 import type { Command } from 'commander';
-import { measureBandwidth } from '../bandwidth.js';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { loadModelFor } from '../load.js';

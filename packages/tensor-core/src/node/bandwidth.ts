@@ -1,7 +1,10 @@
 /**
- * Memory read bandwidth, measured in the same run as the peers: `threads` workers each scan their share of
- * a buffer much larger than the caches for a byte that is not there (`Buffer.indexOf`, a memchr). Decoding
- * one token reads every weight once, so bandwidth / weight bytes bounds tokens/s from above.
+ * Memory read bandwidth of this machine, measured now: each of `threads` worker threads scans its share of
+ * a shared buffer much larger than the caches for a byte that is not there (`Buffer.indexOf`, a memchr: the
+ * fastest plain read Node offers). Decoding one token reads every weight once, so bandwidth / weight bytes
+ * bounds the decode rate from above; the CLI's `bench` and the repository's peer bench hold their decode
+ * figures against it. Node only (`@llamats/tensor-core/node`). The wasm backend has its own probe, through
+ * its kernels and threads (`WasmBackend.measureReadBandwidth`).
  */
 import { Worker } from 'node:worker_threads';
 
@@ -21,11 +24,15 @@ const reply = (w: Worker) =>
     w.once('error', reject);
   });
 
+export interface BandwidthOptions {
+  /** Bytes scanned by all threads together in one pass (default 512 MiB). */
+  readonly bytes?: number;
+  /** Passes; the fastest counts (default 5). */
+  readonly passes?: number;
+}
+
 /** Bytes per second read by `threads` threads together: the best of `passes` scans of `bytes`. */
-export async function measureBandwidth(
-  threads: number,
-  options: { bytes?: number; passes?: number } = {},
-): Promise<number> {
+export async function measureBandwidth(threads: number, options: BandwidthOptions = {}): Promise<number> {
   const perThread = Math.floor((options.bytes ?? 512 << 20) / threads / 4096) * 4096;
   const buffer = new SharedArrayBuffer(perThread * threads);
   // Write every page: untouched pages may all map the one zero page, which reads from cache.
