@@ -5,8 +5,9 @@
 // products add their level vectors' sums per group and meet a vector of scales once per half (or, where
 // the i16 sums would overflow, once per 32 values) instead of a scale splat and multiply per 16 values.
 
+import { storeI8asI16Scaled } from '../common';
 import { dotAdd, pairSumsOf } from '../simd-dot';
-import { transposedWords } from '../transpose';
+import { storeTransposedWords, transposedWords } from '../transpose';
 
 /**
  * Placed level vector t (0..7, a constant) of a half whose level vectors in ggml's order are v0 .. v7 (vector
@@ -93,4 +94,59 @@ export function scaledWideSums(isum: v128, g01: v128, g23: v128, g45: v128, g67:
   isum = i32x4.add(isum, i32x4.mul(g23, i32x4.extend_high_i16x8_s(evenScales)));
   isum = i32x4.add(isum, i32x4.mul(g45, i32x4.extend_low_i16x8_s(oddScales)));
   return i32x4.add(isum, i32x4.mul(g67, i32x4.extend_high_i16x8_s(oddScales)));
+}
+
+/**
+ * The sixteen groups of the placed super-block at `wb`, each with its 16 levels back in ggml's order, for
+ * the kernels that read weights other than the decode product: as i16 levels times the group's scale, 32
+ * bytes a group (`dequant` false: unpackRow, the rows of the i16 batched product), or as f32 values, 64
+ * bytes a group (`dequant`: dequantRow, for getRows). `F` (Q2_K, Q3_K, Q6_K) reads a half's placed level
+ * vectors (`levelVector(wb, h, t)`), gives a group's scale (`groupScale(wb, s, g)`) and stores its values
+ * (`storeValues(o, levels, wb, s, g, d, dmin)`); `s`, `d`, `dmin`: super-block values those need (its
+ * scales as a vector, its factors), passed through.
+ */
+@inline
+export function storePlacedGroups<F>(f: F, wb: usize, s: v128, d: f32, dmin: f32, o: usize, dequant: bool): void {
+  const stride: usize = dequant ? 64 : 32;
+  for (let h = 0; h < 2; h++) {
+    const v0 = f.levelVector(wb, h, 0);
+    const v1 = f.levelVector(wb, h, 1);
+    const v2 = f.levelVector(wb, h, 2);
+    const v3 = f.levelVector(wb, h, 3);
+    const v4 = f.levelVector(wb, h, 4);
+    const v5 = f.levelVector(wb, h, 5);
+    const v6 = f.levelVector(wb, h, 6);
+    const v7 = f.levelVector(wb, h, 7);
+    // group g = 8h + k at o + g * stride
+    const g = h << 3;
+    const oh = o + <usize>g * stride;
+    storeGroup<F>(f, oh, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), wb, s, g, d, dmin, dequant);
+    storeGroup<F>(f, oh + stride, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), wb, s, g + 1, d, dmin, dequant);
+    storeGroup<F>(f, oh + 2 * stride, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), wb, s, g + 2, d, dmin, dequant);
+    storeGroup<F>(f, oh + 3 * stride, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), wb, s, g + 3, d, dmin, dequant);
+    storeGroup<F>(f, oh + 4 * stride, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), wb, s, g + 4, d, dmin, dequant);
+    storeGroup<F>(f, oh + 5 * stride, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), wb, s, g + 5, d, dmin, dequant);
+    storeGroup<F>(f, oh + 6 * stride, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), wb, s, g + 6, d, dmin, dequant);
+    storeGroup<F>(f, oh + 7 * stride, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), wb, s, g + 7, d, dmin, dequant);
+  }
+}
+
+/** One group of {@link storePlacedGroups}. */
+@inline
+function storeGroup<F>(f: F, o: usize, levels: v128, wb: usize, s: v128, g: i32, d: f32, dmin: f32, dequant: bool): void {
+  if (dequant) f.storeValues(o, levels, wb, s, g, d, dmin);
+  else storeI8asI16Scaled(o, levels, f.groupScale(wb, s, g));
+}
+
+/**
+ * The levels of the placed super-block at `wb` for the relaxed batched product (unpacked8.ts: group g of
+ * half h at `o + 128h + 16g`): per half, the word transposes of the placed even and of the odd vectors.
+ */
+@inline
+export function storePlacedLevels8<F>(f: F, wb: usize, o: usize): void {
+  for (let h = 0; h < 2; h++) {
+    const oh = o + (<usize>h << 7);
+    storeTransposedWords(f.levelVector(wb, h, 0), f.levelVector(wb, h, 2), f.levelVector(wb, h, 4), f.levelVector(wb, h, 6), oh, 16);
+    storeTransposedWords(f.levelVector(wb, h, 1), f.levelVector(wb, h, 3), f.levelVector(wb, h, 5), f.levelVector(wb, h, 7), oh + 64, 16);
+  }
 }

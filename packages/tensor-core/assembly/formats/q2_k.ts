@@ -10,10 +10,9 @@
 // meets the scales in two multiplies per half, where ggml's order spreads and multiplies a scale per 16
 // values (activations as Q6_K's: activations.ts quantize_q8_K option 4).
 
-import { hsum, storeI8asI16Scaled } from '../common';
+import { hsum } from '../common';
 import { actOffset, minDot16 } from '../simd-dot';
-import { storeTransposedWords } from '../transpose';
-import { groupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, wideSums } from './placed16';
+import { groupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, storePlacedGroups, storePlacedLevels8, wideSums } from './placed16';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import {
@@ -146,6 +145,19 @@ export class Q2_KFormat {
   @inline get actKind(): i32 { return ACT_Q8_K; }
   @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
+  /** Placed level vector t of half h (placed16.ts storePlacedGroups). */
+  @inline levelVector(wb: usize, h: i32, t: i32): v128 {
+    return levelVector(wb, h, t);
+  }
+  /** Scale of group g (0..15): the low nibble of its scale byte. */
+  @inline groupScale(wb: usize, s: v128, g: i32): i32 {
+    return load<u8>(wb + <usize>g) & 0x0f;
+  }
+  /** Group g's 16 values d * scale * q - dmin * min (its scale byte: scale low, min high). */
+  @inline storeValues(o: usize, levels: v128, wb: usize, s: v128, g: i32, d: f32, dmin: f32): void {
+    const sc = load<u8>(wb + <usize>g);
+    storeScaledLevelsMinus(o, levels, d * <f32>(sc & 0x0f), dmin * <f32>(sc >> 4));
+  }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const ud = scalesAt(u, cols);
@@ -158,27 +170,7 @@ export class Q2_KFormat {
       const sm = v128.load(wb);
       v128.store(um + (<usize>b << 5), minsLow(sm));
       v128.store(um + (<usize>b << 5), minsHigh(sm), 16);
-      for (let h = 0; h < 2; h++) {
-        const v0 = levelVector(wb, h, 0);
-        const v1 = levelVector(wb, h, 1);
-        const v2 = levelVector(wb, h, 2);
-        const v3 = levelVector(wb, h, 3);
-        const v4 = levelVector(wb, h, 4);
-        const v5 = levelVector(wb, h, 5);
-        const v6 = levelVector(wb, h, 6);
-        const v7 = levelVector(wb, h, 7);
-        // group 8h + g: i16 levels times its scale at 32 bytes per group
-        const o = u + (<usize>b << 9) + (<usize>h << 8);
-        const sc = wb + (<usize>h << 3);
-        storeI8asI16Scaled(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), load<u8>(sc) & 0x0f);
-        storeI8asI16Scaled(o + 32, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), load<u8>(sc, 1) & 0x0f);
-        storeI8asI16Scaled(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), load<u8>(sc, 2) & 0x0f);
-        storeI8asI16Scaled(o + 96, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), load<u8>(sc, 3) & 0x0f);
-        storeI8asI16Scaled(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), load<u8>(sc, 4) & 0x0f);
-        storeI8asI16Scaled(o + 160, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), load<u8>(sc, 5) & 0x0f);
-        storeI8asI16Scaled(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), load<u8>(sc, 6) & 0x0f);
-        storeI8asI16Scaled(o + 224, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), load<u8>(sc, 7) & 0x0f);
-      }
+      storePlacedGroups(this, wb, sm, 0, 0, u + (<usize>b << 9), false);
     }
   }
   /**
@@ -231,12 +223,7 @@ export class Q2_KFormat {
       const scl = v128.and(sm, vi(VI.NIBBLES));
       v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_u(scl));
       v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_u(scl), 16);
-      for (let h = 0; h < 2; h++) {
-        // group g of the half at 16g: the transposes of the placed even and odd vectors
-        const o = u + (<usize>b << 8) + (<usize>h << 7);
-        storeTransposedWords(levelVector(wb, h, 0), levelVector(wb, h, 2), levelVector(wb, h, 4), levelVector(wb, h, 6), o, 16);
-        storeTransposedWords(levelVector(wb, h, 1), levelVector(wb, h, 3), levelVector(wb, h, 5), levelVector(wb, h, 7), o + 64, 16);
-      }
+      storePlacedLevels8(this, wb, u + (<usize>b << 8));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
@@ -245,33 +232,7 @@ export class Q2_KFormat {
       const wb = w + <usize>b * 84;
       const d = halfAt(wb + 80);
       const dmin = halfAt(wb + 82);
-      for (let h = 0; h < 2; h++) {
-        const v0 = levelVector(wb, h, 0);
-        const v1 = levelVector(wb, h, 1);
-        const v2 = levelVector(wb, h, 2);
-        const v3 = levelVector(wb, h, 3);
-        const v4 = levelVector(wb, h, 4);
-        const v5 = levelVector(wb, h, 5);
-        const v6 = levelVector(wb, h, 6);
-        const v7 = levelVector(wb, h, 7);
-        // group 8h + g: 16 f32 at 64 bytes per group, d * scale * q - dmin * min
-        const o = dst + (<usize>b << 10) + (<usize>h << 9);
-        const sc = wb + (<usize>h << 3);
-        storeGroup(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), load<u8>(sc), d, dmin);
-        storeGroup(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), load<u8>(sc, 1), d, dmin);
-        storeGroup(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), load<u8>(sc, 2), d, dmin);
-        storeGroup(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), load<u8>(sc, 3), d, dmin);
-        storeGroup(o + 256, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), load<u8>(sc, 4), d, dmin);
-        storeGroup(o + 320, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), load<u8>(sc, 5), d, dmin);
-        storeGroup(o + 384, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), load<u8>(sc, 6), d, dmin);
-        storeGroup(o + 448, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), load<u8>(sc, 7), d, dmin);
-      }
+      storePlacedGroups(this, wb, i32x4.splat(0), d, dmin, dst + (<usize>b << 10), true);
     }
   }
-}
-
-/** Stores a group's 16 levels as d * scale * q - dmin * min (`sc`: its scale byte, scale low, min high). */
-@inline
-function storeGroup(dst: usize, levels: v128, sc: u32, d: f32, dmin: f32): void {
-  storeScaledLevelsMinus(dst, levels, d * <f32>(sc & 0x0f), dmin * <f32>(sc >> 4));
 }

@@ -12,7 +12,7 @@
 // odd vectors of a whole half in i16 and meets the scales in two multiplies per half, where ggml's order
 // spreads a scale and multiplies per 16 values (activations as Q6_K's: quantize_q8_K option 4).
 
-import { hsum, storeI8asI16Scaled } from '../common';
+import { hsum } from '../common';
 import { actOffset, minDot16 } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
@@ -34,8 +34,7 @@ import {
   superResult,
 } from './superblock';
 import { VI, byteBit, vi } from '../vconst';
-import { groupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, wideSums } from './placed16';
-import { storeTransposedWords } from '../transpose';
+import { groupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, storePlacedGroups, storePlacedLevels8, wideSums } from './placed16';
 
 /**
  * The 16 signed scales (-32..31) as bytes: low 4 bits from bytes 0..7 (nibble by nibble), high 2 bits
@@ -221,6 +220,18 @@ export class Q3_KFormat {
   @inline get actKind(): i32 { return ACT_Q8_K; }
   @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
+  /** Placed level vector t of half h (placed16.ts storePlacedGroups). */
+  @inline levelVector(wb: usize, h: i32, t: i32): v128 {
+    return levelVector(wb, h, t);
+  }
+  /** Signed scale of group g (0..15) from the super-block's scales `s` ({@link scalesQ3}). */
+  @inline groupScale(wb: usize, s: v128, g: i32): i32 {
+    return scaleOf(s, g);
+  }
+  /** Group g's 16 values (q - 4) * d * scale. */
+  @inline storeValues(o: usize, levels: v128, wb: usize, s: v128, g: i32, d: f32, dmin: f32): void {
+    storeScaledLevels(o, i8x16.sub(levels, byteBit(2)), d * <f32>scaleOf(s, g));
+  }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const ud = scalesAt(u, cols);
@@ -234,27 +245,7 @@ export class Q3_KFormat {
       const s = scalesQ3(wb + 96);
       v128.store(um + (<usize>b << 5), offsetsLow(s));
       v128.store(um + (<usize>b << 5), offsetsHigh(s), 16);
-      for (let h = 0; h < 2; h++) {
-        const v0 = levelVector(wb, h, 0);
-        const v1 = levelVector(wb, h, 1);
-        const v2 = levelVector(wb, h, 2);
-        const v3 = levelVector(wb, h, 3);
-        const v4 = levelVector(wb, h, 4);
-        const v5 = levelVector(wb, h, 5);
-        const v6 = levelVector(wb, h, 6);
-        const v7 = levelVector(wb, h, 7);
-        // group 8h + g: i16 levels times its scale at 32 bytes per group
-        const o = u + (<usize>b << 9) + (<usize>h << 8);
-        const g0 = h << 3;
-        storeI8asI16Scaled(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), scaleOf(s, g0));
-        storeI8asI16Scaled(o + 32, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), scaleOf(s, g0 + 1));
-        storeI8asI16Scaled(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), scaleOf(s, g0 + 2));
-        storeI8asI16Scaled(o + 96, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), scaleOf(s, g0 + 3));
-        storeI8asI16Scaled(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), scaleOf(s, g0 + 4));
-        storeI8asI16Scaled(o + 160, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), scaleOf(s, g0 + 5));
-        storeI8asI16Scaled(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), scaleOf(s, g0 + 6));
-        storeI8asI16Scaled(o + 224, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), scaleOf(s, g0 + 7));
-      }
+      storePlacedGroups(this, wb, s, 0, 0, u + (<usize>b << 9), false);
     }
   }
   /**
@@ -307,42 +298,16 @@ export class Q3_KFormat {
       v128.store(um + (<usize>b << 5), offsetsHigh(s), 16);
       v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_s(s));
       v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_s(s), 16);
-      for (let h = 0; h < 2; h++) {
-        // group g of the half at 16g: the transposes of the placed even and odd vectors
-        const o = u + (<usize>b << 8) + (<usize>h << 7);
-        storeTransposedWords(levelVector(wb, h, 0), levelVector(wb, h, 2), levelVector(wb, h, 4), levelVector(wb, h, 6), o, 16);
-        storeTransposedWords(levelVector(wb, h, 1), levelVector(wb, h, 3), levelVector(wb, h, 5), levelVector(wb, h, 7), o + 64, 16);
-      }
+      storePlacedLevels8(this, wb, u + (<usize>b << 8));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;
-    const four = byteBit(2);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 110;
       const d = halfAt(wb + 108);
       const s = scalesQ3(wb + 96);
-      for (let h = 0; h < 2; h++) {
-        const v0 = levelVector(wb, h, 0);
-        const v1 = levelVector(wb, h, 1);
-        const v2 = levelVector(wb, h, 2);
-        const v3 = levelVector(wb, h, 3);
-        const v4 = levelVector(wb, h, 4);
-        const v5 = levelVector(wb, h, 5);
-        const v6 = levelVector(wb, h, 6);
-        const v7 = levelVector(wb, h, 7);
-        // group 8h + g: 16 f32 at 64 bytes per group, (q - 4) * d * scale
-        const o = dst + (<usize>b << 10) + (<usize>h << 9);
-        const g0 = h << 3;
-        storeScaledLevels(o, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), four), d * <f32>scaleOf(s, g0));
-        storeScaledLevels(o + 64, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), four), d * <f32>scaleOf(s, g0 + 1));
-        storeScaledLevels(o + 128, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), four), d * <f32>scaleOf(s, g0 + 2));
-        storeScaledLevels(o + 192, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), four), d * <f32>scaleOf(s, g0 + 3));
-        storeScaledLevels(o + 256, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), four), d * <f32>scaleOf(s, g0 + 4));
-        storeScaledLevels(o + 320, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), four), d * <f32>scaleOf(s, g0 + 5));
-        storeScaledLevels(o + 384, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), four), d * <f32>scaleOf(s, g0 + 6));
-        storeScaledLevels(o + 448, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), four), d * <f32>scaleOf(s, g0 + 7));
-      }
+      storePlacedGroups(this, wb, s, d, 0, dst + (<usize>b << 10), true);
     }
   }
 }

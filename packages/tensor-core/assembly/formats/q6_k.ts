@@ -23,10 +23,9 @@
 // three levels then take one mask each and the fourth eight operations, 11 in all where ggml's nibbles
 // and 2-bit fields take 17.
 
-import { hsum, storeI8asI16Scaled } from '../common';
+import { hsum } from '../common';
 import { actOffset, minDot16 } from '../simd-dot';
-import { groupSums, pairGroupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, wideSums } from './placed16';
-import { storeTransposedWords } from '../transpose';
+import { groupSums, pairGroupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, storePlacedGroups, storePlacedLevels8, wideSums } from './placed16';
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
@@ -211,6 +210,18 @@ export class Q6_KFormat {
   @inline get actKind(): i32 { return ACT_Q8_K; }
   @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
+  /** Placed level vector t of half h (placed16.ts storePlacedGroups). */
+  @inline levelVector(wb: usize, h: i32, t: i32): v128 {
+    return levelVector(wb, h, t);
+  }
+  /** Signed scale of group g (0..15): scales[g]. */
+  @inline groupScale(wb: usize, s: v128, g: i32): i32 {
+    return load<i8>(wb + 192 + <usize>g);
+  }
+  /** Group g's 16 values (q - 32) * d * scale. */
+  @inline storeValues(o: usize, levels: v128, wb: usize, s: v128, g: i32, d: f32, dmin: f32): void {
+    storeScaledLevels(o, i8x16.sub(levels, byteBit(5)), d * <f32>load<i8>(wb + 192 + <usize>g));
+  }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nbs = cols >> 8;
     const ud = scalesAt(u, cols);
@@ -225,27 +236,7 @@ export class Q6_KFormat {
       const scv = v128.load(sc);
       v128.store(um + (<usize>b << 5), offsetsLow(scv));
       v128.store(um + (<usize>b << 5), offsetsHigh(scv), 16);
-      for (let h = 0; h < 2; h++) {
-        const v0 = levelVector(wb, h, 0);
-        const v1 = levelVector(wb, h, 1);
-        const v2 = levelVector(wb, h, 2);
-        const v3 = levelVector(wb, h, 3);
-        const v4 = levelVector(wb, h, 4);
-        const v5 = levelVector(wb, h, 5);
-        const v6 = levelVector(wb, h, 6);
-        const v7 = levelVector(wb, h, 7);
-        // group g of the half: i16 levels times its scale at 32 bytes per group
-        const o = u + (<usize>b << 9) + (<usize>h << 8);
-        const s = sc + (<usize>h << 3);
-        storeI8asI16Scaled(o, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), load<i8>(s));
-        storeI8asI16Scaled(o + 32, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), load<i8>(s, 1));
-        storeI8asI16Scaled(o + 64, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), load<i8>(s, 2));
-        storeI8asI16Scaled(o + 96, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), load<i8>(s, 3));
-        storeI8asI16Scaled(o + 128, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), load<i8>(s, 4));
-        storeI8asI16Scaled(o + 160, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), load<i8>(s, 5));
-        storeI8asI16Scaled(o + 192, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), load<i8>(s, 6));
-        storeI8asI16Scaled(o + 224, placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), load<i8>(s, 7));
-      }
+      storePlacedGroups(this, wb, scv, 0, 0, u + (<usize>b << 9), false);
     }
   }
   /**
@@ -303,41 +294,15 @@ export class Q6_KFormat {
       v128.store(um + (<usize>b << 5), offsetsHigh(scv), 16);
       v128.store(us + (<usize>b << 5), i16x8.extend_low_i8x16_s(scv));
       v128.store(us + (<usize>b << 5), i16x8.extend_high_i8x16_s(scv), 16);
-      for (let h = 0; h < 2; h++) {
-        // group g of the half at 16g: the transposes of the placed even and odd vectors
-        const o = u + (<usize>b << 8) + (<usize>h << 7);
-        storeTransposedWords(levelVector(wb, h, 0), levelVector(wb, h, 2), levelVector(wb, h, 4), levelVector(wb, h, 6), o, 16);
-        storeTransposedWords(levelVector(wb, h, 1), levelVector(wb, h, 3), levelVector(wb, h, 5), levelVector(wb, h, 7), o + 64, 16);
-      }
+      storePlacedLevels8(this, wb, u + (<usize>b << 8));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nbs = cols >> 8;
-    const m32 = byteBit(5);
     for (let b = 0; b < nbs; b++) {
       const wb = w + <usize>b * 210;
       const d = halfAt(wb + 208);
-      for (let h = 0; h < 2; h++) {
-        const v0 = levelVector(wb, h, 0);
-        const v1 = levelVector(wb, h, 1);
-        const v2 = levelVector(wb, h, 2);
-        const v3 = levelVector(wb, h, 3);
-        const v4 = levelVector(wb, h, 4);
-        const v5 = levelVector(wb, h, 5);
-        const v6 = levelVector(wb, h, 6);
-        const v7 = levelVector(wb, h, 7);
-        // group g of the half: 16 f32 at 64 bytes per group, (q - 32) * d * scale
-        const o = dst + (<usize>b << 10) + (<usize>h << 9);
-        const s = wb + 192 + (<usize>h << 3);
-        storeScaledLevels(o, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 0), m32), d * <f32>load<i8>(s));
-        storeScaledLevels(o + 64, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 1), m32), d * <f32>load<i8>(s, 1));
-        storeScaledLevels(o + 128, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 2), m32), d * <f32>load<i8>(s, 2));
-        storeScaledLevels(o + 192, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 3), m32), d * <f32>load<i8>(s, 3));
-        storeScaledLevels(o + 256, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 4), m32), d * <f32>load<i8>(s, 4));
-        storeScaledLevels(o + 320, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 5), m32), d * <f32>load<i8>(s, 5));
-        storeScaledLevels(o + 384, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 6), m32), d * <f32>load<i8>(s, 6));
-        storeScaledLevels(o + 448, i8x16.sub(placedGroup(v0, v1, v2, v3, v4, v5, v6, v7, 7), m32), d * <f32>load<i8>(s, 7));
-      }
+      storePlacedGroups(this, wb, i32x4.splat(0), d, 0, dst + (<usize>b << 10), true);
     }
   }
 }
