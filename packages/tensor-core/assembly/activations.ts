@@ -83,11 +83,13 @@ function absMax(x: usize, count: i32): f32 {
  * at `out` (`outStride` bytes apart). Threads split the rows. `option`: 0 the i8 levels and block sums of
  * the relaxed build's fused products, 1 i16 levels (the unpacked products, and every record of the
  * SIMD-128 build), 2 levels split by sign for the fused products of signed weight levels (Q8_0, IQ4_NL)
- * in the VNNI build ({@link quantizeSplit32}), as 0 in the other relaxed build.
+ * in the VNNI build ({@link quantizeSplit32}), as 0 in the other relaxed build, 3 as 0 with each whole
+ * group of four blocks placed to match Q4_0's placed rows ({@link placeGroup32}; formats/q4_0.ts).
  */
 export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
   const split: bool = VNNI != 0 && option == 2;
   const narrow: bool = RELAXED != 0 && option != 1 && !split;
+  const placed: bool = narrow && option == 3;
   const nb = cols >> 5;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
@@ -107,8 +109,28 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
       const sum = quantizeSpan(xb, 32, d, rec + (narrow ? <usize>(b << 5) : <usize>(b << 6)), 0, narrow);
       store<f32>(sp + (<usize>b << 2), d * <f32>sum);
       if (narrow) store<i32>(rec + (<usize>cols) + (<usize>b << 2), sum);
+      if (placed && (b & 3) == 3) placeGroup32(rec + (<usize>(b - 3) << 5));
     }
   }
+}
+
+/**
+ * The 128 i8 levels of four blocks at `g` rearranged as Q4_0's placed rows read them: bytes 32k .. 32k + 15
+ * holding, as word c, block c's levels 4k .. 4k + 3 (the low nibbles of placed vector k), bytes 32k + 16 ..
+ * its levels 16 + 4k .. 16 + 4k + 3 (the high nibbles): word transposes of the blocks' halves.
+ */
+@inline
+function placeGroup32(g: usize): void {
+  const l0 = v128.load(g);
+  const h0 = v128.load(g, 16);
+  const l1 = v128.load(g, 32);
+  const h1 = v128.load(g, 48);
+  const l2 = v128.load(g, 64);
+  const h2 = v128.load(g, 80);
+  const l3 = v128.load(g, 96);
+  const h3 = v128.load(g, 112);
+  storeTransposedWords(l0, l1, l2, l3, g, 32);
+  storeTransposedWords(h0, h1, h2, h3, g + 16, 32);
 }
 
 /**

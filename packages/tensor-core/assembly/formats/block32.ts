@@ -166,6 +166,12 @@ export function storeBlock32r(u: usize, b: i32, lo: v128, hi: v128): void {
 @inline
 export function storeRow8Block(u: usize, np: i32, b: i32, lo: v128, hi: v128, d: f32, m: f32): void {
   storeBlock32r(u, b, lo, hi);
+  storeRow8Scale(u, np, b, d, m);
+}
+
+/** Block `b`'s `d` and `m` in a relaxed unpacked row of `np` blocks at `u` ({@link storeRow8Block}). */
+@inline
+export function storeRow8Scale(u: usize, np: i32, b: i32, d: f32, m: f32): void {
   const ud = u + (<usize>np << 5) + (<usize>b << 2);
   store<f32>(ud, d);
   store<f32>(ud + (<usize>np << 2), m);
@@ -324,6 +330,17 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   // in decode for the formats with mins; since Q8_0 and IQ4_NL use the relaxed product through
   // signedPairSums, 1.05-1.2x for them too, in both builds).
   let b = 0;
+  if (isDefined(f.groupDot) && f.placedGroups) {
+    // rows placed in groups of four blocks (formats/q4_0.ts): one pass per group, the blocks' sums in its lanes
+    for (; b + 4 <= nb; b += 4) {
+      const wg = w + <usize>b * bb;
+      const isum = offsetSums<F>(f, f.groupDot(wg, a + recordOffset<F>(f, b << 5), nibbles, ones), asum + (<usize>b << 2), 4);
+      const dw = f.groupScales(wg, halfBits, halfScale);
+      const da = v128.load(ad + (<usize>b << 2));
+      acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da), acc);
+      if (floatMins) accm = mulAdd(f.mins4(wg, dw, 4, halfBits, halfScale), v128.load(as + (<usize>b << 2)), accm);
+    }
+  }
   for (; b + 4 <= nb; b += 4) {
     const wb = w + <usize>b * bb;
     const ab = a + recordOffset<F>(f, b << 5);

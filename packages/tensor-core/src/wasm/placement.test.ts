@@ -7,6 +7,7 @@ import {
   placedBlocks,
   placeQ2KBlocks,
   placeQ3KBlocks,
+  placeQ4_0Rows,
   placeQ4KBlocks,
   placeQ5KBlocks,
   placeQ6KBlocks,
@@ -143,6 +144,25 @@ describe('Q2_K placement (TypeScript form)', () => {
   });
 });
 
+describe('Q4_0 placement (TypeScript form)', () => {
+  it("gathers each whole group's four scales and puts block c's qs byte 4k + u at 16k + 4c + u, row by row, and back", () => {
+    const cols = 32 * 6; // six blocks a row: one group, then two blocks left as they are
+    const bytes = randomRawBlocks(GgmlType.Q4_0, 2 * 6, 32, 9);
+    const placed = placeQ4_0Rows(bytes.slice(), false, cols);
+    for (let row = 0; row < 2 * 108; row += 108) {
+      for (let c = 0; c < 4; c++) {
+        expect(placed.subarray(row + 2 * c, row + 2 * c + 2)).toEqual(bytes.subarray(row + 18 * c, row + 18 * c + 2));
+        for (let k = 0; k < 4; k++)
+          for (let u = 0; u < 4; u++)
+            expect(placed[row + 8 + 16 * k + 4 * c + u]).toBe(bytes[row + 18 * c + 2 + 4 * k + u]);
+      }
+      expect(placed.subarray(row + 72, row + 108)).toEqual(bytes.subarray(row + 72, row + 108));
+    }
+    expect(placeQ4_0Rows(placed.slice(), true, cols)).toEqual(bytes);
+    expect(() => placeQ4_0Rows(bytes.slice())).toThrow(/cols/);
+  });
+});
+
 describe('planUpload', () => {
   it('places each block when its last byte arrives, for in-order chunks that split blocks', () => {
     const s = fresh();
@@ -181,12 +201,14 @@ describe('planUpload', () => {
 });
 
 describe.each([
-  ['Q4_K', GgmlType.Q4_K],
-  ['Q5_K', GgmlType.Q5_K],
-  ['Q6_K', GgmlType.Q6_K],
-  ['Q3_K', GgmlType.Q3_K],
-  ['Q2_K', GgmlType.Q2_K],
-] as const)('placed %s weights in the wasm backend', (_, type) => {
+  ['Q4_K', GgmlType.Q4_K, 512],
+  ['Q5_K', GgmlType.Q5_K, 512],
+  ['Q6_K', GgmlType.Q6_K, 512],
+  ['Q3_K', GgmlType.Q3_K, 512],
+  ['Q2_K', GgmlType.Q2_K, 512],
+  // Q4_0 is placed by rows, in groups of four blocks: 15 blocks a row leave three in ggml's order
+  ['Q4_0', GgmlType.Q4_0, 480],
+] as const)('placed %s weights in the wasm backend', (_, type, cols) => {
   let backend: Backend;
   beforeAll(async () => {
     backend = await createWasmBackend({ threads: 1 });
@@ -195,7 +217,6 @@ describe.each([
 
   it('give the same products, rows and bytes back whatever the upload chunks', async () => {
     const rows = 16; // the smallest type (Q2_K) past the last cut at 1500 bytes
-    const cols = 512;
     const bytes = randomWeightBytes(type, rows, cols, 3);
     const x = backend.createTensor('x', [1, cols]);
     backend.writeTensor(x, randomValues(cols, 4));

@@ -1,6 +1,7 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q2_K .. Q6_K: assembly/formats/q2_k.ts .. q6_k.ts, "Placement"). This module
+ * as they are uploaded (Q2_K .. Q6_K: assembly/formats/q2_k.ts .. q6_k.ts, "Placement"; Q4_0 in the relaxed
+ * builds, a row at a time: assembly/formats/q4_0.ts). This module
  * keeps the bookkeeping that makes any sequence of uploads correct, and the plain TypeScript form of the
  * rearrangement (the reference the kernel is tested against, and the inverse that gives ggml's bytes back
  * for readTensor).
@@ -232,6 +233,43 @@ const Q2K_SLOTS: SlotCodec = {
 /** Q2_K super-blocks rearranged into the placed order (or back when `inverse`), in place; scales, d and dmin stay. */
 export function placeQ2KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
   return placeSlots(bytes, 84, Q2K_SLOTS, Q2K_SLOTS, inverse);
+}
+
+/** Bytes of a Q4_0 block and of a placed group of four. */
+const Q4_0_BLOCK_BYTES = 18;
+const Q4_0_GROUP_BYTES = 72;
+
+/**
+ * Q4_0 rows of `cols` values rearranged into the placed order of the relaxed builds (or back when
+ * `inverse`), in place (assembly/formats/q4_0.ts): in each row, each whole group of four blocks becomes
+ * its four half scales, then 64 qs bytes with placed byte 16k + 4c + u = block c's qs byte 4k + u; the
+ * blocks after the last whole group stay as they are.
+ */
+export function placeQ4_0Rows(bytes: Uint8Array, inverse = false, cols = 0): Uint8Array {
+  const nb = cols >> 5;
+  const rowBytes = nb * Q4_0_BLOCK_BYTES;
+  if (rowBytes === 0) throw new RangeError('placeQ4_0Rows needs the row length (cols)');
+  const tmp = new Uint8Array(Q4_0_GROUP_BYTES);
+  for (let row = 0; row + rowBytes <= bytes.byteLength; row += rowBytes) {
+    for (let g = row; g + Q4_0_GROUP_BYTES <= row + rowBytes; g += Q4_0_GROUP_BYTES) {
+      tmp.set(bytes.subarray(g, g + Q4_0_GROUP_BYTES));
+      for (let c = 0; c < 4; c++) {
+        const block = Q4_0_BLOCK_BYTES * c;
+        for (let i = 0; i < 2; i++) {
+          if (inverse) bytes[g + block + i] = tmp[2 * c + i];
+          else bytes[g + 2 * c + i] = tmp[block + i];
+        }
+        for (let k = 0; k < 4; k++)
+          for (let u = 0; u < 4; u++) {
+            const placed = 8 + 16 * k + 4 * c + u;
+            const ggml = block + 2 + 4 * k + u;
+            if (inverse) bytes[g + ggml] = tmp[placed];
+            else bytes[g + placed] = tmp[ggml];
+          }
+      }
+    }
+  }
+  return bytes;
 }
 
 /** Which blocks of a placed weight hold placed bytes, as uploads arrive (see {@link planUpload}). */

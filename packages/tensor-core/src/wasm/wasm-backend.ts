@@ -251,19 +251,21 @@ export class WasmBackend implements Backend {
       );
     }
     this.touchPages(w.group, w.ptr + byteOffset, bytes.byteLength);
-    const place = this.kernelsOf(w).place;
-    const blockBytes = ggmlTypeInfo(w.dtype).bytesPerBlock;
-    const plan = place ? planUpload(w.placement, blockBytes, byteOffset, bytes.byteLength) : undefined;
-    for (const [b0, b1] of plan?.unplaceBefore ?? []) this.placeBlocks(w, place!, b0, b1, 1);
+    const k = this.kernelsOf(w);
+    const unit = placementUnitBytes(w, k);
+    const plan = k.place ? planUpload(w.placement, unit, byteOffset, bytes.byteLength) : undefined;
+    for (const [u0, u1] of plan?.unplaceBefore ?? []) this.placeUnits(w, k, u0, u1, 1);
     w.group.u8.set(bytes, w.ptr + byteOffset);
-    for (const [b0, b1] of plan?.placeAfter ?? []) this.placeBlocks(w, place!, b0, b1, 0);
+    for (const [u0, u1] of plan?.placeAfter ?? []) this.placeUnits(w, k, u0, u1, 0);
     if (this.ropeCache) this.ropeCache = undefined; // rope_freqs may have changed
   }
 
-  /** Blocks [b0, b1) of `w` into its kernels' order (`inverse` 0) or back into ggml's (1). */
-  private placeBlocks(w: WasmWeight, kernel: KernelName, b0: number, b1: number, inverse: number): void {
-    const blockBytes = ggmlTypeInfo(w.dtype).bytesPerBlock;
-    this.exec(w.group, kernel, [w.ptr + b0 * blockBytes, b1 - b0, inverse], (b1 - b0) * blockBytes * NS.placeByte);
+  /** Placement units (blocks or rows) [u0, u1) of `w` into its kernels' order (`inverse` 0) or back into ggml's (1). */
+  private placeUnits(w: WasmWeight, k: WeightKernels, u0: number, u1: number, inverse: number): void {
+    const unit = placementUnitBytes(w, k);
+    const args = [w.ptr + u0 * unit, u1 - u0, inverse];
+    if (k.placeUnit === 'row') args.push(w.cols);
+    this.exec(w.group, k.place!, args, (u1 - u0) * unit * NS.placeByte);
   }
 
   createTensor(name: string, shape: readonly number[], dtype: ActivationType = 'f32'): Tensor {
@@ -296,10 +298,10 @@ export class WasmBackend implements Backend {
       const n = tensor.rows * tensor.cols;
       const all = new Float32Array(n);
       const bytes = tensor.group.u8.slice(tensor.ptr, tensor.ptr + tensor.byteLength);
-      // ggml's byte order back for the reference dequantizer (placed blocks only: the rest is raw already)
-      const blockBytes = ggmlTypeInfo(tensor.dtype).bytesPerBlock;
-      const placed = placedBlocks(tensor.placement, blockBytes) * blockBytes;
-      this.kernelsOf(tensor).placeBytes?.(bytes.subarray(0, placed), true);
+      // ggml's byte order back for the reference dequantizer (placed units only: the rest is raw already)
+      const k = this.kernelsOf(tensor);
+      const unit = placementUnitBytes(tensor, k);
+      k.placeBytes?.(bytes.subarray(0, placedBlocks(tensor.placement, unit) * unit), true, tensor.cols);
       dequantize(tensor.dtype, bytes, all, n);
       return all.slice(offset, count === undefined ? n : offset + count);
     }
@@ -860,7 +862,7 @@ export class WasmBackend implements Backend {
   private kernelsOf(w: WasmWeight): WeightKernels {
     const k = weightKernels(w.dtype);
     if (!k) throw new UnsupportedTypeError(w.dtype, 'wasm', w.name);
-    return k;
+    return k.placeRelaxedOnly && !this.relaxed ? unplaced(k) : k;
   }
 
   private checkRows(op: string, n: number, a: WasmActivation, b: WasmActivation): void {
@@ -937,6 +939,23 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
  * the 8-bit levels of the relaxed build, and for Q8_K records of the relaxed batched product 2 (levels
  * interleaved: assembly/unpacked8.ts interleaveGroups16).
  */
+/** Bytes of what `w`'s type places as a whole: one block, or one row (WeightKernels.placeUnit). */
+function placementUnitBytes(w: WasmWeight, k: WeightKernels): number {
+  return k.placeUnit === 'row' ? w.rowBytes : ggmlTypeInfo(w.dtype).bytesPerBlock;
+}
+
+const UNPLACED = new WeakMap<WeightKernels, WeightKernels>();
+
+/** `k` without placement, for the SIMD-128 build where a type is placed only by the relaxed builds. */
+function unplaced(k: WeightKernels): WeightKernels {
+  let u = UNPLACED.get(k);
+  if (!u) {
+    u = { ...k, place: undefined, placeBytes: undefined };
+    UNPLACED.set(k, u);
+  }
+  return u;
+}
+
 function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
   // placed K types: the decode product reads levels placed to match its weights; Q8_0, IQ4_NL: split by sign

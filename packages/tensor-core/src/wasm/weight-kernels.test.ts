@@ -215,6 +215,53 @@ describe.each([
     });
   }
 
+  // Q4_0 rows placed in groups of four blocks (relaxed builds, formats/q4_0.ts) add a group's eight level
+  // vectors' pair sums in i16 lanes before widening: at most 8 * 2 * 15 * 127 = 30480, reached with every
+  // level but one a block at 15 and every activation at +127. 15 blocks a row (480 columns) leave three
+  // blocks after the last whole group, in ggml's order, as are their activations.
+  for (const cols of [512, 480]) {
+    it(`Q4_0: decode products stay exact at the highest levels (${cols} columns, 1 and 3 tokens)`, async () => {
+      const type = GgmlType.Q4_0;
+      const rows = 5;
+      const n = 3;
+      const values = new Float32Array(rows * cols).fill(0.875);
+      for (let i = 0; i < values.length; i += 32) values[i] = -1; // d = 1/8: the others quantize to 15
+      const bytes = new Uint8Array((rows * cols * 18) / 32);
+      quantize(type, values, bytes, rows * cols);
+      const W = new Float32Array(rows * cols);
+      dequantize(type, bytes, W, rows * cols);
+      const xv = new Float32Array(n * cols).fill(1);
+      const w = backend.createWeight({ name: 'high', type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, bytes);
+      const x = backend.createTensor('x', [n, cols]);
+      backend.writeTensor(x, xv);
+      const out = backend.createTensor('out', [n, rows]);
+      for (const m of [1, n]) {
+        backend.matmul(out, w, x, m);
+        const got = await backend.readTensor(out, 0, m * rows);
+        expect(relRms(got, exactProducts(W, xv, m, rows, cols)), `${m} tokens`).toBeLessThan(1e-5);
+      }
+      for (const t of [w, x, out]) backend.free(t);
+    });
+  }
+
+  it('Q4_0: decode products of rows with blocks after the last whole group agree with f64 math', async () => {
+    const rows = 9;
+    const cols = 32 * 7;
+    const bytes = randomWeightBytes(GgmlType.Q4_0, rows, cols, 41);
+    const { w, x, out } = await checkProducts(
+      GgmlType.Q4_0,
+      bytes,
+      rows,
+      cols,
+      3,
+      [1, 3],
+      43,
+      matmulBound(GgmlType.Q4_0),
+    );
+    for (const t of [w, x, out]) backend.free(t);
+  });
+
   // Activation quantization takes each block's largest magnitude as an integer maximum of the magnitude
   // bits (assembly/activations.ts absMax): a NaN activation must still make every product it enters NaN,
   // in decode and batched products, not a finite value from garbage levels.

@@ -5,7 +5,14 @@
  */
 import { GgmlType } from '@llamats/gguf-format';
 import type { KernelName } from './kernel-names.js';
-import { placeQ2KBlocks, placeQ3KBlocks, placeQ4KBlocks, placeQ5KBlocks, placeQ6KBlocks } from './placement.js';
+import {
+  placeQ2KBlocks,
+  placeQ3KBlocks,
+  placeQ4_0Rows,
+  placeQ4KBlocks,
+  placeQ5KBlocks,
+  placeQ6KBlocks,
+} from './placement.js';
 
 /**
  * How a type's matrix product consumes activations (assembly/activations.ts):
@@ -35,11 +42,21 @@ export interface WeightKernels {
    * types placed in a layout of their own (src/wasm/placement.ts).
    */
   readonly place?: KernelName;
-  /** The same rearrangement in TypeScript (`inverse`: back to ggml's order), for reading weights back. */
-  readonly placeBytes?: (bytes: Uint8Array, inverse?: boolean) => Uint8Array;
   /**
-   * The option of the fused (decode) product's quantize kernel, where it is not 0: quantize_q8_K 3 and 4
-   * (levels placed to match placed weights), quantize_q8_32 2 and quantize_q8_K 5 (levels split by sign
+   * The same rearrangement in TypeScript (`inverse`: back to ggml's order), for reading weights back;
+   * `cols`: the row length, for types placed by rows.
+   */
+  readonly placeBytes?: (bytes: Uint8Array, inverse?: boolean, cols?: number) => Uint8Array;
+  /**
+   * What is placed as a whole: a block (the default), or a row (Q4_0, whose groups of four blocks stop at
+   * the end of each row; its place kernel then takes the row length as a fourth argument).
+   */
+  readonly placeUnit?: 'block' | 'row';
+  /** Placed only by the relaxed builds (the SIMD-128 build reads ggml's order). */
+  readonly placeRelaxedOnly?: boolean;
+  /**
+   * The option of the fused (decode) product's quantize kernel, where it is not 0: quantize_q8_K 3 and 4,
+   * quantize_q8_32 3 (levels placed to match placed weights), quantize_q8_32 2 and quantize_q8_K 5 (levels split by sign
    * for signed weight levels in the VNNI build; assembly/activations.ts).
    */
   readonly fusedOption?: number;
@@ -52,7 +69,18 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32', fusedOption: 2 }],
   [
     GgmlType.Q4_0,
-    { matmul: 'matmul_q4_0', getRows: 'get_rows_q4_0', activations: 'q8_32', batch8: true, batchOffsetShift: 3 },
+    {
+      matmul: 'matmul_q4_0',
+      getRows: 'get_rows_q4_0',
+      activations: 'q8_32',
+      batch8: true,
+      batchOffsetShift: 3,
+      place: 'place_q4_0',
+      placeBytes: placeQ4_0Rows,
+      placeUnit: 'row',
+      placeRelaxedOnly: true,
+      fusedOption: 3,
+    },
   ],
   [GgmlType.Q4_1, { matmul: 'matmul_q4_1', getRows: 'get_rows_q4_1', activations: 'q8_32', batch8: true }],
   [
