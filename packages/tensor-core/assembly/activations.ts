@@ -13,7 +13,7 @@
 // Records are `stride` bytes apart (16-byte aligned; computed by the TypeScript side).
 
 import { shareEnd, shareStart } from './common';
-import { storeTransposedWords } from './transpose';
+import { storeInterleavedTransposes, storeTransposedWords } from './transpose';
 import { interleaveGroups16 } from './unpacked8';
 import { block32rAt, groupOf, paddedBlocks, storeBlock32r, storePairs } from './formats/block32';
 import { VF, VI, vf, vi } from './vconst';
@@ -121,16 +121,11 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
  */
 @inline
 function placeGroup32(g: usize): void {
-  const l0 = v128.load(g);
-  const h0 = v128.load(g, 16);
-  const l1 = v128.load(g, 32);
-  const h1 = v128.load(g, 48);
-  const l2 = v128.load(g, 64);
-  const h2 = v128.load(g, 80);
-  const l3 = v128.load(g, 96);
-  const h3 = v128.load(g, 112);
-  storeTransposedWords(l0, l1, l2, l3, g, 32);
-  storeTransposedWords(h0, h1, h2, h3, g + 16, 32);
+  // block c's halves at 32c and 32c + 16
+  storeInterleavedTransposes(
+    v128.load(g), v128.load(g, 32), v128.load(g, 64), v128.load(g, 96),
+    v128.load(g, 16), v128.load(g, 48), v128.load(g, 80), v128.load(g, 112), g,
+  );
 }
 
 /**
@@ -381,16 +376,10 @@ function placeLevelsQ4K(x: usize): void {
  */
 @inline
 function placeLevelsQ6K(x: usize): void {
-  const x0 = v128.load(x);
-  const x1 = v128.load(x, 16);
-  const x2 = v128.load(x, 32);
-  const x3 = v128.load(x, 48);
-  const x4 = v128.load(x, 64);
-  const x5 = v128.load(x, 80);
-  const x6 = v128.load(x, 96);
-  const x7 = v128.load(x, 112);
-  storeTransposedWords(x0, x1, x2, x3, x, 32);
-  storeTransposedWords(x4, x5, x6, x7, x + 16, 32);
+  storeInterleavedTransposes(
+    v128.load(x), v128.load(x, 16), v128.load(x, 32), v128.load(x, 48),
+    v128.load(x, 64), v128.load(x, 80), v128.load(x, 96), v128.load(x, 112), x,
+  );
 }
 
 /**

@@ -29,3 +29,14 @@ export function storeTransposedWords(r0: v128, r1: v128, r2: v128, r3: v128, dst
   v128.store(dst + 2 * stride, v128.shuffle<i64>(c, d, 0, 2));
   v128.store(dst + 3 * stride, v128.shuffle<i64>(c, d, 1, 3));
 }
+
+/**
+ * Two word transposes whose rows interleave: row j of the transpose of a0..a3 at `dst + 32j`, row j of that
+ * of b0..b3 at `dst + 16 + 32j` (the arguments are all read before anything is stored, so `dst` may be
+ * where they came from).
+ */
+@inline
+export function storeInterleavedTransposes(a0: v128, a1: v128, a2: v128, a3: v128, b0: v128, b1: v128, b2: v128, b3: v128, dst: usize): void {
+  storeTransposedWords(a0, a1, a2, a3, dst, 32);
+  storeTransposedWords(b0, b1, b2, b3, dst + 16, 32);
+}
