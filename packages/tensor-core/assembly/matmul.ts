@@ -11,7 +11,8 @@ import { Iq4NlFormat } from './formats/iq4_nl';
 import { Iq4XsFormat } from './formats/iq4_xs';
 import { placeQ2K, Q2_KFormat } from './formats/q2_k';
 import { placeQ3K, Q3_KFormat } from './formats/q3_k';
-import { placeQ4_0, Q4_0Format } from './formats/q4_0';
+import { Q4_0Format } from './formats/q4_0';
+import { placeGroups4 } from './formats/groups4';
 import { Q4_1Format } from './formats/q4_1';
 import { placeQ4K, Q4_KFormat } from './formats/q4_k';
 import { Q5_0Format } from './formats/q5_0';
@@ -308,13 +309,25 @@ export function place_q4_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i
 
 /**
  * Rearranges the whole groups of four blocks of `rows` Q4_0 rows of `cols` values at `w` into the order
- * the relaxed builds' kernels read (formats/q4_0.ts placement; `inverse` 1: back), the rows shared among
- * the threads. Nothing to do in the SIMD-128 build, which reads ggml's order.
+ * the relaxed builds' kernels read (formats/groups4.ts; `inverse` 1: back), the rows shared among the
+ * threads. Nothing to do in the SIMD-128 build, which reads ggml's order.
  */
 export function place_q4_0(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32): void {
+  placeRows4(ith, nth, w, rows, inverse, cols, 1);
+}
+
+/** As {@link place_q4_0} for Q4_1. */
+export function place_q4_1(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32): void {
+  placeRows4(ith, nth, w, rows, inverse, cols, 2);
+}
+
+/** {@link place_q4_0} for blocks of `fields` half fields and 16 qs bytes. */
+@inline
+function placeRows4(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32, fields: i32): void {
   if (!RELAXED) return;
   const r0 = shareStart(rows, ith, nth);
-  placeQ4_0(w + <usize>r0 * <usize>(cols >> 5) * 18, shareEnd(rows, ith, nth) - r0, cols, inverse != 0);
+  const rowBytes = <usize>(cols >> 5) * <usize>(2 * fields + 16);
+  placeGroups4(w + <usize>r0 * rowBytes, shareEnd(rows, ith, nth) - r0, cols, fields, inverse != 0);
 }
 
 /** As {@link place_q4_k} for Q5_K (formats/q5_k.ts placement). */

@@ -331,14 +331,14 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   // signedPairSums, 1.05-1.2x for them too, in both builds).
   let b = 0;
   if (isDefined(f.groupDot) && f.placedGroups) {
-    // rows placed in groups of four blocks (formats/q4_0.ts): one pass per group, the blocks' sums in its lanes
+    // rows placed in groups of four blocks (formats/groups4.ts): one pass per group, the blocks' sums in its lanes
     for (; b + 4 <= nb; b += 4) {
       const wg = w + <usize>b * bb;
       const isum = offsetSums<F>(f, f.groupDot(wg, a + recordOffset<F>(f, b << 5), nibbles, ones), asum + (<usize>b << 2), 4);
       const dw = f.groupScales(wg, halfBits, halfScale);
       const da = v128.load(ad + (<usize>b << 2));
       acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da), acc);
-      if (floatMins) accm = mulAdd(f.mins4(wg, dw, 4, halfBits, halfScale), v128.load(as + (<usize>b << 2)), accm);
+      if (floatMins) accm = mulAdd(f.groupMins(wg, dw, halfBits, halfScale), v128.load(as + (<usize>b << 2)), accm);
     }
   }
   for (; b + 4 <= nb; b += 4) {

@@ -1,4 +1,6 @@
 // Q4_1: blocks of 32 values in 20 bytes: half d; half m; u8 qs[16] (nibbles as Q4_0).  x[j] = q[j] * d + m
+//
+// Placement (relaxed builds): rows in groups of four blocks, formats/groups4.ts (two half fields, d and m).
 
 import { actOffset, sumU32 } from '../simd-dot';
 import { ACT_Q8_32 } from '../unpacked';
@@ -14,8 +16,10 @@ import {
   scaleAt,
   storeInterleaved,
   storeRow8Block,
+  storeRow8Scale,
   storeScaledMin16,
 } from './block32';
+import { GROUPS_PLACED, groupDot4, groupedHalfAt, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
 
 @final @unmanaged
 export class Q4_1Format {
@@ -24,15 +28,17 @@ export class Q4_1Format {
   @inline get actKind(): i32 { return ACT_Q8_32; }
   @inline get hasMin(): bool { return true; }
   @inline get direct(): bool { return false; }
+  /** Rows in placed groups of four blocks (relaxed builds; formats/groups4.ts, block32.ts fusedDot32). */
+  @inline get placedGroups(): bool { return GROUPS_PLACED; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
+    const placed = placedGroupBlocks(nb);
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 20;
-      const v = v128.load(wb, 4);
-      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
-      store<f32>(um + (<usize>b << 2), scaleAt(wb + 2));
+      const v = groupedQs(w, b, placed, 2);
+      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 0)));
+      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 1)));
       storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));
     }
     padUnpacked32(u, cols);
@@ -40,6 +46,18 @@ export class Q4_1Format {
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const v = v128.load(wb, 4);
     return sumU32(lowNibbles(v, nibbles), ab, highNibbles(v, nibbles), ab + actOffset(16), ones);
+  }
+  /** The integer sums of a placed group at `wg` with its placed activations at `ab`, lane c block c's. */
+  @inline groupDot(wg: usize, ab: usize, nibbles: v128, ones: v128): v128 {
+    return groupDot4(wg + 16, ab, nibbles, ones);
+  }
+  /** The four scales of a placed group at `wg`, as f32x4. */
+  @inline groupScales(wg: usize, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wg, 2, 4, halfBits, halfScale);
+  }
+  /** The four mins of a placed group at `wg`, as f32x4. */
+  @inline groupMins(wg: usize, dw: v128, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wg + 8, 2, 4, halfBits, halfScale);
   }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 20, count, halfBits, halfScale);
@@ -58,25 +76,32 @@ export class Q4_1Format {
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const np = paddedBlocks(cols);
-    for (let b = 0; b < np; b++) {
+    const placed = placedGroupBlocks(nb);
+    let b = 0;
+    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
+    for (; b < placed; b += 4) {
+      const wg = w + <usize>b * 20;
+      storeGroupLevels8(wg + 16, u, b);
+      for (let c = 0; c < 4; c++) storeRow8Scale(u, np, b + c, scaleAt(wg + (<usize>c << 1)), scaleAt(wg + 8 + (<usize>c << 1)));
+    }
+    for (; b < np; b++) {
       if (b >= nb) {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const wb = w + <usize>b * 20;
-      const v = v128.load(wb, 4);
+      const v = groupedQs(w, b, placed, 2);
       const lo = lowNibbles(v);
       const hi = highNibbles(v);
-      storeRow8Block(u, np, b, lo, hi, scaleAt(wb), scaleAt(wb + 2));
+      storeRow8Block(u, np, b, lo, hi, scaleAt(groupedHalfAt(w, b, placed, 2, 0)), scaleAt(groupedHalfAt(w, b, placed, 2, 1)));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
+    const placed = placedGroupBlocks(nb);
     for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 20;
-      const v = v128.load(wb, 4);
-      const d = halfAt(wb);
-      const m = halfAt(wb + 2);
+      const v = groupedQs(w, b, placed, 2);
+      const d = halfAt(groupedHalfAt(w, b, placed, 2, 0));
+      const m = halfAt(groupedHalfAt(w, b, placed, 2, 1));
       const o = dst + (<usize>b << 7);
       storeScaledMin16(o, lowNibbles(v), d, m);
       storeScaledMin16(o + 64, highNibbles(v), d, m);

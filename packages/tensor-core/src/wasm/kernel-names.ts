@@ -56,6 +56,7 @@ const KERNELS = {
   place_q5_k: 3,
   place_q6_k: 3,
   place_q4_0: 4,
+  place_q4_1: 4,
 } as const;
 
 export type KernelName = keyof typeof KERNELS;

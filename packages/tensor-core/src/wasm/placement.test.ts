@@ -8,6 +8,7 @@ import {
   placeQ2KBlocks,
   placeQ3KBlocks,
   placeQ4_0Rows,
+  placeQ4_1Rows,
   placeQ4KBlocks,
   placeQ5KBlocks,
   placeQ6KBlocks,
@@ -163,6 +164,26 @@ describe('Q4_0 placement (TypeScript form)', () => {
   });
 });
 
+describe('Q4_1 placement (TypeScript form)', () => {
+  it("gathers each whole group's scales, then its mins, and puts block c's qs byte 4k + u at 16 + 16k + 4c + u, and back", () => {
+    const cols = 32 * 9; // two groups, then one block left as it is
+    const bytes = randomRawBlocks(GgmlType.Q4_1, 2 * 9, 32, 12);
+    const placed = placeQ4_1Rows(bytes.slice(), false, cols);
+    for (let row = 0; row < 2 * 180; row += 180) {
+      for (let g = row; g < row + 160; g += 80)
+        for (let c = 0; c < 4; c++) {
+          const block = g + 20 * c;
+          expect(placed.subarray(g + 2 * c, g + 2 * c + 2)).toEqual(bytes.subarray(block, block + 2));
+          expect(placed.subarray(g + 8 + 2 * c, g + 10 + 2 * c)).toEqual(bytes.subarray(block + 2, block + 4));
+          for (let k = 0; k < 4; k++)
+            for (let u = 0; u < 4; u++) expect(placed[g + 16 + 16 * k + 4 * c + u]).toBe(bytes[block + 4 + 4 * k + u]);
+        }
+      expect(placed.subarray(row + 160, row + 180)).toEqual(bytes.subarray(row + 160, row + 180));
+    }
+    expect(placeQ4_1Rows(placed.slice(), true, cols)).toEqual(bytes);
+  });
+});
+
 describe('planUpload', () => {
   it('places each block when its last byte arrives, for in-order chunks that split blocks', () => {
     const s = fresh();
@@ -208,6 +229,7 @@ describe.each([
   ['Q2_K', GgmlType.Q2_K, 512],
   // Q4_0 is placed by rows, in groups of four blocks: 15 blocks a row leave three in ggml's order
   ['Q4_0', GgmlType.Q4_0, 480],
+  ['Q4_1', GgmlType.Q4_1, 480],
 ] as const)('placed %s weights in the wasm backend', (_, type, cols) => {
   let backend: Backend;
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q2_K .. Q6_K: assembly/formats/q2_k.ts .. q6_k.ts, "Placement"; Q4_0 in the relaxed
- * builds, a row at a time: assembly/formats/q4_0.ts). This module
+ * as they are uploaded (Q2_K .. Q6_K: assembly/formats/q2_k.ts .. q6_k.ts, "Placement"; Q4_0 and Q4_1 in the
+ * relaxed builds, a row at a time: assembly/formats/groups4.ts). This module
  * keeps the bookkeeping that makes any sequence of uploads correct, and the plain TypeScript form of the
  * rearrangement (the reference the kernel is tested against, and the inverse that gives ggml's bytes back
  * for readTensor).
@@ -235,41 +235,45 @@ export function placeQ2KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
   return placeSlots(bytes, 84, Q2K_SLOTS, Q2K_SLOTS, inverse);
 }
 
-/** Bytes of a Q4_0 block and of a placed group of four. */
-const Q4_0_BLOCK_BYTES = 18;
-const Q4_0_GROUP_BYTES = 72;
-
 /**
- * Q4_0 rows of `cols` values rearranged into the placed order of the relaxed builds (or back when
- * `inverse`), in place (assembly/formats/q4_0.ts): in each row, each whole group of four blocks becomes
- * its four half scales, then 64 qs bytes with placed byte 16k + 4c + u = block c's qs byte 4k + u; the
- * blocks after the last whole group stay as they are.
+ * Rows of `cols` values of a 4-bit 32-value format whose blocks are `fields` half fields and 16 qs bytes
+ * (Q4_0: 1, Q4_1: 2) rearranged into the placed order of the relaxed builds (or back when `inverse`), in place
+ * (assembly/formats/groups4.ts): in each row, each whole group of four blocks becomes field f of block c at
+ * 8f + 2c, then 64 qs bytes with placed byte 16k + 4c + u = block c's qs byte 4k + u; the blocks after the
+ * last whole group stay as they are.
  */
-export function placeQ4_0Rows(bytes: Uint8Array, inverse = false, cols = 0): Uint8Array {
-  const nb = cols >> 5;
-  const rowBytes = nb * Q4_0_BLOCK_BYTES;
-  if (rowBytes === 0) throw new RangeError('placeQ4_0Rows needs the row length (cols)');
-  const tmp = new Uint8Array(Q4_0_GROUP_BYTES);
+function placeGroupRows(bytes: Uint8Array, inverse: boolean, cols: number, fields: number): Uint8Array {
+  const blockBytes = 2 * fields + 16;
+  const rowBytes = (cols >> 5) * blockBytes;
+  if (rowBytes === 0) throw new RangeError('Placing rows needs their length (cols)');
+  const groupBytes = 4 * blockBytes;
+  const tmp = new Uint8Array(groupBytes);
+  const move = (g: number, placed: number, ggml: number) => {
+    if (inverse) bytes[g + ggml] = tmp[placed];
+    else bytes[g + placed] = tmp[ggml];
+  };
   for (let row = 0; row + rowBytes <= bytes.byteLength; row += rowBytes) {
-    for (let g = row; g + Q4_0_GROUP_BYTES <= row + rowBytes; g += Q4_0_GROUP_BYTES) {
-      tmp.set(bytes.subarray(g, g + Q4_0_GROUP_BYTES));
+    for (let g = row; g + groupBytes <= row + rowBytes; g += groupBytes) {
+      tmp.set(bytes.subarray(g, g + groupBytes));
       for (let c = 0; c < 4; c++) {
-        const block = Q4_0_BLOCK_BYTES * c;
-        for (let i = 0; i < 2; i++) {
-          if (inverse) bytes[g + block + i] = tmp[2 * c + i];
-          else bytes[g + 2 * c + i] = tmp[block + i];
-        }
+        const block = blockBytes * c;
+        for (let f = 0; f < fields; f++) for (let i = 0; i < 2; i++) move(g, 8 * f + 2 * c + i, block + 2 * f + i);
         for (let k = 0; k < 4; k++)
-          for (let u = 0; u < 4; u++) {
-            const placed = 8 + 16 * k + 4 * c + u;
-            const ggml = block + 2 + 4 * k + u;
-            if (inverse) bytes[g + ggml] = tmp[placed];
-            else bytes[g + placed] = tmp[ggml];
-          }
+          for (let u = 0; u < 4; u++) move(g, 8 * fields + 16 * k + 4 * c + u, block + 2 * fields + 4 * k + u);
       }
     }
   }
   return bytes;
+}
+
+/** Q4_0 rows of `cols` values into the placed order (or back), in place ({@link placeGroupRows}). */
+export function placeQ4_0Rows(bytes: Uint8Array, inverse = false, cols = 0): Uint8Array {
+  return placeGroupRows(bytes, inverse, cols, 1);
+}
+
+/** Q4_1 rows of `cols` values into the placed order (or back), in place ({@link placeGroupRows}). */
+export function placeQ4_1Rows(bytes: Uint8Array, inverse = false, cols = 0): Uint8Array {
+  return placeGroupRows(bytes, inverse, cols, 2);
 }
 
 /** Which blocks of a placed weight hold placed bytes, as uploads arrive (see {@link planUpload}). */

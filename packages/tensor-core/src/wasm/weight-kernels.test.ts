@@ -245,22 +245,15 @@ describe.each([
     });
   }
 
-  it('Q4_0: decode products of rows with blocks after the last whole group agree with f64 math', async () => {
-    const rows = 9;
-    const cols = 32 * 7;
-    const bytes = randomWeightBytes(GgmlType.Q4_0, rows, cols, 41);
-    const { w, x, out } = await checkProducts(
-      GgmlType.Q4_0,
-      bytes,
-      rows,
-      cols,
-      3,
-      [1, 3],
-      43,
-      matmulBound(GgmlType.Q4_0),
-    );
-    for (const t of [w, x, out]) backend.free(t);
-  });
+  for (const type of [GgmlType.Q4_0, GgmlType.Q4_1]) {
+    it(`${ggmlTypeInfo(type).name}: products of rows with blocks after the last whole group agree with f64 math`, async () => {
+      const rows = 9;
+      const cols = 32 * 7;
+      const bytes = randomWeightBytes(type, rows, cols, 41);
+      const { w, x, out } = await checkProducts(type, bytes, rows, cols, 6, [1, 3, 6], 43, matmulBound(type));
+      for (const t of [w, x, out]) backend.free(t);
+    });
+  }
 
   // Activation quantization takes each block's largest magnitude as an integer maximum of the magnitude
   // bits (assembly/activations.ts absMax): a NaN activation must still make every product it enters NaN,

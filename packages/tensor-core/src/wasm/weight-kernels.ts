@@ -9,6 +9,7 @@ import {
   placeQ2KBlocks,
   placeQ3KBlocks,
   placeQ4_0Rows,
+  placeQ4_1Rows,
   placeQ4KBlocks,
   placeQ5KBlocks,
   placeQ6KBlocks,
@@ -48,8 +49,8 @@ export interface WeightKernels {
    */
   readonly placeBytes?: (bytes: Uint8Array, inverse?: boolean, cols?: number) => Uint8Array;
   /**
-   * What is placed as a whole: a block (the default), or a row (Q4_0, whose groups of four blocks stop at
-   * the end of each row; its place kernel then takes the row length as a fourth argument).
+   * What is placed as a whole: a block (the default), or a row (Q4_0 and Q4_1, whose groups of four blocks
+   * stop at the end of each row; their place kernels then take the row length as a fourth argument).
    */
   readonly placeUnit?: 'block' | 'row';
   /** Placed only by the relaxed builds (the SIMD-128 build reads ggml's order). */
@@ -82,7 +83,20 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       fusedOption: 3,
     },
   ],
-  [GgmlType.Q4_1, { matmul: 'matmul_q4_1', getRows: 'get_rows_q4_1', activations: 'q8_32', batch8: true }],
+  [
+    GgmlType.Q4_1,
+    {
+      matmul: 'matmul_q4_1',
+      getRows: 'get_rows_q4_1',
+      activations: 'q8_32',
+      batch8: true,
+      place: 'place_q4_1',
+      placeBytes: placeQ4_1Rows,
+      placeUnit: 'row',
+      placeRelaxedOnly: true,
+      fusedOption: 3,
+    },
+  ],
   [
     GgmlType.Q5_0,
     { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32', batch8: true, batchOffsetShift: 4 },
