@@ -84,7 +84,7 @@ function absMax(x: usize, count: i32): f32 {
  * the relaxed build's fused products, 1 i16 levels (the unpacked products, and every record of the
  * SIMD-128 build), 2 levels split by sign for the fused products of signed weight levels (Q8_0, IQ4_NL)
  * in the VNNI build ({@link quantizeSplit32}), as 0 in the other relaxed build, 3 as 0 with each whole
- * group of four blocks placed to match Q4_0's placed rows ({@link placeGroup32}; formats/q4_0.ts).
+ * group of four blocks placed to match placed Q4_0 and Q4_1 rows ({@link placeGroup32}; formats/groups4.ts).
  */
 export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
   const split: bool = VNNI != 0 && option == 2;
@@ -115,7 +115,7 @@ export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i3
 }
 
 /**
- * The 128 i8 levels of four blocks at `g` rearranged as Q4_0's placed rows read them: bytes 32k .. 32k + 15
+ * The 128 i8 levels of four blocks at `g` rearranged as placed Q4_0 and Q4_1 rows read them: bytes 32k .. 32k + 15
  * holding, as word c, block c's levels 4k .. 4k + 3 (the low nibbles of placed vector k), bytes 32k + 16 ..
  * its levels 16 + 4k .. 16 + 4k + 3 (the high nibbles): word transposes of the blocks' halves.
  */

@@ -215,18 +215,22 @@ describe.each([
     });
   }
 
-  // Q4_0 rows placed in groups of four blocks (relaxed builds, formats/q4_0.ts) add a group's eight level
+  // Q4_0 and Q4_1 rows placed in groups of four blocks (relaxed builds, formats/groups4.ts) add a group's eight level
   // vectors' pair sums in i16 lanes before widening: at most 8 * 2 * 15 * 127 = 30480, reached with every
   // level but one a block at 15 and every activation at +127. 15 blocks a row (480 columns) leave three
   // blocks after the last whole group, in ggml's order, as are their activations.
-  for (const cols of [512, 480]) {
-    it(`Q4_0: decode products stay exact at the highest levels (${cols} columns, 1 and 3 tokens)`, async () => {
-      const type = GgmlType.Q4_0;
+  for (const [type, cols] of [
+    [GgmlType.Q4_0, 512],
+    [GgmlType.Q4_0, 480],
+    [GgmlType.Q4_1, 480],
+  ] as const) {
+    it(`${ggmlTypeInfo(type).name}: decode products stay exact at the highest levels (${cols} columns, 1 and 3 tokens)`, async () => {
       const rows = 5;
       const n = 3;
       const values = new Float32Array(rows * cols).fill(0.875);
-      for (let i = 0; i < values.length; i += 32) values[i] = -1; // d = 1/8: the others quantize to 15
-      const bytes = new Uint8Array((rows * cols * 18) / 32);
+      // Q4_0: d = 1/8, the others quantize to 15; Q4_1: min -1, the others at the top level, 15
+      for (let i = 0; i < values.length; i += 32) values[i] = -1;
+      const bytes = new Uint8Array((rows * cols * ggmlTypeInfo(type).bytesPerBlock) / 32);
       quantize(type, values, bytes, rows * cols);
       const W = new Float32Array(rows * cols);
       dequantize(type, bytes, W, rows * cols);
