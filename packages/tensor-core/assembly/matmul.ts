@@ -12,7 +12,7 @@ import { Iq4XsFormat } from './formats/iq4_xs';
 import { placeQ2K, Q2_KFormat } from './formats/q2_k';
 import { placeQ3K, Q3_KFormat } from './formats/q3_k';
 import { Q4_0Format } from './formats/q4_0';
-import { placeGroups4 } from './formats/groups4';
+import { blockBytesOf, placeGroups4 } from './formats/groups4';
 import { Q4_1Format } from './formats/q4_1';
 import { placeQ4K, Q4_KFormat } from './formats/q4_k';
 import { Q5_0Format } from './formats/q5_0';
@@ -313,21 +313,31 @@ export function place_q4_k(ith: i32, nth: i32, w: usize, blocks: i32, inverse: i
  * threads. Nothing to do in the SIMD-128 build, which reads ggml's order.
  */
 export function place_q4_0(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32): void {
-  placeRows4(ith, nth, w, rows, inverse, cols, 1);
+  placeRows4(ith, nth, w, rows, inverse, cols, 1, 0);
 }
 
 /** As {@link place_q4_0} for Q4_1. */
 export function place_q4_1(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32): void {
-  placeRows4(ith, nth, w, rows, inverse, cols, 2);
+  placeRows4(ith, nth, w, rows, inverse, cols, 2, 0);
 }
 
-/** {@link place_q4_0} for blocks of `fields` half fields and 16 qs bytes. */
+/** As {@link place_q4_0} for Q5_0. */
+export function place_q5_0(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32): void {
+  placeRows4(ith, nth, w, rows, inverse, cols, 1, 1);
+}
+
+/** As {@link place_q4_0} for Q5_1. */
+export function place_q5_1(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32): void {
+  placeRows4(ith, nth, w, rows, inverse, cols, 2, 1);
+}
+
+/** {@link place_q4_0} for blocks of `fields` half fields, `qh` u32s of fifth bits and 16 qs bytes. */
 @inline
-function placeRows4(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32, fields: i32): void {
+function placeRows4(ith: i32, nth: i32, w: usize, rows: i32, inverse: i32, cols: i32, fields: i32, qh: i32): void {
   if (!RELAXED) return;
   const r0 = shareStart(rows, ith, nth);
-  const rowBytes = <usize>(cols >> 5) * <usize>(2 * fields + 16);
-  placeGroups4(w + <usize>r0 * rowBytes, shareEnd(rows, ith, nth) - r0, cols, fields, inverse != 0);
+  const rowBytes = <usize>(cols >> 5) * blockBytesOf(fields, qh);
+  placeGroups4(w + <usize>r0 * rowBytes, shareEnd(rows, ith, nth) - r0, cols, fields, qh, inverse != 0);
 }
 
 /** As {@link place_q4_k} for Q5_K (formats/q5_k.ts placement). */

@@ -1,7 +1,9 @@
-// Placed groups of 4-bit 32-value blocks (relaxed builds): Q4_0 (a half scale, then 16 qs bytes) and Q4_1 (a
-// half scale, a half min, then qs), F = 1 or 2 half fields a block. Each row's blocks are rearranged at upload
-// (src/wasm/placement.ts) in groups of four: field f of block c at byte 8f + 2c of the group, then four placed
-// vectors, word c of vector k holding block c's qs bytes 4k .. 4k + 3. The low nibbles of vector k are then
+// Placed groups of 32-value blocks with 16 nibble bytes (relaxed builds): Q4_0 (a half scale, then 16 qs bytes),
+// Q4_1 (a half scale, a half min, then qs), Q5_0 and Q5_1 (as Q4_0 and Q4_1 with a u32 of fifth bits qh before
+// the qs): F = 1 or 2 half fields a block, H = 0 or 1 qh. Each row's blocks are rearranged at upload
+// (src/wasm/placement.ts) in groups of four: field f of block c at byte 8f + 2c of the group, then (H = 1) the
+// fifth bits as eight u16 (16 bytes: {@link placedQh}), then four placed vectors, word c of vector k holding
+// block c's qs bytes 4k .. 4k + 3. The low nibbles of vector k are then
 // values 4k .. 4k + 3 of each block, the high ones 16 + 4k .. 16 + 4k + 3, every word one block: the decode
 // product ({@link groupDot4}, block32.ts fusedDot32) adds a whole group's pair sums in i16 (at most 8 * 2 *
 // 15 * 127 = 30480 a lane) and widens once, each i32 lane one block's sum, where ggml's order widens per block
@@ -12,7 +14,7 @@
 
 import { dotAdd, pairSumsOf } from '../simd-dot';
 import { transposedWords } from '../transpose';
-import { block32rAt, highNibbles, lowNibbles } from './block32';
+import { block32rAt, highNibbles, levels5, lowNibbles, sumLevels5 } from './block32';
 
 /** Whether this build places rows in groups (see the header). */
 export const GROUPS_PLACED: bool = RELAXED != 0;
@@ -23,16 +25,22 @@ export function placedGroupBlocks(nb: i32): i32 {
   return GROUPS_PLACED ? nb & ~3 : 0;
 }
 
-/** Bytes of a block with `fields` half fields before its 16 qs bytes. */
+/** Bytes of a block with `fields` half fields, `qh` u32s of fifth bits (0 or 1) and 16 qs bytes. */
 @inline
-function blockBytesOf(fields: i32): usize {
-  return <usize>(2 * fields + 16);
+export function blockBytesOf(fields: i32, qh: i32): usize {
+  return <usize>(2 * fields + 4 * qh + 16);
+}
+
+/** Where a placed group's vectors start: after its fields and fifth bits. */
+@inline
+export function groupVectorsAt(fields: i32, qh: i32): usize {
+  return <usize>(8 * fields + 16 * qh);
 }
 
 /** Address of half field f of block b of a row at `w` (`fields` a block) whose first `placed` blocks are placed. */
 @inline
-export function groupedHalfAt(w: usize, b: i32, placed: i32, fields: i32, f: i32): usize {
-  const bb = blockBytesOf(fields);
+export function groupedHalfAt(w: usize, b: i32, placed: i32, fields: i32, qh: i32, f: i32): usize {
+  const bb = blockBytesOf(fields, qh);
   if (b >= placed) return w + <usize>b * bb + (<usize>f << 1);
   const c = b & 3;
   return w + <usize>(b - c) * bb + (<usize>f << 3) + (<usize>c << 1);
@@ -40,13 +48,46 @@ export function groupedHalfAt(w: usize, b: i32, placed: i32, fields: i32, f: i32
 
 /** The 16 qs bytes of block b of a row at `w` (`fields` a block) whose first `placed` blocks are placed, in ggml's order. */
 @inline
-export function groupedQs(w: usize, b: i32, placed: i32, fields: i32): v128 {
-  const bb = blockBytesOf(fields);
-  if (b >= placed) return v128.load(w + <usize>b * bb + (<usize>fields << 1));
+export function groupedQs(w: usize, b: i32, placed: i32, fields: i32, qh: i32): v128 {
+  const bb = blockBytesOf(fields, qh);
+  if (b >= placed) return v128.load(w + <usize>b * bb + (<usize>fields << 1) + (<usize>qh << 2));
   const c = b & 3;
   // word k of the block: word c of placed vector k
-  const p = w + <usize>(b - c) * bb + (<usize>fields << 3) + (<usize>c << 2);
+  const p = w + <usize>(b - c) * bb + groupVectorsAt(fields, qh) + (<usize>c << 2);
   return i32x4(load<i32>(p), load<i32>(p, 16), load<i32>(p, 32), load<i32>(p, 48));
+}
+
+/** The fifth bits (qh) of block b of a row at `w` (`fields` half fields a block) whose first `placed` blocks are placed. */
+@inline
+export function groupedQh(w: usize, b: i32, placed: i32, fields: i32): u32 {
+  const bb = blockBytesOf(fields, 1);
+  if (b >= placed) return load<u32>(w + <usize>b * bb + (<usize>fields << 1));
+  const c = b & 3;
+  return blockQh(w + <usize>(b - c) * bb + (<usize>fields << 3), c);
+}
+
+/** Block c's qh from a group's placed fifth bits at `p` ({@link placedQh} inverted). */
+@inline
+function blockQh(p: usize, c: i32): u32 {
+  let qh: u32 = 0;
+  for (let k = 0; k < 4; k++) {
+    const word = load<u32>(p + (<usize>k << 2));
+    qh |= ((word >> (4 * c)) & 0xf) << (4 * k);
+    qh |= ((word >> (16 + 4 * c)) & 0xf) << (16 + 4 * k);
+  }
+  return qh;
+}
+
+/**
+ * Placed vector k's fifth bits from the four blocks' qh (lane c block c's): bit 4c + u of the low u16 is bit
+ * 4k + u of block c's, of the high u16 bit 16 + 4k + u, so that the word is vector k's qh as a block's is its own.
+ */
+@inline
+function placedQh(q0: u32, q1: u32, q2: u32, q3: u32, k: i32): u32 {
+  const lo = ((q0 >> (4 * k)) & 0xf) | (((q1 >> (4 * k)) & 0xf) << 4) | (((q2 >> (4 * k)) & 0xf) << 8) | (((q3 >> (4 * k)) & 0xf) << 12);
+  const s = 16 + 4 * k;
+  const hi = ((q0 >> s) & 0xf) | (((q1 >> s) & 0xf) << 4) | (((q2 >> s) & 0xf) << 8) | (((q3 >> s) & 0xf) << 12);
+  return lo | (hi << 16);
 }
 
 /**
@@ -76,6 +117,19 @@ export function groupDot4(v: usize, ab: usize, nibbles: v128, ones: v128): v128 
 }
 
 /**
+ * As {@link groupDot4} for 5-bit levels (Q5_0, Q5_1): vector k's nibbles with its fifth bits (the u32 at
+ * `qh + 4k`), each vector's sums widened on their own (two vectors' i16 pair sums would reach 4 * 31 * 127).
+ */
+@inline
+export function groupDot5(v: usize, qh: usize, ab: usize, nibbles: v128, ones: v128): v128 {
+  const s0 = sumLevels5(v128.load(v), load<u32>(qh), ab, nibbles, ones);
+  const s1 = sumLevels5(v128.load(v, 16), load<u32>(qh, 4), ab + 32, nibbles, ones);
+  const s2 = sumLevels5(v128.load(v, 32), load<u32>(qh, 8), ab + 64, nibbles, ones);
+  const s3 = sumLevels5(v128.load(v, 48), load<u32>(qh, 12), ab + 96, nibbles, ones);
+  return i32x4.add(i32x4.add(s0, s1), i32x4.add(s2, s3));
+}
+
+/**
  * The levels of the placed group of block b (a multiple of 4) of a relaxed unpacked row at `u` (unpacked8.ts:
  * piece c of block k at 16c + 4k), from its four placed vectors at `v`: the low nibbles of vector k are piece
  * k of each block, the high nibbles piece 4 + k.
@@ -90,31 +144,55 @@ export function storeGroupLevels8(v: usize, u: usize, b: i32): void {
   }
 }
 
+/** As {@link storeGroupLevels8} for 5-bit levels, vector k's fifth bits the u32 at `qh + 4k`. */
+@inline
+export function storeGroupLevels8q5(v: usize, qh: usize, u: usize, b: i32): void {
+  const o = block32rAt(u, b);
+  for (let k = 0; k < 4; k++) {
+    const p = v128.load(v + (<usize>k << 4));
+    const bits = load<u32>(qh + (<usize>k << 2));
+    v128.store(o + (<usize>k << 4), levels5(lowNibbles(p), bits & 0xffff));
+    v128.store(o + 64 + (<usize>k << 4), levels5(highNibbles(p), bits >> 16));
+  }
+}
+
 /**
- * Rearranges the whole groups of four blocks of `rows` rows of `cols` values at `w` (`fields` half fields a
- * block) into the placed order (see the header), or back when `inverse`. A group is read whole before it is
- * written, so in place.
+ * Rearranges the whole groups of four blocks of `rows` rows of `cols` values at `w` (`fields` half fields and
+ * `qh` u32s of fifth bits a block) into the placed order (see the header), or back when `inverse`. A group is
+ * read whole before it is written, so in place.
  */
-export function placeGroups4(w: usize, rows: i32, cols: i32, fields: i32, inverse: bool): void {
+export function placeGroups4(w: usize, rows: i32, cols: i32, fields: i32, qh: i32, inverse: bool): void {
   const nb = cols >> 5;
-  const bb = blockBytesOf(fields);
+  const bb = blockBytesOf(fields, qh);
   const rowBytes = <usize>nb * bb;
-  const head = <usize>fields << 1; // the fields of a block
+  const head = (<usize>fields << 1) + (<usize>qh << 2); // the fields and qh of a block
+  const h = <usize>fields << 1; // where a block's qh is
   for (let r = 0; r < rows; r++) {
     const row = w + <usize>r * rowBytes;
     for (let b = 0; b + 4 <= nb; b += 4) {
       const g = row + <usize>b * bb;
-      const v = g + (<usize>fields << 3); // the placed vectors
+      const v = g + groupVectorsAt(fields, qh); // the placed vectors
+      const pq = g + (<usize>fields << 3); // the placed fifth bits
       if (!inverse) {
-        // field f of the four blocks as one u64, and the blocks' qs, all read before anything is written
+        // every field, qh and qs of the four blocks read before anything is written
         const f0 = gatherHalves(g, bb);
         const f1 = fields > 1 ? gatherHalves(g + 2, bb) : f0;
+        const h0 = qh ? load<u32>(g + h) : 0;
+        const h1 = qh ? load<u32>(g + bb + h) : 0;
+        const h2 = qh ? load<u32>(g + 2 * bb + h) : 0;
+        const h3 = qh ? load<u32>(g + 3 * bb + h) : 0;
         const q0 = v128.load(g + head);
         const q1 = v128.load(g + bb + head);
         const q2 = v128.load(g + 2 * bb + head);
         const q3 = v128.load(g + 3 * bb + head);
         store<u64>(g, f0);
         if (fields > 1) store<u64>(g + 8, f1);
+        if (qh) {
+          store<u32>(pq, placedQh(h0, h1, h2, h3, 0));
+          store<u32>(pq, placedQh(h0, h1, h2, h3, 1), 4);
+          store<u32>(pq, placedQh(h0, h1, h2, h3, 2), 8);
+          store<u32>(pq, placedQh(h0, h1, h2, h3, 3), 12);
+        }
         v128.store(v, transposedWords(q0, q1, q2, q3, 0));
         v128.store(v, transposedWords(q0, q1, q2, q3, 1), 16);
         v128.store(v, transposedWords(q0, q1, q2, q3, 2), 32);
@@ -122,6 +200,10 @@ export function placeGroups4(w: usize, rows: i32, cols: i32, fields: i32, invers
       } else {
         const f0 = load<u64>(g);
         const f1 = fields > 1 ? load<u64>(g + 8) : f0;
+        const h0 = qh ? blockQh(pq, 0) : 0;
+        const h1 = qh ? blockQh(pq, 1) : 0;
+        const h2 = qh ? blockQh(pq, 2) : 0;
+        const h3 = qh ? blockQh(pq, 3) : 0;
         const p0 = v128.load(v);
         const p1 = v128.load(v, 16);
         const p2 = v128.load(v, 32);
@@ -131,6 +213,12 @@ export function placeGroups4(w: usize, rows: i32, cols: i32, fields: i32, invers
         v128.store(g + bb + head, transposedWords(p0, p1, p2, p3, 1));
         v128.store(g + 2 * bb + head, transposedWords(p0, p1, p2, p3, 2));
         v128.store(g + 3 * bb + head, transposedWords(p0, p1, p2, p3, 3));
+        if (qh) {
+          store<u32>(g + h, h0);
+          store<u32>(g + bb + h, h1);
+          store<u32>(g + 2 * bb + h, h2);
+          store<u32>(g + 3 * bb + h, h3);
+        }
         scatterHalves(g, bb, f0);
         if (fields > 1) scatterHalves(g + 2, bb, f1);
       }

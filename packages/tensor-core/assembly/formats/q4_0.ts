@@ -40,8 +40,8 @@ export class Q4_0Format {
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 1);
-      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 0));
+      const v = groupedQs(w, b, placed, 1, 0);
+      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 0, 0));
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -8);
       storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));
@@ -97,10 +97,10 @@ export class Q4_0Format {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const v = groupedQs(w, b, placed, 1);
+      const v = groupedQs(w, b, placed, 1, 0);
       const lo = lowNibbles(v);
       const hi = highNibbles(v);
-      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 0));
+      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 0, 0));
       storeRow8Block(u, np, b, lo, hi, d, d * -8);
     }
   }
@@ -109,8 +109,8 @@ export class Q4_0Format {
     const placed = placedGroupBlocks(nb);
     const eight = byteBit(3);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 1);
-      const d = halfAt(groupedHalfAt(w, b, placed, 1, 0));
+      const v = groupedQs(w, b, placed, 1, 0);
+      const d = halfAt(groupedHalfAt(w, b, placed, 1, 0, 0));
       const o = dst + (<usize>b << 7);
       storeScaled16(o, i8x16.sub(lowNibbles(v), eight), d);
       storeScaled16(o + 64, i8x16.sub(highNibbles(v), eight), d);

@@ -36,9 +36,9 @@ export class Q4_1Format {
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 2);
-      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 0)));
-      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 1)));
+      const v = groupedQs(w, b, placed, 2, 0);
+      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 0, 0)));
+      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 0, 1)));
       storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));
     }
     padUnpacked32(u, cols);
@@ -89,19 +89,19 @@ export class Q4_1Format {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const v = groupedQs(w, b, placed, 2);
+      const v = groupedQs(w, b, placed, 2, 0);
       const lo = lowNibbles(v);
       const hi = highNibbles(v);
-      storeRow8Block(u, np, b, lo, hi, scaleAt(groupedHalfAt(w, b, placed, 2, 0)), scaleAt(groupedHalfAt(w, b, placed, 2, 1)));
+      storeRow8Block(u, np, b, lo, hi, scaleAt(groupedHalfAt(w, b, placed, 2, 0, 0)), scaleAt(groupedHalfAt(w, b, placed, 2, 0, 1)));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
     const placed = placedGroupBlocks(nb);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 2);
-      const d = halfAt(groupedHalfAt(w, b, placed, 2, 0));
-      const m = halfAt(groupedHalfAt(w, b, placed, 2, 1));
+      const v = groupedQs(w, b, placed, 2, 0);
+      const d = halfAt(groupedHalfAt(w, b, placed, 2, 0, 0));
+      const m = halfAt(groupedHalfAt(w, b, placed, 2, 0, 1));
       const o = dst + (<usize>b << 7);
       storeScaledMin16(o, lowNibbles(v), d, m);
       storeScaledMin16(o + 64, highNibbles(v), d, m);

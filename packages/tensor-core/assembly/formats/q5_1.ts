@@ -14,9 +14,11 @@ import {
   scaleAt,
   storeInterleaved,
   storeRow8Block,
+  storeRow8Scale,
   storeScaledMin16,
   sumLevels5,
 } from './block32';
+import { GROUPS_PLACED, groupDot5, groupedHalfAt, groupedQh, groupedQs, groupVectorsAt, placedGroupBlocks, storeGroupLevels8q5 } from './groups4';
 
 @final @unmanaged
 export class Q5_1Format {
@@ -27,20 +29,34 @@ export class Q5_1Format {
   @inline get direct(): bool { return false; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
+    const placed = placedGroupBlocks(nb);
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 24;
-      const qh = load<u32>(wb, 4);
-      const v = v128.load(wb, 8);
-      store<f32>(ud + (<usize>b << 2), scaleAt(wb));
-      store<f32>(um + (<usize>b << 2), scaleAt(wb + 2));
+      const qh = groupedQh(w, b, placed, 2);
+      const v = groupedQs(w, b, placed, 2, 1);
+      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 1, 0)));
+      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 1, 1)));
       storeInterleaved(groupOf(u, b), b & 3, levels5(lowNibbles(v), qh & 0xffff), levels5(highNibbles(v), qh >> 16));
     }
     padUnpacked32(u, cols);
   }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     return sumLevels5(v128.load(wb, 8), load<u32>(wb, 4), ab, nibbles, ones);
+  }
+  /** Rows in placed groups of four blocks (relaxed builds; formats/groups4.ts, block32.ts fusedDot32). */
+  @inline get placedGroups(): bool { return GROUPS_PLACED; }
+  /** The integer sums of a placed group at `wg` with its placed activations at `ab`, lane c block c's. */
+  @inline groupDot(wg: usize, ab: usize, nibbles: v128, ones: v128): v128 {
+    return groupDot5(wg + groupVectorsAt(2, 1), wg + <usize>(2 << 3), ab, nibbles, ones);
+  }
+  /** The four scales of a placed group at `wg`, as f32x4. */
+  @inline groupScales(wg: usize, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wg, 2, 4, halfBits, halfScale);
+  }
+  /** The four mins of a placed group at `wg` (from its scales `dw` where they are offsets), as f32x4. */
+  @inline groupMins(wg: usize, dw: v128, halfBits: v128, halfScale: v128): v128 {
+    return halves4(wg + 8, 2, 4, halfBits, halfScale);
   }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 24, count, halfBits, halfScale);
@@ -64,28 +80,38 @@ export class Q5_1Format {
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const np = paddedBlocks(cols);
-    for (let b = 0; b < np; b++) {
+    const placed = placedGroupBlocks(nb);
+    let b = 0;
+    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8q5)
+    for (; b < placed; b += 4) {
+      const wg = w + <usize>b * 24;
+      storeGroupLevels8q5(wg + groupVectorsAt(2, 1), wg + <usize>(2 << 3), u, b);
+      for (let c = 0; c < 4; c++) {
+        const d = scaleAt(wg + (<usize>c << 1));
+        storeRow8Scale(u, np, b + c, d, scaleAt(wg + 8 + (<usize>c << 1)) + d * 16);
+      }
+    }
+    for (; b < np; b++) {
       if (b >= nb) {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const wb = w + <usize>b * 24;
-      const qh = load<u32>(wb, 4);
-      const v = v128.load(wb, 8);
+      const qh = groupedQh(w, b, placed, 2);
+      const v = groupedQs(w, b, placed, 2, 1);
       const lo = levels5(lowNibbles(v), qh & 0xffff);
       const hi = levels5(highNibbles(v), qh >> 16);
-      const d = scaleAt(wb);
-      storeRow8Block(u, np, b, lo, hi, d, scaleAt(wb + 2) + d * 16);
+      const d = scaleAt(groupedHalfAt(w, b, placed, 2, 1, 0));
+      storeRow8Block(u, np, b, lo, hi, d, scaleAt(groupedHalfAt(w, b, placed, 2, 1, 1)) + d * 16);
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
+    const placed = placedGroupBlocks(nb);
     for (let b = 0; b < nb; b++) {
-      const wb = w + <usize>b * 24;
-      const qh = load<u32>(wb, 4);
-      const v = v128.load(wb, 8);
-      const d = halfAt(wb);
-      const m = halfAt(wb + 2);
+      const qh = groupedQh(w, b, placed, 2);
+      const v = groupedQs(w, b, placed, 2, 1);
+      const d = halfAt(groupedHalfAt(w, b, placed, 2, 1, 0));
+      const m = halfAt(groupedHalfAt(w, b, placed, 2, 1, 1));
       const o = dst + (<usize>b << 7);
       storeScaledMin16(o, levels5(lowNibbles(v), qh & 0xffff), d, m);
       storeScaledMin16(o + 64, levels5(highNibbles(v), qh >> 16), d, m);

@@ -57,6 +57,8 @@ const KERNELS = {
   place_q6_k: 3,
   place_q4_0: 4,
   place_q4_1: 4,
+  place_q5_0: 4,
+  place_q5_1: 4,
 } as const;
 
 export type KernelName = keyof typeof KERNELS;

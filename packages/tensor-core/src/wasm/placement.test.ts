@@ -10,6 +10,8 @@ import {
   placeQ4_0Rows,
   placeQ4_1Rows,
   placeQ4KBlocks,
+  placeQ5_0Rows,
+  placeQ5_1Rows,
   placeQ5KBlocks,
   placeQ6KBlocks,
   planUpload,
@@ -184,6 +186,38 @@ describe('Q4_1 placement (TypeScript form)', () => {
   });
 });
 
+describe.each([
+  ['Q5_0', GgmlType.Q5_0, placeQ5_0Rows, 1],
+  ['Q5_1', GgmlType.Q5_1, placeQ5_1Rows, 2],
+] as const)('%s placement (TypeScript form)', (_, type, place, fields) => {
+  it('gathers the fields, regroups the fifth bits by placed vector and places qs as Q4_0 does, and back', () => {
+    const bb = 2 * fields + 20;
+    const cols = 32 * 5; // one group, then one block left as it is
+    const bytes = randomRawBlocks(type, 2 * 5, 32, 13);
+    const placed = place(bytes.slice(), false, cols);
+    const bit = (b: Uint8Array, at: number, i: number) => (b[at + (i >> 3)] >> (i & 7)) & 1;
+    for (let row = 0; row < 2 * 5 * bb; row += 5 * bb) {
+      for (let c = 0; c < 4; c++) {
+        const block = row + bb * c;
+        for (let f = 0; f < fields; f++)
+          expect(placed.subarray(row + 8 * f + 2 * c, row + 8 * f + 2 * c + 2)).toEqual(
+            bytes.subarray(block + 2 * f, block + 2 * f + 2),
+          );
+        for (let k = 0; k < 4; k++)
+          for (let u = 0; u < 4; u++) {
+            expect(placed[row + 8 * fields + 16 + 16 * k + 4 * c + u]).toBe(bytes[block + 2 * fields + 4 + 4 * k + u]);
+            // the fifth bits of value 4k + u (low nibble) and 16 + 4k + u (high) of block c
+            const q = row + 8 * fields + 4 * k;
+            expect(bit(placed, q, 4 * c + u)).toBe(bit(bytes, block + 2 * fields, 4 * k + u));
+            expect(bit(placed, q, 16 + 4 * c + u)).toBe(bit(bytes, block + 2 * fields, 16 + 4 * k + u));
+          }
+      }
+      expect(placed.subarray(row + 4 * bb, row + 5 * bb)).toEqual(bytes.subarray(row + 4 * bb, row + 5 * bb));
+    }
+    expect(place(placed.slice(), true, cols)).toEqual(bytes);
+  });
+});
+
 describe('planUpload', () => {
   it('places each block when its last byte arrives, for in-order chunks that split blocks', () => {
     const s = fresh();
@@ -230,6 +264,8 @@ describe.each([
   // Q4_0 is placed by rows, in groups of four blocks: 15 blocks a row leave three in ggml's order
   ['Q4_0', GgmlType.Q4_0, 480],
   ['Q4_1', GgmlType.Q4_1, 480],
+  ['Q5_0', GgmlType.Q5_0, 480],
+  ['Q5_1', GgmlType.Q5_1, 480],
 ] as const)('placed %s weights in the wasm backend', (_, type, cols) => {
   let backend: Backend;
   beforeAll(async () => {

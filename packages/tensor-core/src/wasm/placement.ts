@@ -1,7 +1,7 @@
 /**
  * Weight placement: types whose kernels read their blocks in an order other than ggml's are rearranged
- * as they are uploaded (Q2_K .. Q6_K: assembly/formats/q2_k.ts .. q6_k.ts, "Placement"; Q4_0 and Q4_1 in the
- * relaxed builds, a row at a time: assembly/formats/groups4.ts). This module
+ * as they are uploaded (Q2_K .. Q6_K: assembly/formats/q2_k.ts .. q6_k.ts, "Placement"; Q4_0, Q4_1, Q5_0 and
+ * Q5_1 in the relaxed builds, a row at a time: assembly/formats/groups4.ts). This module
  * keeps the bookkeeping that makes any sequence of uploads correct, and the plain TypeScript form of the
  * rearrangement (the reference the kernel is tested against, and the inverse that gives ggml's bytes back
  * for readTensor).
@@ -236,21 +236,29 @@ export function placeQ2KBlocks(bytes: Uint8Array, inverse = false): Uint8Array {
 }
 
 /**
- * Rows of `cols` values of a 4-bit 32-value format whose blocks are `fields` half fields and 16 qs bytes
- * (Q4_0: 1, Q4_1: 2) rearranged into the placed order of the relaxed builds (or back when `inverse`), in place
- * (assembly/formats/groups4.ts): in each row, each whole group of four blocks becomes field f of block c at
- * 8f + 2c, then 64 qs bytes with placed byte 16k + 4c + u = block c's qs byte 4k + u; the blocks after the
- * last whole group stay as they are.
+ * Rows of `cols` values of a 32-value format whose blocks are `fields` half fields, `qh` u32s of fifth bits (0
+ * or 1) and 16 qs bytes (Q4_0: 1, 0; Q4_1: 2, 0; Q5_0: 1, 1; Q5_1: 2, 1) rearranged into the placed order of the
+ * relaxed builds (or back when `inverse`), in place (assembly/formats/groups4.ts): in each row, each whole group
+ * of four blocks becomes field f of block c at 8f + 2c; then, with qh, eight u16 whose bit 4c + u is bit 4k + u
+ * (byte 4k) or 16 + 4k + u (byte 4k + 2) of block c's qh; then 64 qs bytes with placed byte 16k + 4c + u = block
+ * c's qs byte 4k + u. The blocks after the last whole group stay as they are.
  */
-function placeGroupRows(bytes: Uint8Array, inverse: boolean, cols: number, fields: number): Uint8Array {
-  const blockBytes = 2 * fields + 16;
+function placeGroupRows(bytes: Uint8Array, inverse: boolean, cols: number, fields: number, qh = 0): Uint8Array {
+  const blockBytes = 2 * fields + 4 * qh + 16;
   const rowBytes = (cols >> 5) * blockBytes;
   if (rowBytes === 0) throw new RangeError('Placing rows needs their length (cols)');
   const groupBytes = 4 * blockBytes;
+  const vectors = 8 * fields + 16 * qh;
   const tmp = new Uint8Array(groupBytes);
   const move = (g: number, placed: number, ggml: number) => {
     if (inverse) bytes[g + ggml] = tmp[placed];
     else bytes[g + placed] = tmp[ggml];
+  };
+  /** Bit `bit` of the bytes at `p` (little-endian) in `from`, set or cleared at `q` in `to`. */
+  const moveBit = (from: Uint8Array, p: number, to: Uint8Array, q: number, bit: number, toBit: number) => {
+    const set = (from[p + (bit >> 3)] >> (bit & 7)) & 1;
+    const mask = 1 << (toBit & 7);
+    to[q + (toBit >> 3)] = set ? to[q + (toBit >> 3)] | mask : to[q + (toBit >> 3)] & ~mask;
   };
   for (let row = 0; row + rowBytes <= bytes.byteLength; row += rowBytes) {
     for (let g = row; g + groupBytes <= row + rowBytes; g += groupBytes) {
@@ -258,8 +266,18 @@ function placeGroupRows(bytes: Uint8Array, inverse: boolean, cols: number, field
       for (let c = 0; c < 4; c++) {
         const block = blockBytes * c;
         for (let f = 0; f < fields; f++) for (let i = 0; i < 2; i++) move(g, 8 * f + 2 * c + i, block + 2 * f + i);
-        for (let k = 0; k < 4; k++)
-          for (let u = 0; u < 4; u++) move(g, 8 * fields + 16 * k + 4 * c + u, block + 2 * fields + 4 * k + u);
+        for (let k = 0; k < 4; k++) {
+          for (let u = 0; u < 4; u++) move(g, vectors + 16 * k + 4 * c + u, block + 2 * fields + 4 * qh + 4 * k + u);
+          if (!qh) continue;
+          for (let u = 0; u < 4; u++)
+            for (const half of [0, 16]) {
+              // placed: bit 4c + u of the u16 at 4k (+ 2 for the high half); ggml: bit half + 4k + u of block c's qh
+              const placed = g + 8 * fields + 4 * k;
+              const ggml = g + block + 2 * fields;
+              if (inverse) moveBit(tmp, placed - g, bytes, ggml, half + 4 * c + u, half + 4 * k + u);
+              else moveBit(tmp, ggml - g, bytes, placed, half + 4 * k + u, half + 4 * c + u);
+            }
+        }
       }
     }
   }
@@ -274,6 +292,16 @@ export function placeQ4_0Rows(bytes: Uint8Array, inverse = false, cols = 0): Uin
 /** Q4_1 rows of `cols` values into the placed order (or back), in place ({@link placeGroupRows}). */
 export function placeQ4_1Rows(bytes: Uint8Array, inverse = false, cols = 0): Uint8Array {
   return placeGroupRows(bytes, inverse, cols, 2);
+}
+
+/** Q5_0 rows of `cols` values into the placed order (or back), in place ({@link placeGroupRows}). */
+export function placeQ5_0Rows(bytes: Uint8Array, inverse = false, cols = 0): Uint8Array {
+  return placeGroupRows(bytes, inverse, cols, 1, 1);
+}
+
+/** Q5_1 rows of `cols` values into the placed order (or back), in place ({@link placeGroupRows}). */
+export function placeQ5_1Rows(bytes: Uint8Array, inverse = false, cols = 0): Uint8Array {
+  return placeGroupRows(bytes, inverse, cols, 2, 1);
 }
 
 /** Which blocks of a placed weight hold placed bytes, as uploads arrive (see {@link planUpload}). */

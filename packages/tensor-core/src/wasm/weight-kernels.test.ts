@@ -249,7 +249,7 @@ describe.each([
     });
   }
 
-  for (const type of [GgmlType.Q4_0, GgmlType.Q4_1]) {
+  for (const type of [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1]) {
     it(`${ggmlTypeInfo(type).name}: products of rows with blocks after the last whole group agree with f64 math`, async () => {
       const rows = 9;
       const cols = 32 * 7;

@@ -11,6 +11,8 @@ import {
   placeQ4_0Rows,
   placeQ4_1Rows,
   placeQ4KBlocks,
+  placeQ5_0Rows,
+  placeQ5_1Rows,
   placeQ5KBlocks,
   placeQ6KBlocks,
 } from './placement.js';
@@ -49,8 +51,8 @@ export interface WeightKernels {
    */
   readonly placeBytes?: (bytes: Uint8Array, inverse?: boolean, cols?: number) => Uint8Array;
   /**
-   * What is placed as a whole: a block (the default), or a row (Q4_0 and Q4_1, whose groups of four blocks
-   * stop at the end of each row; their place kernels then take the row length as a fourth argument).
+   * What is placed as a whole: a block (the default), or a row (Q4_0, Q4_1, Q5_0, Q5_1, whose groups of four
+   * blocks stop at the end of each row; their place kernels then take the row length as a fourth argument).
    */
   readonly placeUnit?: 'block' | 'row';
   /** Placed only by the relaxed builds (the SIMD-128 build reads ggml's order). */
@@ -99,11 +101,33 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   ],
   [
     GgmlType.Q5_0,
-    { matmul: 'matmul_q5_0', getRows: 'get_rows_q5_0', activations: 'q8_32', batch8: true, batchOffsetShift: 4 },
+    {
+      matmul: 'matmul_q5_0',
+      getRows: 'get_rows_q5_0',
+      activations: 'q8_32',
+      batch8: true,
+      batchOffsetShift: 4,
+      place: 'place_q5_0',
+      placeBytes: placeQ5_0Rows,
+      placeUnit: 'row',
+      placeRelaxedOnly: true,
+      fusedOption: 3,
+    },
   ],
   [
     GgmlType.Q5_1,
-    { matmul: 'matmul_q5_1', getRows: 'get_rows_q5_1', activations: 'q8_32', batch8: true, batchOffsetShift: 4 },
+    {
+      matmul: 'matmul_q5_1',
+      getRows: 'get_rows_q5_1',
+      activations: 'q8_32',
+      batch8: true,
+      batchOffsetShift: 4,
+      place: 'place_q5_1',
+      placeBytes: placeQ5_1Rows,
+      placeUnit: 'row',
+      placeRelaxedOnly: true,
+      fusedOption: 3,
+    },
   ],
   [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32', fusedOption: 2 }],
   [
