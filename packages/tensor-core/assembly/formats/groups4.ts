@@ -3,14 +3,14 @@
 // the qs): F = 1 or 2 half fields a block, H = 0 or 1 qh. Each row's blocks are rearranged at upload
 // (src/wasm/placement.ts) in groups of four: field f of block c at byte 8f + 2c of the group, then (H = 1) the
 // fifth bits as eight u16 (16 bytes: {@link placedQh}), then four placed vectors, word c of vector k holding
-// block c's qs bytes 4k .. 4k + 3. The low nibbles of vector k are then
-// values 4k .. 4k + 3 of each block, the high ones 16 + 4k .. 16 + 4k + 3, every word one block: the decode
-// product ({@link groupDot4}, block32.ts fusedDot32) adds a whole group's pair sums in i16 (at most 8 * 2 *
-// 15 * 127 = 30480 a lane) and widens once, each i32 lane one block's sum, where ggml's order widens per block
-// and gathers the four sums with shuffles and the scales with four scalar loads (decode +15-17% per core on
-// Node 20). The blocks after a row's last whole group stay in ggml's order. Activations come placed to match
-// (activations.ts quantize_q8_32 option 3); the relaxed batched layout (unpacked8.ts) is the placed group
-// itself, nibbles apart. The SIMD-128 build keeps ggml's order throughout.
+// block c's qs bytes 4k .. 4k + 3. The low nibbles of vector k are then values 4k .. 4k + 3 of each block, the
+// high ones 16 + 4k .. 16 + 4k + 3, every word one block: the decode product ({@link groupDot4}, block32.ts
+// fusedDot32) adds a whole group's 4-bit pair sums in i16 (at most 8 * 2 * 15 * 127 = 30480 a lane; 5-bit ones
+// widen per vector, {@link groupDot5}) and widens once, each i32 lane one block's sum, where ggml's order widens
+// per block and gathers the four sums with shuffles and the scales with four scalar loads (Q4_0 decode +6-17%
+// per core on Node 20; the others gain on Node 24 and in Chromium). The blocks after a row's last whole group
+// stay in ggml's order. Activations come placed to match (activations.ts quantize_q8_32 option 3); the relaxed
+// batched layout (unpacked8.ts) is the placed group itself, nibbles apart. The SIMD-128 build keeps ggml's order.
 
 import { dotAdd, pairSumsOf } from '../simd-dot';
 import { transposedWords } from '../transpose';
