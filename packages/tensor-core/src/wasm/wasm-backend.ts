@@ -933,12 +933,6 @@ function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
   return 'quantize_q8_32';
 }
 
-/**
- * The last argument of a quantize kernel: for the relaxed batched records (`..r`), the weights' batch
- * offset shift (-1: none); for the others whether to store i16 levels (the unpacked product) rather than
- * the 8-bit levels of the relaxed build, and for Q8_K records of the relaxed batched product 2 (levels
- * interleaved: assembly/unpacked8.ts interleaveGroups16).
- */
 /** Bytes of what `w`'s type places as a whole: one block, or one row (WeightKernels.placeUnit). */
 function placementUnitBytes(w: WasmWeight, k: WeightKernels): number {
   return k.placeUnit === 'row' ? w.rowBytes : ggmlTypeInfo(w.dtype).bytesPerBlock;
@@ -956,6 +950,12 @@ function unplaced(k: WeightKernels): WeightKernels {
   return u;
 }
 
+/**
+ * The last argument of a quantize kernel: for the relaxed batched records (`..r`), the weights' batch
+ * offset shift (-1: none); for the others whether to store i16 levels (the unpacked product) rather than
+ * the 8-bit levels of the relaxed build, and for Q8_K records of the relaxed batched product 2 (levels
+ * interleaved: assembly/unpacked8.ts interleaveGroups16).
+ */
 function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
   // placed K types: the decode product reads levels placed to match its weights; Q8_0, IQ4_NL: split by sign
