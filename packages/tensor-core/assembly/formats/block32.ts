@@ -4,6 +4,7 @@
 import { finiteHalfToF32, halfToF32, hsum, mulAdd } from '../common';
 import { actOffset, signedActOffset, sumU32 } from '../simd-dot';
 import { VF, VI, vf, vi } from '../vconst';
+import { groupDot, groupHalves } from './groups4';
 
 /**
  * Bytes of `table` at the 16 indices `nibbles` (each 0..15): one pshufb with the relaxed swizzle, whose
@@ -330,15 +331,21 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
   // in decode for the formats with mins; since Q8_0 and IQ4_NL use the relaxed product through
   // signedPairSums, 1.05-1.2x for them too, in both builds).
   let b = 0;
-  if (isDefined(f.groupDot) && f.placedGroups) {
-    // rows placed in groups of four blocks (formats/groups4.ts): one pass per group, the blocks' sums in its lanes
+  if (isDefined(f.groupFields) && f.placedGroups) {
+    // rows placed in groups of four blocks (formats/groups4.ts): one pass per group, the blocks' sums in its
+    // lanes; the mins are a second half field (Q4_1, Q5_1), or follow from the scales (mins4)
+    const fields = f.groupFields;
     for (; b + 4 <= nb; b += 4) {
       const wg = w + <usize>b * bb;
-      const isum = offsetSums<F>(f, f.groupDot(wg, a + recordOffset<F>(f, b << 5), nibbles, ones), asum + (<usize>b << 2), 4);
-      const dw = f.groupScales(wg, halfBits, halfScale);
+      const sums = groupDot(wg, fields, f.groupQh, a + recordOffset<F>(f, b << 5), nibbles, ones);
+      const isum = offsetSums<F>(f, sums, asum + (<usize>b << 2), 4);
+      const dw = groupHalves(wg, 0, halfBits, halfScale);
       const da = v128.load(ad + (<usize>b << 2));
       acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.mul(dw, da), acc);
-      if (floatMins) accm = mulAdd(f.groupMins(wg, dw, halfBits, halfScale), v128.load(as + (<usize>b << 2)), accm);
+      if (floatMins) {
+        const m = fields > 1 ? groupHalves(wg, 1, halfBits, halfScale) : f.mins4(wg, dw, 4, halfBits, halfScale);
+        accm = mulAdd(m, v128.load(as + (<usize>b << 2)), accm);
+      }
     }
   }
   for (; b + 4 <= nb; b += 4) {

@@ -14,7 +14,7 @@
 
 import { dotAdd, pairSumsOf } from '../simd-dot';
 import { transposedWords } from '../transpose';
-import { block32rAt, highNibbles, levels5, lowNibbles, sumLevels5 } from './block32';
+import { block32rAt, halves4, highNibbles, levels5, lowNibbles, sumLevels5 } from './block32';
 
 /** Whether this build places rows in groups (see the header). */
 export const GROUPS_PLACED: bool = RELAXED != 0;
@@ -91,12 +91,29 @@ function placedQh(q0: u32, q1: u32, q2: u32, q3: u32, k: i32): u32 {
 }
 
 /**
+ * The integer sums of the placed group at `wg` (`fields` half fields and `qh` u32s of fifth bits a block)
+ * with its placed activation levels at `ab`, lane c block c's ({@link groupDot4}, {@link groupDot5}).
+ */
+@inline
+export function groupDot(wg: usize, fields: i32, qh: i32, ab: usize, nibbles: v128, ones: v128): v128 {
+  const v = wg + groupVectorsAt(fields, qh);
+  if (qh) return groupDot5(v, wg + (<usize>fields << 3), ab, nibbles, ones);
+  return groupDot4(v, ab, nibbles, ones);
+}
+
+/** Half field f of the four blocks of the placed group at `wg` (0: their scales, 1: their mins), as f32x4. */
+@inline
+export function groupHalves(wg: usize, f: i32, halfBits: v128, halfScale: v128): v128 {
+  return halves4(wg + (<usize>f << 3), 2, 4, halfBits, halfScale);
+}
+
+/**
  * The integer sums of the four placed vectors at `v` with the placed activation levels at `ab`, lane c block
  * c's: relaxed, the i16 pair sums of all eight level vectors added (one vector per placed vector first, so
  * that the adds do not wait on each other), widened once; VNNI, four dot-add chains of two.
  */
 @inline
-export function groupDot4(v: usize, ab: usize, nibbles: v128, ones: v128): v128 {
+function groupDot4(v: usize, ab: usize, nibbles: v128, ones: v128): v128 {
   const v0 = v128.load(v);
   const v1 = v128.load(v, 16);
   const v2 = v128.load(v, 32);
@@ -121,7 +138,7 @@ export function groupDot4(v: usize, ab: usize, nibbles: v128, ones: v128): v128 
  * `qh + 4k`), each vector's sums widened on their own (two vectors' i16 pair sums would reach 4 * 31 * 127).
  */
 @inline
-export function groupDot5(v: usize, qh: usize, ab: usize, nibbles: v128, ones: v128): v128 {
+function groupDot5(v: usize, qh: usize, ab: usize, nibbles: v128, ones: v128): v128 {
   const s0 = sumLevels5(v128.load(v), load<u32>(qh), ab, nibbles, ones);
   const s1 = sumLevels5(v128.load(v, 16), load<u32>(qh, 4), ab + 32, nibbles, ones);
   const s2 = sumLevels5(v128.load(v, 32), load<u32>(qh, 8), ab + 64, nibbles, ones);
@@ -130,29 +147,26 @@ export function groupDot5(v: usize, qh: usize, ab: usize, nibbles: v128, ones: v
 }
 
 /**
- * The levels of the placed group of block b (a multiple of 4) of a relaxed unpacked row at `u` (unpacked8.ts:
- * piece c of block k at 16c + 4k), from its four placed vectors at `v`: the low nibbles of vector k are piece
- * k of each block, the high nibbles piece 4 + k.
+ * The levels of the placed group at `wg` (`fields` half fields and `qh` u32s of fifth bits a block), whose
+ * first block is block b, into a relaxed unpacked row at `u` (unpacked8.ts: piece c of block k at 16c + 4k):
+ * the low nibbles of placed vector k are piece k of each block, the high nibbles piece 4 + k, each with its
+ * fifth bits where the format has them (the u32 at {@link placedQh} byte 4k).
  */
 @inline
-export function storeGroupLevels8(v: usize, u: usize, b: i32): void {
+export function storeGroupLevels8(wg: usize, fields: i32, qh: i32, u: usize, b: i32): void {
+  const v = wg + groupVectorsAt(fields, qh);
   const o = block32rAt(u, b);
   for (let k = 0; k < 4; k++) {
     const p = v128.load(v + (<usize>k << 4));
-    v128.store(o + (<usize>k << 4), lowNibbles(p));
-    v128.store(o + 64 + (<usize>k << 4), highNibbles(p));
-  }
-}
-
-/** As {@link storeGroupLevels8} for 5-bit levels, vector k's fifth bits the u32 at `qh + 4k`. */
-@inline
-export function storeGroupLevels8q5(v: usize, qh: usize, u: usize, b: i32): void {
-  const o = block32rAt(u, b);
-  for (let k = 0; k < 4; k++) {
-    const p = v128.load(v + (<usize>k << 4));
-    const bits = load<u32>(qh + (<usize>k << 2));
-    v128.store(o + (<usize>k << 4), levels5(lowNibbles(p), bits & 0xffff));
-    v128.store(o + 64 + (<usize>k << 4), levels5(highNibbles(p), bits >> 16));
+    let lo = lowNibbles(p);
+    let hi = highNibbles(p);
+    if (qh) {
+      const bits = load<u32>(wg + (<usize>fields << 3) + (<usize>k << 2));
+      lo = levels5(lo, bits & 0xffff);
+      hi = levels5(hi, bits >> 16);
+    }
+    v128.store(o + (<usize>k << 4), lo);
+    v128.store(o + 64 + (<usize>k << 4), hi);
   }
 }
 

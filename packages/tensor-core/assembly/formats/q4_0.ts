@@ -21,7 +21,7 @@ import {
   storeScaled16,
 } from './block32';
 import { byteBit } from '../vconst';
-import { GROUPS_PLACED, groupDot4, groupedHalfAt, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
+import { GROUPS_PLACED, groupedHalfAt, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
 
 @final @unmanaged
 export class Q4_0Format {
@@ -34,14 +34,18 @@ export class Q4_0Format {
   @inline get direct(): bool { return false; }
   /** Rows in placed groups of four blocks (relaxed builds; formats/groups4.ts, block32.ts fusedDot32). */
   @inline get placedGroups(): bool { return GROUPS_PLACED; }
+  /** Half fields a block in the placed layout: the scale. */
+  @inline get groupFields(): i32 { return 1; }
+  /** u32s of fifth bits a block in the placed layout. */
+  @inline get groupQh(): i32 { return 0; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const placed = placedGroupBlocks(nb);
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 1, 0);
-      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 0, 0));
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -8);
       storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));
@@ -51,18 +55,6 @@ export class Q4_0Format {
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const v = v128.load(wb, 2);
     return sumU32(lowNibbles(v, nibbles), ab, highNibbles(v, nibbles), ab + actOffset(16), ones);
-  }
-  /** The integer sums of a placed group at `wg` with its placed activations at `ab`, lane c block c's. */
-  @inline groupDot(wg: usize, ab: usize, nibbles: v128, ones: v128): v128 {
-    return groupDot4(wg + 8, ab, nibbles, ones);
-  }
-  /** The four scales of a placed group at `wg`, as f32x4. */
-  @inline groupScales(wg: usize, halfBits: v128, halfScale: v128): v128 {
-    return halves4(wg, 2, 4, halfBits, halfScale);
-  }
-  /** The offsets -8 d of a placed group's blocks, from their scales `dw` (float mins; the relaxed build takes them in integers). */
-  @inline groupMins(wg: usize, dw: v128, halfBits: v128, halfScale: v128): v128 {
-    return f32x4.mul(dw, f32x4.splat(-8));
   }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 18, count, halfBits, halfScale);
@@ -85,10 +77,9 @@ export class Q4_0Format {
     let b = 0;
     // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
     for (; b < placed; b += 4) {
-      const wg = w + <usize>b * 18;
-      storeGroupLevels8(wg + 8, u, b);
+      storeGroupLevels8(w + <usize>b * 18, this.groupFields, this.groupQh, u, b);
       for (let c = 0; c < 4; c++) {
-        const d = scaleAt(wg + (<usize>c << 1));
+        const d = scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0));
         storeRow8Scale(u, np, b + c, d, d * -8);
       }
     }
@@ -97,10 +88,10 @@ export class Q4_0Format {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const v = groupedQs(w, b, placed, 1, 0);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
       const lo = lowNibbles(v);
       const hi = highNibbles(v);
-      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 0, 0));
+      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
       storeRow8Block(u, np, b, lo, hi, d, d * -8);
     }
   }
@@ -109,8 +100,8 @@ export class Q4_0Format {
     const placed = placedGroupBlocks(nb);
     const eight = byteBit(3);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 1, 0);
-      const d = halfAt(groupedHalfAt(w, b, placed, 1, 0, 0));
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      const d = halfAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
       const o = dst + (<usize>b << 7);
       storeScaled16(o, i8x16.sub(lowNibbles(v), eight), d);
       storeScaled16(o + 64, i8x16.sub(highNibbles(v), eight), d);

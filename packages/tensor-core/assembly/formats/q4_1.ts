@@ -19,7 +19,7 @@ import {
   storeRow8Scale,
   storeScaledMin16,
 } from './block32';
-import { GROUPS_PLACED, groupDot4, groupedHalfAt, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
+import { GROUPS_PLACED, groupedHalfAt, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
 
 @final @unmanaged
 export class Q4_1Format {
@@ -30,15 +30,19 @@ export class Q4_1Format {
   @inline get direct(): bool { return false; }
   /** Rows in placed groups of four blocks (relaxed builds; formats/groups4.ts, block32.ts fusedDot32). */
   @inline get placedGroups(): bool { return GROUPS_PLACED; }
+  /** Half fields a block in the placed layout: the scale and the min. */
+  @inline get groupFields(): i32 { return 2; }
+  /** u32s of fifth bits a block in the placed layout. */
+  @inline get groupQh(): i32 { return 0; }
   @inline unpackRow(w: usize, cols: i32, u: usize): void {
     const nb = cols >> 5;
     const placed = placedGroupBlocks(nb);
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 2, 0);
-      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 0, 0)));
-      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 0, 1)));
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0)));
+      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1)));
       storeInterleaved(groupOf(u, b), b & 3, lowNibbles(v), highNibbles(v));
     }
     padUnpacked32(u, cols);
@@ -46,18 +50,6 @@ export class Q4_1Format {
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const v = v128.load(wb, 4);
     return sumU32(lowNibbles(v, nibbles), ab, highNibbles(v, nibbles), ab + actOffset(16), ones);
-  }
-  /** The integer sums of a placed group at `wg` with its placed activations at `ab`, lane c block c's. */
-  @inline groupDot(wg: usize, ab: usize, nibbles: v128, ones: v128): v128 {
-    return groupDot4(wg + 16, ab, nibbles, ones);
-  }
-  /** The four scales of a placed group at `wg`, as f32x4. */
-  @inline groupScales(wg: usize, halfBits: v128, halfScale: v128): v128 {
-    return halves4(wg, 2, 4, halfBits, halfScale);
-  }
-  /** The four mins of a placed group at `wg`, as f32x4. */
-  @inline groupMins(wg: usize, dw: v128, halfBits: v128, halfScale: v128): v128 {
-    return halves4(wg + 8, 2, 4, halfBits, halfScale);
   }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 20, count, halfBits, halfScale);
@@ -80,28 +72,29 @@ export class Q4_1Format {
     let b = 0;
     // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
     for (; b < placed; b += 4) {
-      const wg = w + <usize>b * 20;
-      storeGroupLevels8(wg + 16, u, b);
-      for (let c = 0; c < 4; c++) storeRow8Scale(u, np, b + c, scaleAt(wg + (<usize>c << 1)), scaleAt(wg + 8 + (<usize>c << 1)));
+      storeGroupLevels8(w + <usize>b * 20, this.groupFields, this.groupQh, u, b);
+      for (let c = 0; c < 4; c++) {
+        storeRow8Scale(u, np, b + c, scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0)), scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 1)));
+      }
     }
     for (; b < np; b++) {
       if (b >= nb) {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const v = groupedQs(w, b, placed, 2, 0);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
       const lo = lowNibbles(v);
       const hi = highNibbles(v);
-      storeRow8Block(u, np, b, lo, hi, scaleAt(groupedHalfAt(w, b, placed, 2, 0, 0)), scaleAt(groupedHalfAt(w, b, placed, 2, 0, 1)));
+      storeRow8Block(u, np, b, lo, hi, scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0)), scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1)));
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
     const placed = placedGroupBlocks(nb);
     for (let b = 0; b < nb; b++) {
-      const v = groupedQs(w, b, placed, 2, 0);
-      const d = halfAt(groupedHalfAt(w, b, placed, 2, 0, 0));
-      const m = halfAt(groupedHalfAt(w, b, placed, 2, 0, 1));
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      const d = halfAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
+      const m = halfAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1));
       const o = dst + (<usize>b << 7);
       storeScaledMin16(o, lowNibbles(v), d, m);
       storeScaledMin16(o + 64, highNibbles(v), d, m);

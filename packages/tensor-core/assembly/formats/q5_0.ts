@@ -19,7 +19,7 @@ import {
   storeScaled16,
   sumLevels5,
 } from './block32';
-import { GROUPS_PLACED, groupDot5, groupedHalfAt, groupedQh, groupedQs, groupVectorsAt, placedGroupBlocks, storeGroupLevels8q5 } from './groups4';
+import { GROUPS_PLACED, groupedHalfAt, groupedQh, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
 import { byteBit } from '../vconst';
 
 /** Levels minus 16 (-16 .. 15), as dequantization uses them. */
@@ -43,9 +43,9 @@ export class Q5_0Format {
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const qh = groupedQh(w, b, placed, 1);
-      const v = groupedQs(w, b, placed, 1, 1);
-      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 1, 0));
+      const qh = groupedQh(w, b, placed, this.groupFields);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
       store<f32>(ud + (<usize>b << 2), d);
       store<f32>(um + (<usize>b << 2), d * -16);
       storeInterleaved(groupOf(u, b), b & 3, levels5(lowNibbles(v), qh & 0xffff), levels5(highNibbles(v), qh >> 16));
@@ -57,18 +57,10 @@ export class Q5_0Format {
   }
   /** Rows in placed groups of four blocks (relaxed builds; formats/groups4.ts, block32.ts fusedDot32). */
   @inline get placedGroups(): bool { return GROUPS_PLACED; }
-  /** The integer sums of a placed group at `wg` with its placed activations at `ab`, lane c block c's. */
-  @inline groupDot(wg: usize, ab: usize, nibbles: v128, ones: v128): v128 {
-    return groupDot5(wg + groupVectorsAt(1, 1), wg + <usize>(1 << 3), ab, nibbles, ones);
-  }
-  /** The four scales of a placed group at `wg`, as f32x4. */
-  @inline groupScales(wg: usize, halfBits: v128, halfScale: v128): v128 {
-    return halves4(wg, 2, 4, halfBits, halfScale);
-  }
-  /** The four mins of a placed group at `wg` (from its scales `dw` where they are offsets), as f32x4. */
-  @inline groupMins(wg: usize, dw: v128, halfBits: v128, halfScale: v128): v128 {
-    return f32x4.mul(dw, f32x4.splat(-16));
-  }
+  /** Half fields a block in the placed layout: the scale. */
+  @inline get groupFields(): i32 { return 1; }
+  /** u32s of fifth bits a block in the placed layout. */
+  @inline get groupQh(): i32 { return 1; }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 22, count, halfBits, halfScale);
   }
@@ -88,12 +80,11 @@ export class Q5_0Format {
     const np = paddedBlocks(cols);
     const placed = placedGroupBlocks(nb);
     let b = 0;
-    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8q5)
+    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
     for (; b < placed; b += 4) {
-      const wg = w + <usize>b * 22;
-      storeGroupLevels8q5(wg + groupVectorsAt(1, 1), wg + <usize>(1 << 3), u, b);
+      storeGroupLevels8(w + <usize>b * 22, this.groupFields, this.groupQh, u, b);
       for (let c = 0; c < 4; c++) {
-        const d = scaleAt(wg + (<usize>c << 1));
+        const d = scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0));
         storeRow8Scale(u, np, b + c, d, d * -16);
       }
     }
@@ -102,11 +93,11 @@ export class Q5_0Format {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const qh = groupedQh(w, b, placed, 1);
-      const v = groupedQs(w, b, placed, 1, 1);
+      const qh = groupedQh(w, b, placed, this.groupFields);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
       const lo = levels5(lowNibbles(v), qh & 0xffff);
       const hi = levels5(highNibbles(v), qh >> 16);
-      const d = scaleAt(groupedHalfAt(w, b, placed, 1, 1, 0));
+      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
       storeRow8Block(u, np, b, lo, hi, d, d * -16);
     }
   }
@@ -114,9 +105,9 @@ export class Q5_0Format {
     const nb = cols >> 5;
     const placed = placedGroupBlocks(nb);
     for (let b = 0; b < nb; b++) {
-      const qh = groupedQh(w, b, placed, 1);
-      const v = groupedQs(w, b, placed, 1, 1);
-      const d = halfAt(groupedHalfAt(w, b, placed, 1, 1, 0));
+      const qh = groupedQh(w, b, placed, this.groupFields);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      const d = halfAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
       const o = dst + (<usize>b << 7);
       storeScaled16(o, signedLevel5(lowNibbles(v), qh & 0xffff), d);
       storeScaled16(o + 64, signedLevel5(highNibbles(v), qh >> 16), d);

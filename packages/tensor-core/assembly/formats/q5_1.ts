@@ -18,7 +18,7 @@ import {
   storeScaledMin16,
   sumLevels5,
 } from './block32';
-import { GROUPS_PLACED, groupDot5, groupedHalfAt, groupedQh, groupedQs, groupVectorsAt, placedGroupBlocks, storeGroupLevels8q5 } from './groups4';
+import { GROUPS_PLACED, groupedHalfAt, groupedQh, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
 
 @final @unmanaged
 export class Q5_1Format {
@@ -33,10 +33,10 @@ export class Q5_1Format {
     const ud = u + (<usize>paddedBlocks(cols) << 6);
     const um = ud + (<usize>paddedBlocks(cols) << 2);
     for (let b = 0; b < nb; b++) {
-      const qh = groupedQh(w, b, placed, 2);
-      const v = groupedQs(w, b, placed, 2, 1);
-      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 1, 0)));
-      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, 2, 1, 1)));
+      const qh = groupedQh(w, b, placed, this.groupFields);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      store<f32>(ud + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0)));
+      store<f32>(um + (<usize>b << 2), scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1)));
       storeInterleaved(groupOf(u, b), b & 3, levels5(lowNibbles(v), qh & 0xffff), levels5(highNibbles(v), qh >> 16));
     }
     padUnpacked32(u, cols);
@@ -46,18 +46,10 @@ export class Q5_1Format {
   }
   /** Rows in placed groups of four blocks (relaxed builds; formats/groups4.ts, block32.ts fusedDot32). */
   @inline get placedGroups(): bool { return GROUPS_PLACED; }
-  /** The integer sums of a placed group at `wg` with its placed activations at `ab`, lane c block c's. */
-  @inline groupDot(wg: usize, ab: usize, nibbles: v128, ones: v128): v128 {
-    return groupDot5(wg + groupVectorsAt(2, 1), wg + <usize>(2 << 3), ab, nibbles, ones);
-  }
-  /** The four scales of a placed group at `wg`, as f32x4. */
-  @inline groupScales(wg: usize, halfBits: v128, halfScale: v128): v128 {
-    return halves4(wg, 2, 4, halfBits, halfScale);
-  }
-  /** The four mins of a placed group at `wg` (from its scales `dw` where they are offsets), as f32x4. */
-  @inline groupMins(wg: usize, dw: v128, halfBits: v128, halfScale: v128): v128 {
-    return halves4(wg + 8, 2, 4, halfBits, halfScale);
-  }
+  /** Half fields a block in the placed layout: the scale and the min. */
+  @inline get groupFields(): i32 { return 2; }
+  /** u32s of fifth bits a block in the placed layout. */
+  @inline get groupQh(): i32 { return 1; }
   @inline scales4(wb: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
     return halves4(wb, 24, count, halfBits, halfScale);
   }
@@ -82,13 +74,12 @@ export class Q5_1Format {
     const np = paddedBlocks(cols);
     const placed = placedGroupBlocks(nb);
     let b = 0;
-    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8q5)
+    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
     for (; b < placed; b += 4) {
-      const wg = w + <usize>b * 24;
-      storeGroupLevels8q5(wg + groupVectorsAt(2, 1), wg + <usize>(2 << 3), u, b);
+      storeGroupLevels8(w + <usize>b * 24, this.groupFields, this.groupQh, u, b);
       for (let c = 0; c < 4; c++) {
-        const d = scaleAt(wg + (<usize>c << 1));
-        storeRow8Scale(u, np, b + c, d, scaleAt(wg + 8 + (<usize>c << 1)) + d * 16);
+        const d = scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0));
+        storeRow8Scale(u, np, b + c, d, scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 1)) + d * 16);
       }
     }
     for (; b < np; b++) {
@@ -96,22 +87,22 @@ export class Q5_1Format {
         storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
         continue;
       }
-      const qh = groupedQh(w, b, placed, 2);
-      const v = groupedQs(w, b, placed, 2, 1);
+      const qh = groupedQh(w, b, placed, this.groupFields);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
       const lo = levels5(lowNibbles(v), qh & 0xffff);
       const hi = levels5(highNibbles(v), qh >> 16);
-      const d = scaleAt(groupedHalfAt(w, b, placed, 2, 1, 0));
-      storeRow8Block(u, np, b, lo, hi, d, scaleAt(groupedHalfAt(w, b, placed, 2, 1, 1)) + d * 16);
+      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
+      storeRow8Block(u, np, b, lo, hi, d, scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1)) + d * 16);
     }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
     const placed = placedGroupBlocks(nb);
     for (let b = 0; b < nb; b++) {
-      const qh = groupedQh(w, b, placed, 2);
-      const v = groupedQs(w, b, placed, 2, 1);
-      const d = halfAt(groupedHalfAt(w, b, placed, 2, 1, 0));
-      const m = halfAt(groupedHalfAt(w, b, placed, 2, 1, 1));
+      const qh = groupedQh(w, b, placed, this.groupFields);
+      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
+      const d = halfAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
+      const m = halfAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1));
       const o = dst + (<usize>b << 7);
       storeScaledMin16(o, levels5(lowNibbles(v), qh & 0xffff), d, m);
       storeScaledMin16(o + 64, levels5(highNibbles(v), qh >> 16), d, m);
