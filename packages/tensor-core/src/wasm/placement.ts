@@ -269,13 +269,13 @@ function placeGroupRows(bytes: Uint8Array, inverse: boolean, cols: number, field
         for (let k = 0; k < 4; k++) {
           for (let u = 0; u < 4; u++) move(g, vectors + 16 * k + 4 * c + u, block + 2 * fields + 4 * qh + 4 * k + u);
           if (!qh) continue;
+          // placed: bit half + 4c + u of the u32 at 8 fields + 4k; ggml: bit half + 4k + u of block c's qh
+          const placedQh = 8 * fields + 4 * k;
+          const ggmlQh = block + 2 * fields;
           for (let u = 0; u < 4; u++)
             for (const half of [0, 16]) {
-              // placed: bit 4c + u of the u16 at 4k (+ 2 for the high half); ggml: bit half + 4k + u of block c's qh
-              const placed = g + 8 * fields + 4 * k;
-              const ggml = g + block + 2 * fields;
-              if (inverse) moveBit(tmp, placed - g, bytes, ggml, half + 4 * c + u, half + 4 * k + u);
-              else moveBit(tmp, ggml - g, bytes, placed, half + 4 * k + u, half + 4 * c + u);
+              if (inverse) moveBit(tmp, placedQh, bytes, g + ggmlQh, half + 4 * c + u, half + 4 * k + u);
+              else moveBit(tmp, ggmlQh, bytes, g + placedQh, half + 4 * k + u, half + 4 * c + u);
             }
         }
       }

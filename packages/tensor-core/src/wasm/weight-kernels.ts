@@ -58,11 +58,23 @@ export interface WeightKernels {
   /** Placed only by the relaxed builds (the SIMD-128 build reads ggml's order). */
   readonly placeRelaxedOnly?: boolean;
   /**
-   * The option of the fused (decode) product's quantize kernel, where it is not 0: quantize_q8_K 3 and 4,
-   * quantize_q8_32 3 (levels placed to match placed weights), quantize_q8_32 2 and quantize_q8_K 5 (levels split by sign
-   * for signed weight levels in the VNNI build; assembly/activations.ts).
+   * The option of the fused (decode) product's quantize kernel, where it is not 0 (assembly/activations.ts):
+   * levels placed to match placed weights (quantize_q8_K 3 and 4, quantize_q8_32 3), or split by sign for
+   * signed weight levels in the VNNI build (quantize_q8_32 2, quantize_q8_K 5).
    */
   readonly fusedOption?: number;
+}
+
+/**
+ * What a type placed by rows in groups of four blocks declares (the relaxed builds' Q4_0, Q4_1, Q5_0, Q5_1:
+ * assembly/formats/groups4.ts): its place kernel and TypeScript form, by rows, and activations placed to match
+ * (quantize_q8_32 option 3).
+ */
+function placedGroupRows(
+  place: KernelName,
+  placeBytes: NonNullable<WeightKernels['placeBytes']>,
+): Pick<WeightKernels, 'place' | 'placeBytes' | 'placeUnit' | 'placeRelaxedOnly' | 'fusedOption'> {
+  return { place, placeBytes, placeUnit: 'row', placeRelaxedOnly: true, fusedOption: 3 };
 }
 
 const TABLE = new Map<GgmlType, WeightKernels>([
@@ -78,11 +90,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       activations: 'q8_32',
       batch8: true,
       batchOffsetShift: 3,
-      place: 'place_q4_0',
-      placeBytes: placeQ4_0Rows,
-      placeUnit: 'row',
-      placeRelaxedOnly: true,
-      fusedOption: 3,
+      ...placedGroupRows('place_q4_0', placeQ4_0Rows),
     },
   ],
   [
@@ -92,11 +100,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       getRows: 'get_rows_q4_1',
       activations: 'q8_32',
       batch8: true,
-      place: 'place_q4_1',
-      placeBytes: placeQ4_1Rows,
-      placeUnit: 'row',
-      placeRelaxedOnly: true,
-      fusedOption: 3,
+      ...placedGroupRows('place_q4_1', placeQ4_1Rows),
     },
   ],
   [
@@ -107,11 +111,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       activations: 'q8_32',
       batch8: true,
       batchOffsetShift: 4,
-      place: 'place_q5_0',
-      placeBytes: placeQ5_0Rows,
-      placeUnit: 'row',
-      placeRelaxedOnly: true,
-      fusedOption: 3,
+      ...placedGroupRows('place_q5_0', placeQ5_0Rows),
     },
   ],
   [
@@ -122,11 +122,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       activations: 'q8_32',
       batch8: true,
       batchOffsetShift: 4,
-      place: 'place_q5_1',
-      placeBytes: placeQ5_1Rows,
-      placeUnit: 'row',
-      placeRelaxedOnly: true,
-      fusedOption: 3,
+      ...placedGroupRows('place_q5_1', placeQ5_1Rows),
     },
   ],
   [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32', fusedOption: 2 }],
