@@ -45,17 +45,13 @@ function argmax(logits: Float32Array): number {
  */
 async function generate(ctx: Context, prompt: readonly number[], n: number, onFirst?: () => void): Promise<number> {
   ctx.clear();
-  let logits = await ctx.evaluate(prompt);
-  if (onFirst) {
-    argmax(logits);
-    onFirst();
-  }
+  let token = argmax(await ctx.evaluate(prompt));
+  onFirst?.();
   let got = 1;
   while (got < n) {
-    logits = await ctx.evaluate([argmax(logits)]);
+    token = argmax(await ctx.evaluate([token]));
     got++;
   }
-  argmax(logits);
   return got;
 }
 
