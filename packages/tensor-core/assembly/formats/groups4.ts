@@ -14,7 +14,18 @@
 
 import { dotAdd, pairSumsOf } from '../simd-dot';
 import { transposedWords } from '../transpose';
-import { block32rAt, halves4, highNibbles, levels5, lowNibbles, sumLevels5 } from './block32';
+import {
+  block32rAt,
+  halves4,
+  highNibbles,
+  levels5,
+  lowNibbles,
+  paddedBlocks,
+  scaleAt,
+  storeRow8Block,
+  storeRow8Scale,
+  sumLevels5,
+} from './block32';
 
 /** Whether this build places rows in groups (see the header). */
 export const GROUPS_PLACED: bool = RELAXED != 0;
@@ -167,6 +178,45 @@ export function storeGroupLevels8(wg: usize, fields: i32, qh: i32, u: usize, b: 
     }
     v128.store(o + (<usize>k << 4), lo);
     v128.store(o + 64 + (<usize>k << 4), hi);
+  }
+}
+
+/**
+ * A row of `cols` values at `w` of a format placed in groups (F: Q4_0, Q4_1, Q5_0, Q5_1; its `groupFields`,
+ * `groupQh`, `blockBytes`) as the relaxed batched product reads it (unpacked8.ts): unsigned levels, then each
+ * block's d and the min `F.row8Min(w, b, placed, d)` gives (its own min, or its level offset folded in).
+ * Placed groups go whole ({@link storeGroupLevels8}); the blocks after them, and the padding, one at a time.
+ */
+@inline
+export function unpackGroupRow8<F>(f: F, w: usize, cols: i32, u: usize): void {
+  const nb = cols >> 5;
+  const np = paddedBlocks(cols);
+  const fields = f.groupFields;
+  const qh = f.groupQh;
+  const placed = placedGroupBlocks(nb);
+  let b = 0;
+  for (; b < placed; b += 4) {
+    storeGroupLevels8(w + <usize>b * <usize>f.blockBytes, fields, qh, u, b);
+    for (let c = 0; c < 4; c++) {
+      const d = scaleAt(groupedHalfAt(w, b + c, placed, fields, qh, 0));
+      storeRow8Scale(u, np, b + c, d, f.row8Min(w, b + c, placed, d));
+    }
+  }
+  for (; b < np; b++) {
+    if (b >= nb) {
+      storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
+      continue;
+    }
+    const v = groupedQs(w, b, placed, fields, qh);
+    let lo = lowNibbles(v);
+    let hi = highNibbles(v);
+    if (qh) {
+      const bits = groupedQh(w, b, placed, fields);
+      lo = levels5(lo, bits & 0xffff);
+      hi = levels5(hi, bits >> 16);
+    }
+    const d = scaleAt(groupedHalfAt(w, b, placed, fields, qh, 0));
+    storeRow8Block(u, np, b, lo, hi, d, f.row8Min(w, b, placed, d));
   }
 }
 

@@ -16,12 +16,10 @@ import {
   padUnpacked32,
   scaleAt,
   storeInterleaved,
-  storeRow8Block,
-  storeRow8Scale,
   storeScaled16,
 } from './block32';
 import { byteBit } from '../vconst';
-import { GROUPS_PLACED, groupedHalfAt, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
+import { groupedHalfAt, groupedQs, GROUPS_PLACED, placedGroupBlocks, unpackGroupRow8 } from './groups4';
 
 @final @unmanaged
 export class Q4_0Format {
@@ -71,29 +69,11 @@ export class Q4_0Format {
   @inline get levelBits(): i32 { return 4; }
   /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    const nb = cols >> 5;
-    const np = paddedBlocks(cols);
-    const placed = placedGroupBlocks(nb);
-    let b = 0;
-    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
-    for (; b < placed; b += 4) {
-      storeGroupLevels8(w + <usize>b * 18, this.groupFields, this.groupQh, u, b);
-      for (let c = 0; c < 4; c++) {
-        const d = scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0));
-        storeRow8Scale(u, np, b + c, d, d * -8);
-      }
-    }
-    for (; b < np; b++) {
-      if (b >= nb) {
-        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
-        continue;
-      }
-      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
-      const lo = lowNibbles(v);
-      const hi = highNibbles(v);
-      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
-      storeRow8Block(u, np, b, lo, hi, d, d * -8);
-    }
+    unpackGroupRow8<Q4_0Format>(this, w, cols, u);
+  }
+  /** Block b's min in the relaxed batched layout: its level offset, -8 d. */
+  @inline row8Min(w: usize, b: i32, placed: i32, d: f32): f32 {
+    return d * -8;
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

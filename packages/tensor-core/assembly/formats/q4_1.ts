@@ -15,11 +15,9 @@ import {
   padUnpacked32,
   scaleAt,
   storeInterleaved,
-  storeRow8Block,
-  storeRow8Scale,
   storeScaledMin16,
 } from './block32';
-import { GROUPS_PLACED, groupedHalfAt, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
+import { groupedHalfAt, groupedQs, GROUPS_PLACED, placedGroupBlocks, unpackGroupRow8 } from './groups4';
 
 @final @unmanaged
 export class Q4_1Format {
@@ -66,27 +64,11 @@ export class Q4_1Format {
   @inline get levelBits(): i32 { return 4; }
   /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    const nb = cols >> 5;
-    const np = paddedBlocks(cols);
-    const placed = placedGroupBlocks(nb);
-    let b = 0;
-    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
-    for (; b < placed; b += 4) {
-      storeGroupLevels8(w + <usize>b * 20, this.groupFields, this.groupQh, u, b);
-      for (let c = 0; c < 4; c++) {
-        storeRow8Scale(u, np, b + c, scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0)), scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 1)));
-      }
-    }
-    for (; b < np; b++) {
-      if (b >= nb) {
-        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
-        continue;
-      }
-      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
-      const lo = lowNibbles(v);
-      const hi = highNibbles(v);
-      storeRow8Block(u, np, b, lo, hi, scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0)), scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1)));
-    }
+    unpackGroupRow8<Q4_1Format>(this, w, cols, u);
+  }
+  /** Block b's min in the relaxed batched layout: its own. */
+  @inline row8Min(w: usize, b: i32, placed: i32, d: f32): f32 {
+    return scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1));
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

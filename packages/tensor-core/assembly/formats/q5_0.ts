@@ -14,12 +14,10 @@ import {
   padUnpacked32,
   scaleAt,
   storeInterleaved,
-  storeRow8Block,
-  storeRow8Scale,
   storeScaled16,
   sumLevels5,
 } from './block32';
-import { GROUPS_PLACED, groupedHalfAt, groupedQh, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
+import { groupedHalfAt, groupedQh, groupedQs, GROUPS_PLACED, placedGroupBlocks, unpackGroupRow8 } from './groups4';
 import { byteBit } from '../vconst';
 
 /** Levels minus 16 (-16 .. 15), as dequantization uses them. */
@@ -76,30 +74,11 @@ export class Q5_0Format {
   @inline get levelBits(): i32 { return 5; }
   /** Unsigned levels for the relaxed batched product (unpacked8.ts layout). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    const nb = cols >> 5;
-    const np = paddedBlocks(cols);
-    const placed = placedGroupBlocks(nb);
-    let b = 0;
-    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
-    for (; b < placed; b += 4) {
-      storeGroupLevels8(w + <usize>b * 22, this.groupFields, this.groupQh, u, b);
-      for (let c = 0; c < 4; c++) {
-        const d = scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0));
-        storeRow8Scale(u, np, b + c, d, d * -16);
-      }
-    }
-    for (; b < np; b++) {
-      if (b >= nb) {
-        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
-        continue;
-      }
-      const qh = groupedQh(w, b, placed, this.groupFields);
-      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
-      const lo = levels5(lowNibbles(v), qh & 0xffff);
-      const hi = levels5(highNibbles(v), qh >> 16);
-      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
-      storeRow8Block(u, np, b, lo, hi, d, d * -16);
-    }
+    unpackGroupRow8<Q5_0Format>(this, w, cols, u);
+  }
+  /** Block b's min in the relaxed batched layout: its level offset, -16 d. */
+  @inline row8Min(w: usize, b: i32, placed: i32, d: f32): f32 {
+    return d * -16;
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -13,12 +13,10 @@ import {
   padUnpacked32,
   scaleAt,
   storeInterleaved,
-  storeRow8Block,
-  storeRow8Scale,
   storeScaledMin16,
   sumLevels5,
 } from './block32';
-import { GROUPS_PLACED, groupedHalfAt, groupedQh, groupedQs, placedGroupBlocks, storeGroupLevels8 } from './groups4';
+import { groupedHalfAt, groupedQh, groupedQs, GROUPS_PLACED, placedGroupBlocks, unpackGroupRow8 } from './groups4';
 
 @final @unmanaged
 export class Q5_1Format {
@@ -70,30 +68,11 @@ export class Q5_1Format {
   @inline get batchOffsetShift(): i32 { return 4; }
   /** Unsigned levels, d and m + 16 d for the relaxed batched product (unpacked8.ts layout). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    const nb = cols >> 5;
-    const np = paddedBlocks(cols);
-    const placed = placedGroupBlocks(nb);
-    let b = 0;
-    // a placed group is already that layout's group of four blocks (groups4.ts storeGroupLevels8)
-    for (; b < placed; b += 4) {
-      storeGroupLevels8(w + <usize>b * 24, this.groupFields, this.groupQh, u, b);
-      for (let c = 0; c < 4; c++) {
-        const d = scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 0));
-        storeRow8Scale(u, np, b + c, d, scaleAt(groupedHalfAt(w, b + c, placed, this.groupFields, this.groupQh, 1)) + d * 16);
-      }
-    }
-    for (; b < np; b++) {
-      if (b >= nb) {
-        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
-        continue;
-      }
-      const qh = groupedQh(w, b, placed, this.groupFields);
-      const v = groupedQs(w, b, placed, this.groupFields, this.groupQh);
-      const lo = levels5(lowNibbles(v), qh & 0xffff);
-      const hi = levels5(highNibbles(v), qh >> 16);
-      const d = scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 0));
-      storeRow8Block(u, np, b, lo, hi, d, scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1)) + d * 16);
-    }
+    unpackGroupRow8<Q5_1Format>(this, w, cols, u);
+  }
+  /** Block b's min in the relaxed batched layout: its own plus 16 d (the batched sums take (q - 16) * a; see batchOffsetShift). */
+  @inline row8Min(w: usize, b: i32, placed: i32, d: f32): f32 {
+    return scaleAt(groupedHalfAt(w, b, placed, this.groupFields, this.groupQh, 1)) + d * 16;
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;
