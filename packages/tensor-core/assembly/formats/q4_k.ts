@@ -15,11 +15,13 @@ import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotAdd32, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { storeTransposedWords, transposedWords } from '../transpose';
-import { VI, vi } from '../vconst';
+import { VF, VI, vf, vi } from '../vconst';
 import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
 import {
   byteOf,
   dminsAt,
+  foldPair,
+  foldSums,
   minsAt,
   scalesAt,
   scalesK4,
@@ -27,7 +29,9 @@ import {
   storeMinsK4,
   storeScaledLevelsMinus,
   storeSubBlocks8,
+  superGroupResultMins,
   superResultMins,
+  superResultMins4,
 } from './superblock';
 
 /**
@@ -131,14 +135,88 @@ function placedSums(q: usize, e: usize, sm: v128, nibbles: v128, maskLo: v128, m
 }
 
 /**
+ * The integer sums of the placed super-block at `wb` with its placed activation levels at `ab` and the mins
+ * with the record's sums at `sums`, folded ({@link foldSums}).
+ */
+@inline
+function placedFold(wb: usize, ab: usize, sums: usize, nibbles: v128, lowMask: v128, highMask: v128, maskLo: v128, maskHi: v128): v128 {
+  const sm = scalesK4v(wb + 4, lowMask, highMask);
+  return foldSums(placedSums(wb + 16, ab, sm, nibbles, maskLo, maskHi), minSums(sm, sums));
+}
+
+/** The eight mins (bytes 8..15 of `sm`, {@link scalesK4v}) times the record's eight 32-value sums at `sums`. */
+@inline
+function minSums(sm: v128, sums: usize): v128 {
+  return i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
+}
+
+/**
+ * The folded sums of the placed super-blocks at `w0` and `w1` (two rows) with the same placed activations,
+ * each activation load shared: [isum of w0, msum of w0, isum of w1, msum of w1] ({@link foldPair}), the
+ * same integers as {@link placedFold} of each.
+ */
+@inline
+function placedPairFold(w0: usize, w1: usize, ab: usize, sums: usize, nibbles: v128, lowMask: v128, highMask: v128, maskLo: v128, maskHi: v128): v128 {
+  const sm0 = scalesK4v(w0 + 4, lowMask, highMask);
+  const sm1 = scalesK4v(w1 + 4, lowMask, highMask);
+  let lo0 = i32x4.splat(0);
+  let hi0 = i32x4.splat(0);
+  let lo1 = i32x4.splat(0);
+  let hi1 = i32x4.splat(0);
+  let q0 = w0 + 16;
+  let q1 = w1 + 16;
+  let e = ab;
+  for (let k = 0; k < 8; k += 2) {
+    const x0 = v128.load(e);
+    const x1 = v128.load(e, 16);
+    const x2 = v128.load(e, 32);
+    const x3 = v128.load(e, 48);
+    const u0 = v128.load(q0);
+    const u1 = v128.load(q0, 16);
+    const t0 = v128.load(q1);
+    const t1 = v128.load(q1, 16);
+    if (VNNI) {
+      lo0 = dotAdd32(lowNibbles(u0, nibbles), x0, lowNibbles(u1, nibbles), x2, lo0);
+      hi0 = dotAdd32(highNibbles(u0, nibbles), x1, highNibbles(u1, nibbles), x3, hi0);
+      lo1 = dotAdd32(lowNibbles(t0, nibbles), x0, lowNibbles(t1, nibbles), x2, lo1);
+      hi1 = dotAdd32(highNibbles(t0, nibbles), x1, highNibbles(t1, nibbles), x3, hi1);
+    } else {
+      lo0 = i16x8.add(lo0, i16x8.add(pairSumsOf(lowNibbles(u0, nibbles), x0), pairSumsOf(lowNibbles(u1, nibbles), x2)));
+      hi0 = i16x8.add(hi0, i16x8.add(pairSumsOf(highNibbles(u0, nibbles), x1), pairSumsOf(highNibbles(u1, nibbles), x3)));
+      lo1 = i16x8.add(lo1, i16x8.add(pairSumsOf(lowNibbles(t0, nibbles), x0), pairSumsOf(lowNibbles(t1, nibbles), x2)));
+      hi1 = i16x8.add(hi1, i16x8.add(pairSumsOf(highNibbles(t0, nibbles), x1), pairSumsOf(highNibbles(t1, nibbles), x3)));
+    }
+    q0 += 32;
+    q1 += 32;
+    e += 64;
+  }
+  const f0 = foldSums(scaledSums(lo0, hi0, sm0, maskLo, maskHi), minSums(sm0, sums));
+  const f1 = foldSums(scaledSums(lo1, hi1, sm1, maskLo, maskHi), minSums(sm1, sums));
+  return foldPair(f0, f1);
+}
+
+/**
+ * acc + row `r`'s (0 or 1) shares of four super-blocks from their {@link placedPairFold} sums u0 .. u3 (the
+ * first `count`; the others zero), the row's first at `wb`: the same operations as {@link superGroupResultMins}.
+ */
+@inline
+function pairGroupResult(acc: v128, u0: v128, u1: v128, u2: v128, u3: v128, r: i32, wb: usize, das: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+  // u_j = [isum r0, msum r0, isum r1, msum r1] of super-block j; row r's isums and msums lane j = super-block j
+  const a = r == 0 ? v128.shuffle<i32>(u0, u1, 0, 4, 1, 5) : v128.shuffle<i32>(u0, u1, 2, 6, 3, 7);
+  const c = r == 0 ? v128.shuffle<i32>(u2, u3, 0, 4, 1, 5) : v128.shuffle<i32>(u2, u3, 2, 6, 3, 7);
+  const isum = v128.shuffle<i32>(a, c, 0, 1, 4, 5);
+  const msum = v128.shuffle<i32>(a, c, 2, 3, 6, 7);
+  return superResultMins4(acc, isum, msum, wb, 144, das, count, halfBits, halfScale);
+}
+
+/**
  * acc + one placed super-block's share: `isum` (scaled sub-block sums) times d * da, minus the eight mins
  * (bytes 8..15 of `sm`) times the record's eight 32-value sums at `sums`, times dmin * da (d and dmin: the
  * halves at `wb` and `wb + 2`). Shared by the decode products of placed Q4_K and Q5_K.
  */
 @inline
 export function placedResult(acc: v128, isum: v128, sm: v128, sums: usize, wb: usize, da: f32): v128 {
-  const msum = i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
-  return superResultMins(acc, isum, msum, scaleAt(wb) * da, scaleAt(wb + 2) * da);
+  return superResultMins(acc, isum, minSums(sm, sums), scaleAt(wb) * da, scaleAt(wb + 2) * da);
 }
 
 /**
@@ -228,13 +306,28 @@ export class Q4_KFormat {
     if (RELAXED) {
       const maskLo = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS);
       const maskHi = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS, 16);
-      for (let b = 0; b < nbs; b++) {
-        const sm = scalesK4v(wb + 4, lowMask, highMask);
-        acc = placedResult(acc, placedSums(wb + 16, ab, sm, nibbles, maskLo, maskHi), sm, sums, wb, load<f32>(das));
-        wb += 144;
-        ab += 256;
-        das += 4;
-        sums += 32;
+      const halfBits = vi(VI.SHIFTED_HALF_BITS);
+      const halfScale = vf(VF.TWO_POW_112);
+      let b = 0;
+      for (; b + 4 <= nbs; b += 4) {
+        const f0 = placedFold(wb, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
+        const f1 = placedFold(wb + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi);
+        const f2 = placedFold(wb + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi);
+        const f3 = placedFold(wb + 432, ab + 768, sums + 96, nibbles, lowMask, highMask, maskLo, maskHi);
+        acc = superGroupResultMins(acc, foldPair(f0, f1), foldPair(f2, f3), wb, 144, das, 4, halfBits, halfScale);
+        wb += 576;
+        ab += 1024;
+        das += 16;
+        sums += 128;
+      }
+      if (b < nbs) {
+        // the last one to three super-blocks as a group with zero sums in the missing lanes
+        const count = nbs - b;
+        const zero = i32x4.splat(0);
+        const f0 = placedFold(wb, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
+        const f1 = count > 1 ? placedFold(wb + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
+        const f2 = count > 2 ? placedFold(wb + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
+        acc = superGroupResultMins(acc, foldPair(f0, f1), foldPair(f2, zero), wb, 144, das, count, halfBits, halfScale);
       }
       return hsum(acc);
     }
@@ -296,49 +389,30 @@ export class Q4_KFormat {
     const highMask = vi(VI.K4_HIGH_MASK);
     const maskLo = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS);
     const maskHi = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS, 16);
-    for (let b = 0; b < nbs; b++) {
-      const sm0 = scalesK4v(wb0 + 4, lowMask, highMask);
-      const sm1 = scalesK4v(wb1 + 4, lowMask, highMask);
-      // placedSums of both rows, sharing each activation load
-      let lo0 = i32x4.splat(0);
-      let hi0 = i32x4.splat(0);
-      let lo1 = i32x4.splat(0);
-      let hi1 = i32x4.splat(0);
-      let q0 = wb0 + 16;
-      let q1 = wb1 + 16;
-      let e = ab;
-      for (let k = 0; k < 8; k += 2) {
-        const x0 = v128.load(e);
-        const x1 = v128.load(e, 16);
-        const x2 = v128.load(e, 32);
-        const x3 = v128.load(e, 48);
-        const u0 = v128.load(q0);
-        const u1 = v128.load(q0, 16);
-        const t0 = v128.load(q1);
-        const t1 = v128.load(q1, 16);
-        if (VNNI) {
-          lo0 = dotAdd32(lowNibbles(u0, nibbles), x0, lowNibbles(u1, nibbles), x2, lo0);
-          hi0 = dotAdd32(highNibbles(u0, nibbles), x1, highNibbles(u1, nibbles), x3, hi0);
-          lo1 = dotAdd32(lowNibbles(t0, nibbles), x0, lowNibbles(t1, nibbles), x2, lo1);
-          hi1 = dotAdd32(highNibbles(t0, nibbles), x1, highNibbles(t1, nibbles), x3, hi1);
-        } else {
-          lo0 = i16x8.add(lo0, i16x8.add(pairSumsOf(lowNibbles(u0, nibbles), x0), pairSumsOf(lowNibbles(u1, nibbles), x2)));
-          hi0 = i16x8.add(hi0, i16x8.add(pairSumsOf(highNibbles(u0, nibbles), x1), pairSumsOf(highNibbles(u1, nibbles), x3)));
-          lo1 = i16x8.add(lo1, i16x8.add(pairSumsOf(lowNibbles(t0, nibbles), x0), pairSumsOf(lowNibbles(t1, nibbles), x2)));
-          hi1 = i16x8.add(hi1, i16x8.add(pairSumsOf(highNibbles(t0, nibbles), x1), pairSumsOf(highNibbles(t1, nibbles), x3)));
-        }
-        q0 += 32;
-        q1 += 32;
-        e += 64;
-      }
-      const da = load<f32>(das);
-      acc0 = placedResult(acc0, scaledSums(lo0, hi0, sm0, maskLo, maskHi), sm0, sums, wb0, da);
-      acc1 = placedResult(acc1, scaledSums(lo1, hi1, sm1, maskLo, maskHi), sm1, sums, wb1, da);
-      wb0 += 144;
-      wb1 += 144;
-      ab += 256;
-      das += 4;
-      sums += 32;
+    const halfBits = vi(VI.SHIFTED_HALF_BITS);
+    const halfScale = vf(VF.TWO_POW_112);
+    let b = 0;
+    for (; b + 4 <= nbs; b += 4) {
+      const u0 = placedPairFold(wb0, wb1, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
+      const u1 = placedPairFold(wb0 + 144, wb1 + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi);
+      const u2 = placedPairFold(wb0 + 288, wb1 + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi);
+      const u3 = placedPairFold(wb0 + 432, wb1 + 432, ab + 768, sums + 96, nibbles, lowMask, highMask, maskLo, maskHi);
+      acc0 = pairGroupResult(acc0, u0, u1, u2, u3, 0, wb0, das, 4, halfBits, halfScale);
+      acc1 = pairGroupResult(acc1, u0, u1, u2, u3, 1, wb1, das, 4, halfBits, halfScale);
+      wb0 += 576;
+      wb1 += 576;
+      ab += 1024;
+      das += 16;
+      sums += 128;
+    }
+    if (b < nbs) {
+      const count = nbs - b;
+      const zero = i32x4.splat(0);
+      const u0 = placedPairFold(wb0, wb1, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
+      const u1 = count > 1 ? placedPairFold(wb0 + 144, wb1 + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
+      const u2 = count > 2 ? placedPairFold(wb0 + 288, wb1 + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
+      acc0 = pairGroupResult(acc0, u0, u1, u2, zero, 0, wb0, das, count, halfBits, halfScale);
+      acc1 = pairGroupResult(acc1, u0, u1, u2, zero, 1, wb1, das, count, halfBits, halfScale);
     }
     store<f32>(o0, hsum(acc0));
     store<f32>(o1, hsum(acc1));

@@ -19,7 +19,9 @@ function bits(a: Float32Array): Uint32Array {
 
 /** Columns per row: several super-blocks, and a length that is not a multiple of 8 for plain floats. */
 function colsFor(type: GgmlType): number {
-  return ggmlTypeInfo(type).blockSize === 1 ? 1030 : 1024;
+  const { blockSize } = ggmlTypeInfo(type);
+  // super-block types: seven super-blocks, one group of four in the decode products and a tail of three
+  return blockSize === 1 ? 1030 : blockSize === 256 ? 1792 : 1024;
 }
 
 // The fused dot-add build runs wherever the engine computes the instruction right (Node 22 and later,
