@@ -49,6 +49,8 @@ export const enum VI {
   HALF_SUBNORMAL_LIMIT,
   /** 0x38000000 = (127 - 15) << 23: rebiases a half's exponent, shifted into f32 position, to f32's. */
   HALF_REBIAS,
+  /** 0x7c00 in every i16 lane: a half's exponent bits (all zero: subnormal or zero). */
+  HALF_EXPONENTS,
   /** 0x3f, 0xc0 and 0x0c in every byte (placed Q6_K: a level's six bits, the two above them, bits 2-3). */
   BYTE_0x3F,
   BYTE_0xC0,
@@ -84,6 +86,7 @@ const I32_TABLE: usize = memory.data<i32>(
     0x00007fff, 0x00007fff, 0x00007fff, 0x00007fff,
     0x00000400, 0x00000400, 0x00000400, 0x00000400,
     0x38000000, 0x38000000, 0x38000000, 0x38000000,
+    0x7c007c00, 0x7c007c00, 0x7c007c00, 0x7c007c00,
     0x3f3f3f3f, 0x3f3f3f3f, 0x3f3f3f3f, 0x3f3f3f3f,
     0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0, 0xc0c0c0c0,
     0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c, 0x0c0c0c0c,

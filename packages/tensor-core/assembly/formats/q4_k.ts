@@ -15,7 +15,7 @@ import { hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotAdd32, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { storeTransposedWords, transposedWords } from '../transpose';
-import { VF, VI, vf, vi } from '../vconst';
+import { VI, vi } from '../vconst';
 import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
 import {
   byteOf,
@@ -146,7 +146,7 @@ function placedFold(wb: usize, ab: usize, sums: usize, nibbles: v128, lowMask: v
 
 /** The eight mins (bytes 8..15 of `sm`, {@link scalesK4v}) times the record's eight 32-value sums at `sums`. */
 @inline
-function minSums(sm: v128, sums: usize): v128 {
+export function minSums(sm: v128, sums: usize): v128 {
   return i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
 }
 
@@ -200,13 +200,13 @@ function placedPairFold(w0: usize, w1: usize, ab: usize, sums: usize, nibbles: v
  * first `count`; the others zero), the row's first at `wb`: the same operations as {@link superGroupResultMins}.
  */
 @inline
-function pairGroupResult(acc: v128, u0: v128, u1: v128, u2: v128, u3: v128, r: i32, wb: usize, das: usize, count: i32, halfBits: v128, halfScale: v128): v128 {
+function pairGroupResult(acc: v128, u0: v128, u1: v128, u2: v128, u3: v128, r: i32, wb: usize, das: usize, count: i32): v128 {
   // u_j = [isum r0, msum r0, isum r1, msum r1] of super-block j; row r's isums and msums lane j = super-block j
   const a = r == 0 ? v128.shuffle<i32>(u0, u1, 0, 4, 1, 5) : v128.shuffle<i32>(u0, u1, 2, 6, 3, 7);
   const c = r == 0 ? v128.shuffle<i32>(u2, u3, 0, 4, 1, 5) : v128.shuffle<i32>(u2, u3, 2, 6, 3, 7);
   const isum = v128.shuffle<i32>(a, c, 0, 1, 4, 5);
   const msum = v128.shuffle<i32>(a, c, 2, 3, 6, 7);
-  return superResultMins4(acc, isum, msum, wb, 144, das, count, halfBits, halfScale);
+  return superResultMins4(acc, isum, msum, wb, 144, das, count);
 }
 
 /**
@@ -306,15 +306,13 @@ export class Q4_KFormat {
     if (RELAXED) {
       const maskLo = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS);
       const maskHi = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS, 16);
-      const halfBits = vi(VI.SHIFTED_HALF_BITS);
-      const halfScale = vf(VF.TWO_POW_112);
       let b = 0;
       for (; b + 4 <= nbs; b += 4) {
         const f0 = placedFold(wb, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
         const f1 = placedFold(wb + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi);
         const f2 = placedFold(wb + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi);
         const f3 = placedFold(wb + 432, ab + 768, sums + 96, nibbles, lowMask, highMask, maskLo, maskHi);
-        acc = superGroupResultMins(acc, foldPair(f0, f1), foldPair(f2, f3), wb, 144, das, 4, halfBits, halfScale);
+        acc = superGroupResultMins(acc, foldPair(f0, f1), foldPair(f2, f3), wb, 144, das, 4);
         wb += 576;
         ab += 1024;
         das += 16;
@@ -327,7 +325,7 @@ export class Q4_KFormat {
         const f0 = placedFold(wb, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
         const f1 = count > 1 ? placedFold(wb + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
         const f2 = count > 2 ? placedFold(wb + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
-        acc = superGroupResultMins(acc, foldPair(f0, f1), foldPair(f2, zero), wb, 144, das, count, halfBits, halfScale);
+        acc = superGroupResultMins(acc, foldPair(f0, f1), foldPair(f2, zero), wb, 144, das, count);
       }
       return hsum(acc);
     }
@@ -389,16 +387,14 @@ export class Q4_KFormat {
     const highMask = vi(VI.K4_HIGH_MASK);
     const maskLo = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS);
     const maskHi = v128.load(VNNI ? PLACED_SCALE_WORDS : PLACED_SCALE_SPLATS, 16);
-    const halfBits = vi(VI.SHIFTED_HALF_BITS);
-    const halfScale = vf(VF.TWO_POW_112);
     let b = 0;
     for (; b + 4 <= nbs; b += 4) {
       const u0 = placedPairFold(wb0, wb1, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
       const u1 = placedPairFold(wb0 + 144, wb1 + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi);
       const u2 = placedPairFold(wb0 + 288, wb1 + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi);
       const u3 = placedPairFold(wb0 + 432, wb1 + 432, ab + 768, sums + 96, nibbles, lowMask, highMask, maskLo, maskHi);
-      acc0 = pairGroupResult(acc0, u0, u1, u2, u3, 0, wb0, das, 4, halfBits, halfScale);
-      acc1 = pairGroupResult(acc1, u0, u1, u2, u3, 1, wb1, das, 4, halfBits, halfScale);
+      acc0 = pairGroupResult(acc0, u0, u1, u2, u3, 0, wb0, das, 4);
+      acc1 = pairGroupResult(acc1, u0, u1, u2, u3, 1, wb1, das, 4);
       wb0 += 576;
       wb1 += 576;
       ab += 1024;
@@ -411,8 +407,8 @@ export class Q4_KFormat {
       const u0 = placedPairFold(wb0, wb1, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
       const u1 = count > 1 ? placedPairFold(wb0 + 144, wb1 + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
       const u2 = count > 2 ? placedPairFold(wb0 + 288, wb1 + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi) : zero;
-      acc0 = pairGroupResult(acc0, u0, u1, u2, zero, 0, wb0, das, count, halfBits, halfScale);
-      acc1 = pairGroupResult(acc1, u0, u1, u2, zero, 1, wb1, das, count, halfBits, halfScale);
+      acc0 = pairGroupResult(acc0, u0, u1, u2, zero, 0, wb0, das, count);
+      acc1 = pairGroupResult(acc1, u0, u1, u2, zero, 1, wb1, das, count);
     }
     store<f32>(o0, hsum(acc0));
     store<f32>(o1, hsum(acc1));

@@ -29,7 +29,7 @@ import { groupSums, pairGroupSums, pairedScales, placedGroup, placedVector, scal
 import { ACT_Q8_K } from '../unpacked';
 import { d8At, dmin8At, mins8At, scales8At } from '../unpacked8';
 import { halfAt, highNibbles, lowNibbles, scaleAt } from './block32';
-import { dminsAt, minsAt, scalesAt, storeScaledLevels, superMins, superResult } from './superblock';
+import { dminsAt, minsAt, scalesAt, storeScaledLevels, superResult } from './superblock';
 import { VI, byteBit, vi } from '../vconst';
 
 /** The 6-bit level (0..63) of level vector k (0..3) of a 16-byte column: its nibbles, and qh bits 2k, 2k + 1. */
@@ -203,6 +203,21 @@ function placedHalfSums(isum: v128, ql: usize, qh: usize, e: usize, s16: v128, l
   return scaledWideSums(isum, g01, g23, g45, g67, evenScales, oddScales);
 }
 
+/**
+ * The integer sum of the placed super-block at `wb` with its placed activations at `ab`, its offsets
+ * (32 * scale per group) times the record's group sums at `sums` subtracted: one scale d for both, so they
+ * meet it once (lanes: any split of the sum).
+ */
+@inline
+function placedSuperSums(wb: usize, ab: usize, sums: usize, low6: v128, top2: v128, bits45: v128, bits23: v128): v128 {
+  const scv = v128.load(wb + 192);
+  const s16lo = i16x8.extend_low_i8x16_s(scv);
+  const s16hi = i16x8.extend_high_i8x16_s(scv);
+  let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, low6, top2, bits45, bits23);
+  isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, low6, top2, bits45, bits23);
+  return i32x4.sub(isum, minDot16(i16x8.shl(s16lo, 5), i16x8.shl(s16hi, 5), sums));
+}
+
 @final @unmanaged
 export class Q6_KFormat {
   @inline get blockSize(): i32 { return 256; }
@@ -257,15 +272,7 @@ export class Q6_KFormat {
     const bits45 = vi(VI.BYTE_0x30);
     const bits23 = vi(VI.BYTE_0x0C);
     for (let b = 0; b < nbs; b++) {
-      const scv = v128.load(wb + 192);
-      const s16lo = i16x8.extend_low_i8x16_s(scv);
-      const s16hi = i16x8.extend_high_i8x16_s(scv);
-      let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, low6, top2, bits45, bits23);
-      isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, low6, top2, bits45, bits23);
-      const d = scaleAt(wb + 208);
-      const da = load<f32>(das);
-      acc = superResult(acc, isum, d, da);
-      acc = superMins(acc, minDot16(i16x8.shl(s16lo, 5), i16x8.shl(s16hi, 5), sums), d, da);
+      acc = superResult(acc, placedSuperSums(wb, ab, sums, low6, top2, bits45, bits23), scaleAt(wb + 208), load<f32>(das));
       wb += 210;
       ab += actOffset(256);
       das += 4;

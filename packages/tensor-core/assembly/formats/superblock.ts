@@ -1,9 +1,9 @@
 // Shared pieces of the 256-value super-block formats (Q2_K .. Q6_K, IQ4_XS).
 
-import { mulAdd } from '../common';
+import { finiteHalfToF32x4, mulAdd } from '../common';
 import { actOffset } from '../simd-dot';
-import { halves4, laneMask, storeRow8Block } from './block32';
-import { VI, byteBit, vi } from '../vconst';
+import { laneMask, storeRow8Block } from './block32';
+import { VF, VI, byteBit, vf, vi } from '../vconst';
 
 /** Bit `k` (0..7) of every byte, as 0 or 1. */
 @inline
@@ -178,6 +178,12 @@ export function foldSums(isum: v128, msum: v128): v128 {
   return i32x4.add(v128.shuffle<i32>(isum, msum, 0, 2, 4, 6), v128.shuffle<i32>(isum, msum, 1, 3, 5, 7));
 }
 
+/** A {@link foldSums} result summed out: [isum, isum, msum, msum]. */
+@inline
+export function foldTotals(f: v128): v128 {
+  return i32x4.add(f, v128.shuffle<i32>(f, f, 1, 0, 3, 2));
+}
+
 /** Two {@link foldSums} results summed out: [isum of f0, msum of f0, isum of f1, msum of f1]. */
 @inline
 export function foldPair(f0: v128, f1: v128): v128 {
@@ -185,31 +191,57 @@ export function foldPair(f0: v128, f1: v128): v128 {
 }
 
 /**
- * acc + the shares of `count` (1..4) super-blocks whose d and dmin are the halves at `wb + stride * j` and 2
- * bytes after (j = lane): lane j adds isum[j] * (d_j * da_j) - msum[j] * (dmin_j * da_j), `da` the f32 at
- * `das + 4j`. Four super-blocks at a time: the halves convert four to a vector and meet da once, where one
- * super-block at a time converted two halves in scalar registers and splatted two products (Q4_K decode
- * +6-7% per core).
+ * The u32 at `wb + stride * j` in lane j for the first `count` (1..4) lanes, zero in the others: a super-block's
+ * d (low half) and dmin (high half). Gathered in two scalar registers and moved over at once.
  */
 @inline
-export function superResultMins4(
-  acc: v128, isum: v128, msum: v128, wb: usize, stride: usize, das: usize, count: i32, halfBits: v128, halfScale: v128,
-): v128 {
+export function superHalfPairs(wb: usize, stride: usize, count: i32): v128 {
+  let lo = <u64>load<u32>(wb);
+  if (count > 1) lo |= <u64>load<u32>(wb + stride) << 32;
+  let hi: u64 = 0;
+  if (count > 2) hi = <u64>load<u32>(wb + 2 * stride);
+  if (count > 3) hi |= <u64>load<u32>(wb + 3 * stride) << 32;
+  return i64x2.replace_lane(i64x2.splat(lo), 1, hi);
+}
+
+/**
+ * acc + the shares of `count` (1..4) super-blocks whose d and dmin are the halves at `wb + stride * j` and 2
+ * bytes after (j = lane): lane j adds isum[j] * (d_j * da_j) - msum[j] * (dmin_j * da_j), `da` the f32 at
+ * `das + 4j`. Four super-blocks at a time: their halves convert as two vectors and meet da once, where one
+ * super-block at a time converted two halves in scalar registers and splatted two products.
+ *
+ * The halves convert as in block32.ts halves4 (shifted into f32 position, times 2^112: three operations)
+ * unless one of them is subnormal (or zero): that multiply would have a subnormal operand, which costs a
+ * microcode assist (Q5_K decode ran 1.5x slower, its d being subnormal in most super-blocks of weights with a
+ * standard deviation of 0.02). Those groups take the exact conversion (common.ts finiteHalfToF32x4); both
+ * give the same bits.
+ */
+@inline
+export function superResultMins4(acc: v128, isum: v128, msum: v128, wb: usize, stride: usize, das: usize, count: i32): v128 {
   const da = count >= 4 ? v128.load(das) : v128.and(v128.load(das), laneMask(count));
-  const dd = f32x4.mul(halves4(wb, stride, count, halfBits, halfScale), da);
-  const dm = f32x4.mul(halves4(wb + 2, stride, count, halfBits, halfScale), da);
-  acc = mulAdd(f32x4.convert_i32x4_s(isum), dd, acc);
-  return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), dm));
+  const pairs = superHalfPairs(wb, stride, count); // lane j: d_j | dmin_j << 16
+  let d: v128;
+  let dmin: v128;
+  if (v128.any_true(i16x8.eq(v128.and(pairs, vi(VI.HALF_EXPONENTS)), i16x8.splat(0)))) {
+    // d: the low halves as they are (the conversion reads bits 0-15 only; its sign shift drops dmin)
+    d = finiteHalfToF32x4(pairs);
+    dmin = finiteHalfToF32x4(i32x4.shr_u(pairs, 16));
+  } else {
+    const halfBits = vi(VI.SHIFTED_HALF_BITS);
+    const halfScale = vf(VF.TWO_POW_112);
+    d = f32x4.mul(v128.and(i32x4.shr_s(i32x4.shl(pairs, 16), 3), halfBits), halfScale);
+    dmin = f32x4.mul(v128.and(i32x4.shr_s(pairs, 3), halfBits), halfScale);
+  }
+  acc = mulAdd(f32x4.convert_i32x4_s(isum), f32x4.mul(d, da), acc);
+  return f32x4.sub(acc, f32x4.mul(f32x4.convert_i32x4_s(msum), f32x4.mul(dmin, da)));
 }
 
 /** {@link superResultMins4} of the pairs q01 = foldPair(f0, f1), q23 = foldPair(f2, f3) of four super-blocks. */
 @inline
-export function superGroupResultMins(
-  acc: v128, q01: v128, q23: v128, wb: usize, stride: usize, das: usize, count: i32, halfBits: v128, halfScale: v128,
-): v128 {
+export function superGroupResultMins(acc: v128, q01: v128, q23: v128, wb: usize, stride: usize, das: usize, count: i32): v128 {
   const isum = v128.shuffle<i32>(q01, q23, 0, 2, 4, 6);
   const msum = v128.shuffle<i32>(q01, q23, 1, 3, 5, 7);
-  return superResultMins4(acc, isum, msum, wb, stride, das, count, halfBits, halfScale);
+  return superResultMins4(acc, isum, msum, wb, stride, das, count);
 }
 
 /** Stores the eight mins (bytes 8..15 of {@link scalesK4}) as 16 i16, each twice (one per 16-value group). */
