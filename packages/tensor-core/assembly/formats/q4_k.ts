@@ -146,7 +146,7 @@ function placedFold(wb: usize, ab: usize, sums: usize, nibbles: v128, lowMask: v
 
 /** The eight mins (bytes 8..15 of `sm`, {@link scalesK4v}) times the record's eight 32-value sums at `sums`. */
 @inline
-export function minSums(sm: v128, sums: usize): v128 {
+function minSums(sm: v128, sums: usize): v128 {
   return i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(sm), v128.load(sums));
 }
 

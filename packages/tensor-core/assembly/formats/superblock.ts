@@ -178,12 +178,6 @@ export function foldSums(isum: v128, msum: v128): v128 {
   return i32x4.add(v128.shuffle<i32>(isum, msum, 0, 2, 4, 6), v128.shuffle<i32>(isum, msum, 1, 3, 5, 7));
 }
 
-/** A {@link foldSums} result summed out: [isum, isum, msum, msum]. */
-@inline
-export function foldTotals(f: v128): v128 {
-  return i32x4.add(f, v128.shuffle<i32>(f, f, 1, 0, 3, 2));
-}
-
 /** Two {@link foldSums} results summed out: [isum of f0, msum of f0, isum of f1, msum of f1]. */
 @inline
 export function foldPair(f0: v128, f1: v128): v128 {
@@ -195,7 +189,7 @@ export function foldPair(f0: v128, f1: v128): v128 {
  * d (low half) and dmin (high half). Gathered in two scalar registers and moved over at once.
  */
 @inline
-export function superHalfPairs(wb: usize, stride: usize, count: i32): v128 {
+function superHalfPairs(wb: usize, stride: usize, count: i32): v128 {
   let lo = <u64>load<u32>(wb);
   if (count > 1) lo |= <u64>load<u32>(wb + stride) << 32;
   let hi: u64 = 0;
