@@ -35,5 +35,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // a test stuck where the timeouts above cannot fire is reported and ended (see the file)
+    setupFiles: [join(root, 'tools/test-fixtures/src/watchdog-setup.ts')],
   },
 });

@@ -30,6 +30,9 @@ export interface EnsureChromiumOptions {
   readonly log?: (line: string) => void;
 }
 
+/** How long one apt-get run may take. */
+const RUN_LIMIT_MS = 6 * 60_000;
+
 function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
   log(`${cmd} ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
@@ -41,10 +44,19 @@ function run(cmd: string, args: string[], log: (line: string) => void): Promise<
     child.stderr.on('data', (c: Buffer) => {
       stderr = (stderr + c.toString()).slice(-2000);
     });
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}: ${stderr.trim()}`)),
-    );
+    // a test file awaits this before its tests exist, where no test timeout applies
+    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else if (signal === 'SIGKILL')
+        reject(new Error(`${cmd} did not finish in ${RUN_LIMIT_MS / 60_000} minutes: ${stderr.trim()}`));
+      else reject(new Error(`${cmd} exited with ${code}: ${stderr.trim()}`));
+    });
   });
 }
 
@@ -69,12 +81,13 @@ async function locateOrInstall(options: EnsureChromiumOptions): Promise<Chromium
   if (!hasAptGet()) return { skip: `${CHROMIUM_PATH} is missing and there is no apt-get to install it` };
   const attempts = options.attempts ?? 3;
   let last = '';
-  // Wait for the dpkg lock instead of failing when another test file installs at the same time.
-  const lock = ['-o', 'DPkg::Lock::Timeout=300'];
+  // Wait for the dpkg lock instead of failing when another test file installs at the same time; give up
+  // on a mirror that stops answering instead of waiting for it.
+  const limits = ['-o', 'DPkg::Lock::Timeout=300', '-o', 'Acquire::http::Timeout=60', '-o', 'Acquire::Retries=2'];
   for (let i = 1; i <= attempts; i++) {
     try {
-      await run('apt-get', [...lock, 'update', '-qq'], log);
-      await run('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', 'chromium'], log);
+      await run('apt-get', [...limits, 'update', '-qq'], log);
+      await run('apt-get', [...limits, 'install', '-y', '-qq', '--no-install-recommends', 'chromium'], log);
     } catch (e) {
       last = (e as Error).message;
       log(`attempt ${i}/${attempts} failed: ${last}`);

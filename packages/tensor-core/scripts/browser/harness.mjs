@@ -55,6 +55,12 @@ export async function runInChromium(script, { chromium = 'chromium', isolated = 
       '--headless=new',
       '--no-sandbox',
       '--disable-gpu',
+      // no connections beyond loopback: a closed network refuses them, many at a time
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
       `--user-data-dir=${profile}`,
       `http://127.0.0.1:${server.address().port}/`,
     ],
@@ -63,7 +69,11 @@ export async function runInChromium(script, { chromium = 'chromium', isolated = 
   const timeout = setTimeout(() => resolve({ error: `timed out after ${timeoutMs / 1000} s` }), timeoutMs);
   const result = await done;
   clearTimeout(timeout);
-  const exited = new Promise((r) => browser.once('exit', r));
+  // a browser that crashed has already exited: its 'exit' event will not come again
+  const exited =
+    browser.exitCode !== null || browser.signalCode !== null
+      ? Promise.resolve()
+      : new Promise((r) => browser.once('exit', r));
   browser.kill();
   await exited;
   server.close();

@@ -19,6 +19,14 @@ SWS_JSON="$CACHE/swiftshader/icd.json"
 LIBDIR=/usr/lib/x86_64-linux-gnu
 
 impossible() { echo "setup-vulkan: $*" >&2; exit 3; }
+fail() { echo "setup-vulkan: $*" >&2; exit 1; }
+# Nothing here may wait for ever (a test process blocks on this script): apt gives up on a silent
+# mirror after 60 s, waits up to 5 minutes for another apt or dpkg to let go of its lock, and every
+# apt-get run is ended after 10 minutes.
+export DEBIAN_FRONTEND=noninteractive
+APT_LIMITS=(-o Acquire::http::Timeout=60 -o Acquire::https::Timeout=60 -o Acquire::Retries=2
+  -o DPkg::Lock::Timeout=300)
+apt_get() { timeout -k 10 600 apt-get "${APT_LIMITS[@]}" "$@"; }
 # Retries a command that talks to the package mirrors (a dropped connection on a shared CI machine
 # must not fail every WebGPU test): 4 tries, 3 s apart.
 retry() {
@@ -53,7 +61,7 @@ command -v apt-get >/dev/null && command -v dpkg >/dev/null || impossible "apt-g
 # Concurrent test workers may call this at once: one does the work, the others wait for it.
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
-flock 9
+flock -w 1200 9 || fail "another setup-vulkan.sh has held $CACHE/.lock for 20 minutes; is it stuck?"
 if ready; then
   echo "lavapipe=$LVP_JSON"
   echo "swiftshader=$SWS_JSON"
@@ -65,10 +73,10 @@ if [ -n "${missing// /}" ]; then
   [ "$(id -u)" = 0 ] || impossible "system packages missing ($missing); run this script as root once"
   echo "setup-vulkan: installing $missing" >&2
   # shellcheck disable=SC2086
-  if ! apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
-    retry apt-get update -qq >/dev/null
+  if ! apt_get install -y --no-install-recommends $missing >/dev/null 2>&1; then
+    retry apt_get update -qq >/dev/null
     # shellcheck disable=SC2086
-    retry apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    retry apt_get install -y -qq --no-install-recommends $missing >/dev/null
   fi
 fi
 
@@ -91,12 +99,12 @@ fi
 APT_OPTS=(-o "Dir::Etc::SourceList=/dev/null" -o "Dir::Etc::SourceParts=$APT/sources"
   -o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT" -o "Dir::Cache::archives=$APT/archives"
   -o "Debug::NoLocking=1" -o "APT::Get::List-Cleanup=0" -o "APT::Sandbox::User=root")
-retry apt-get "${APT_OPTS[@]}" update -qq >/dev/null
+retry apt_get "${APT_OPTS[@]}" update -qq >/dev/null
 
 download() { # package[/release] -> path of the .deb
   local dir
   dir="$(mktemp -d "$APT/dl.XXXXXX")"
-  (cd "$dir" && retry apt-get "${APT_OPTS[@]}" download -qq "$1" >/dev/null)
+  (cd "$dir" && retry apt_get "${APT_OPTS[@]}" download -qq "$1" >/dev/null)
   ls "$dir"/*.deb
 }
 

@@ -25,6 +25,9 @@ export const TEST_ADAPTERS: readonly TestAdapter[] = [
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../../scripts/webgpu/setup-vulkan.sh');
 
+/** How long the setup script may run (it downloads two drivers the first time). */
+const SETUP_LIMIT_MS = 8 * 60_000;
+
 let setup: { ok: true } | { ok: false; reason: string } | undefined;
 
 /**
@@ -43,14 +46,23 @@ export function ensureSoftwareVulkan(): { ok: true } | { ok: false; reason: stri
     return setup;
   }
   try {
-    const out = execFileSync('bash', [SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // bounded: this call blocks the test process, where vitest's timeouts cannot fire
+    const out = execFileSync('bash', [SCRIPT], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: SETUP_LIMIT_MS,
+      killSignal: 'SIGKILL',
+    });
     const icds = [...out.matchAll(/^(lavapipe|swiftshader)=(.+)$/gm)].map((m) => m[2]);
     // Both drivers in one loader list; each test picks one with Dawn's adapter flag.
     process.env.VK_ICD_FILENAMES = icds.join(':');
     setup = { ok: true };
   } catch (e) {
-    const err = e as { status?: number; stderr?: string; message: string };
-    const reason = (err.stderr || err.message).trim();
+    const err = e as { status?: number; signal?: string; stderr?: string; message: string };
+    const reason =
+      err.signal === 'SIGKILL'
+        ? `${SCRIPT} did not finish in ${SETUP_LIMIT_MS / 60_000} minutes (a package mirror that does not answer?): ${err.stderr ?? ''}`
+        : (err.stderr || err.message).trim();
     if (err.status === 3 && process.env.LLAMATS_WEBGPU_REQUIRED !== '1') setup = { ok: false, reason };
     else throw new Error(`WebGPU test setup failed: ${reason}`);
   }
