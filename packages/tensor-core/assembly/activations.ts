@@ -82,12 +82,13 @@ function absMax(x: usize, count: i32): f32 {
  * Quantizes rows `[0, n)` of f32 activations `x` (`xStride` bytes apart) into 32-value-block records
  * at `out` (`outStride` bytes apart). Threads split the rows. `option`: 0 the i8 levels and block sums of
  * the relaxed build's fused products, 1 i16 levels (the unpacked products, and every record of the
- * SIMD-128 build), 2 levels split by sign for the fused products of signed weight levels (Q8_0, IQ4_NL)
- * in the VNNI build ({@link quantizeSplit32}), as 0 in the other relaxed build, 3 as 0 with each whole
- * group of four blocks placed to match placed Q4_0 and Q4_1 rows ({@link placeGroup32}; formats/groups4.ts).
+ * SIMD-128 build), 2 levels split by sign for the fused products of signed weight levels (Q8_0) in the
+ * VNNI build ({@link quantizeSplit32}), as 0 in the other relaxed build, 3 as 0 with each whole group of
+ * four blocks placed to match placed Q4_0 and Q4_1 rows ({@link placeGroup32}; formats/groups4.ts), 4 split
+ * by sign in every relaxed build (IQ4_NL, formats/iq4_nl.ts splitSigns).
  */
 export function quantize_q8_32(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, option: i32): void {
-  const split: bool = VNNI != 0 && option == 2;
+  const split: bool = (VNNI != 0 && option == 2) || (RELAXED != 0 && option == 4);
   const narrow: bool = RELAXED != 0 && option != 1 && !split;
   const placed: bool = narrow && option == 3;
   const nb = cols >> 5;
@@ -133,10 +134,10 @@ function placeGroup32(g: usize): void {
  * 7-bit parts: a+ = max(a, 0) in bytes 0-31 of `q`, a- = max(-a, 0) in bytes 32-63, so that a = a+ - a-. With both parts unsigned, they
  * are the unsigned operands of the relaxed 8-bit product and signed weight levels the signed ones
  * (simd-dot.ts dotSplit32): two products per 16 levels in place of the sign transfer per row (|s| and
- * a * sign(s): four vector operations) that each weight row would otherwise pay. Only the VNNI build
- * gains (one fused dot-add per product: Q8_0 decode +8-18% per core, IQ4_NL +28-30%); without it each
- * product is two multiplies, the multiply pipes are what limits, and the split measured 3-6% slower
- * for Q8_0.
+ * a * sign(s): four vector operations) that each weight row would otherwise pay. The VNNI build gains
+ * most (one fused dot-add per product: Q8_0 decode +8-18% per core, IQ4_NL +28-30%). Without it each
+ * product is two multiplies and the multiply pipes are what limits: Q8_0 measured 0.96-0.98x per core
+ * (keeps the sign transfer there), IQ4_NL, whose table levels take more work to sign, +3-20%.
  */
 @inline
 function quantizeSplit32(x: usize, inv: v128, q: usize): void {

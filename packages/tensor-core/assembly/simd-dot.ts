@@ -160,7 +160,7 @@ export function dotS16(s: v128, a: usize, acc: v128, ones: v128): v128 {
  * times the activations of a split record at `a` (activations.ts quantizeSplit32: a+ = max(a, 0) at
  * `a`, a- = max(-a, 0) at `a + 32`), as sums of s * a+ minus sums of s * a-: both 7-bit parts are the
  * unsigned operands of the relaxed product and the levels its signed ones, so nothing per row moves signs.
- * VNNI build only (see activations.ts quantizeSplit32).
+ * Relaxed builds only (see activations.ts quantizeSplit32).
  */
 @inline
 export function dotSplit32(s0: v128, s1: v128, a: usize): v128 {
@@ -168,6 +168,13 @@ export function dotSplit32(s0: v128, s1: v128, a: usize): v128 {
     const plus = dotAdd(v128.load(a, 16), s1, dotAdd(v128.load(a), s0, i32x4.splat(0)));
     const minus = dotAdd(v128.load(a, 48), s1, dotAdd(v128.load(a, 32), s0, i32x4.splat(0)));
     return i32x4.sub(plus, minus);
+  }
+  if (RELAXED) {
+    // each part's pair sums are exact (at most 2 * 128 * 127), and so is their i16 difference: it is the
+    // pair's true sum s * a, as small; one widening then serves both parts
+    const d0 = i16x8.sub(pairSumsOf(v128.load(a), s0), pairSumsOf(v128.load(a, 32), s0));
+    const d1 = i16x8.sub(pairSumsOf(v128.load(a, 16), s1), pairSumsOf(v128.load(a, 48), s1));
+    return i32x4.add(i32x4.dot_i16x8_s(d0, i16x8.splat(1)), i32x4.dot_i16x8_s(d1, i16x8.splat(1)));
   }
   return unreachable();
 }

@@ -2,7 +2,7 @@
 // block's 32 levels (two i8x16: values 0..15 and 16..31) and dequantizing them exactly as ggml does.
 
 import { finiteHalfToF32, halfToF32, hsum, mulAdd } from '../common';
-import { actOffset, signedActOffset, sumU32 } from '../simd-dot';
+import { actOffset, sumU32 } from '../simd-dot';
 import { VF, VI, vf, vi } from '../vconst';
 import { groupDot, groupHalves } from './groups4';
 
@@ -293,12 +293,12 @@ export function halves4(p: usize, stride: usize, count: i32, halfBits: v128, hal
 }
 
 /**
- * Byte offset of activation level `e` in the fused records `F` reads: the signed formats (marked by
- * `splitSigns`) read split records in the VNNI build (simd-dot.ts signedActOffset).
+ * Byte offset of activation level `e` in the fused records `F` reads: split records (64 bytes per 32
+ * levels, simd-dot.ts dotSplit32) where the format's `splitSigns` says so in this build.
  */
 @inline
 function recordOffset<F>(f: F, e: i32): usize {
-  if (isDefined(f.splitSigns)) return signedActOffset(e);
+  if (isDefined(f.splitSigns) && f.splitSigns) return <usize>e << 1;
   return actOffset(e);
 }
 

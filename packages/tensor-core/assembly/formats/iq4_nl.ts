@@ -44,12 +44,16 @@ export class Iq4NlFormat {
     }
     padUnpacked32(u, cols);
   }
-  /** Fused products read split records in the VNNI build (block32.ts recordOffset). */
-  @inline get splitSigns(): bool { return true; }
+  /**
+   * Fused products read split records in every relaxed build (block32.ts recordOffset): the table levels
+   * would each take the sign transfer (simd-dot.ts signedPairSums) per row, which costs more than the
+   * split's extra multiplies even without the fused dot-add.
+   */
+  @inline get splitSigns(): bool { return RELAXED != 0; }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     const kv = iq4Levels();
     const v = v128.load(wb, 2);
-    if (VNNI) return dotSplit32(lookup16(kv, lowNibbles(v, nibbles)), lookup16(kv, highNibbles(v, nibbles)), ab);
+    if (RELAXED) return dotSplit32(lookup16(kv, lowNibbles(v, nibbles)), lookup16(kv, highNibbles(v, nibbles)), ab);
     return dotS16(
       lookup16(kv, highNibbles(v, nibbles)),
       ab + actOffset(16),

@@ -31,8 +31,12 @@ export class Q8_0Format {
     }
     padUnpacked32(u, cols);
   }
-  /** Fused products read split records in the VNNI build (block32.ts recordOffset). */
-  @inline get splitSigns(): bool { return true; }
+  /**
+   * Fused products read split records in the VNNI build only (block32.ts recordOffset): without the fused
+   * dot-add, the split's two extra multiplies per 16 levels cost more than the sign transfer they save
+   * (0.96-0.98x per core).
+   */
+  @inline get splitSigns(): bool { return VNNI != 0; }
   @inline blockDot(wb: usize, ab: usize, nibbles: v128, ones: v128): v128 {
     if (VNNI) return dotSplit32(v128.load(wb, 2), v128.load(wb, 18), ab);
     return dotS16(v128.load(wb, 18), ab + actOffset(16), dotS16(v128.load(wb, 2), ab, i32x4.splat(0), ones), ones);

@@ -60,7 +60,8 @@ export interface WeightKernels {
   /**
    * The option of the fused (decode) product's quantize kernel, where it is not 0 (assembly/activations.ts):
    * levels placed to match placed weights (quantize_q8_K 3 and 4, quantize_q8_32 3), or split by sign for
-   * signed weight levels in the VNNI build (quantize_q8_32 2, quantize_q8_K 5).
+   * signed weight levels in the VNNI build (quantize_q8_32 2, quantize_q8_K 5) or in every relaxed build
+   * (quantize_q8_32 4).
    */
   readonly fusedOption?: number;
 }
@@ -125,7 +126,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       ...placedGroupRows('place_q5_1', placeQ5_1Rows),
     },
   ],
-  [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32', fusedOption: 2 }],
+  [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32', fusedOption: 4 }],
   [
     GgmlType.Q2_K,
     {

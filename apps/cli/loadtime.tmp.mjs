@@ -1,0 +1,12 @@
+import { loadModel } from '@llamats/engine';
+const path = process.argv[2];
+const t0 = performance.now();
+let last = t0, marks = [];
+const m = await loadModel(path, { threads: 2, onProgress: (p) => { const now = performance.now(); if (now - last > 250) { marks.push(`${((now - t0)/1000).toFixed(2)}s ${(p.fraction*100).toFixed(0)}%`); last = now; } } });
+const t1 = performance.now();
+console.log('load', ((t1 - t0) / 1000).toFixed(2), 's');
+console.log(marks.join(' | '));
+const ru = process.resourceUsage();
+console.log('maxRSS MB', (ru.maxRSS/1024).toFixed(0), 'minor faults', ru.minorPageFault, 'major', ru.majorPageFault);
+await m.dispose?.();
+process.exit(0);
