@@ -299,3 +299,21 @@ export function storeI8asI16Scaled(dst: usize, v: v128, scale: i32): void {
 export function mulAdd(a: v128, b: v128, acc: v128): v128 {
   return RELAXED ? f32x4.relaxed_madd(a, b, acc) : f32x4.add(acc, f32x4.mul(a, b));
 }
+
+/** Written by {@link anchor}: per instance, so per thread. */
+let ANCHOR: v128 = v128(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+/**
+ * Makes `v` be computed here: V8 keeps loads in program order but sinks pure arithmetic to its first use,
+ * so a group's loads would all issue first and their values spill; a global write is an effect, placed in
+ * order, and needs `v` computed before the loads that follow it.
+ */
+@inline
+export function anchor(v: v128): void {
+  ANCHOR = v;
+}
+
+/** Reads the anchor (exported so that the optimizer keeps the writes). */
+export function anchor_value(): i32 {
+  return i32x4.extract_lane(ANCHOR, 0);
+}

@@ -3,6 +3,7 @@
 
 export { quantize_q8_32, quantize_q8_32i, quantize_q8_32r, quantize_q8_K, quantize_q8_K32r } from './activations';
 export { attention } from './attention';
+export { anchor_value } from './common';
 export * from './matmul';
 export { add, f16_to_f32, f32_to_f16, read_memory, rms_norm, rope, swiglu, touch_pages } from './ops';
 

@@ -1,7 +1,7 @@
 // Shared pieces of the 32-value block formats (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL): unpacking a
 // block's 32 levels (two i8x16: values 0..15 and 16..31) and dequantizing them exactly as ggml does.
 
-import { finiteHalfToF32, halfToF32, hsum, mulAdd } from '../common';
+import { anchor, finiteHalfToF32, halfToF32, hsum, mulAdd } from '../common';
 import { actOffset, sumU32 } from '../simd-dot';
 import { VF, VI, vf, vi } from '../vconst';
 import { groupDot, groupHalves } from './groups4';
@@ -352,8 +352,11 @@ export function fusedDot32<F>(f: F, w: usize, a: usize, cols: i32): f32 {
     const wb = w + <usize>b * bb;
     const ab = a + recordOffset<F>(f, b << 5);
     const i0 = f.blockDot(wb, ab, nibbles, ones);
+    anchor(i0);
     const i1 = f.blockDot(wb + bb, ab + recordOffset<F>(f, 32), nibbles, ones);
+    anchor(i1);
     const i2 = f.blockDot(wb + 2 * bb, ab + recordOffset<F>(f, 64), nibbles, ones);
+    anchor(i2);
     const i3 = f.blockDot(wb + 3 * bb, ab + recordOffset<F>(f, 96), nibbles, ones);
     const isum = offsetSums<F>(f, reduce4(i0, i1, i2, i3), asum + (<usize>b << 2), 4);
     const dw = f.scales4(wb, 4, halfBits, halfScale);

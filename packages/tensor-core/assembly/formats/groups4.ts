@@ -12,6 +12,7 @@
 // stay in ggml's order. Activations come placed to match (activations.ts quantize_q8_32 option 3); the relaxed
 // batched layout (unpacked8.ts) is the placed group itself, nibbles apart. The SIMD-128 build keeps ggml's order.
 
+import { anchor } from '../common';
 import { dotAdd, pairSumsOf } from '../simd-dot';
 import { transposedWords } from '../transpose';
 import {
@@ -125,21 +126,32 @@ export function groupHalves(wg: usize, f: i32, halfBits: v128, halfScale: v128):
  */
 @inline
 function groupDot4(v: usize, ab: usize, nibbles: v128, ones: v128): v128 {
-  const v0 = v128.load(v);
-  const v1 = v128.load(v, 16);
-  const v2 = v128.load(v, 32);
-  const v3 = v128.load(v, 48);
+  // each vector's loads meet their arithmetic before the next vector's loads (common.ts anchor)
   if (VNNI) {
     const zero = i32x4.splat(0);
+    const v0 = v128.load(v);
     const c0 = dotAdd(highNibbles(v0, nibbles), v128.load(ab, 16), dotAdd(lowNibbles(v0, nibbles), v128.load(ab), zero));
+    anchor(c0);
+    const v1 = v128.load(v, 16);
     const c1 = dotAdd(highNibbles(v1, nibbles), v128.load(ab, 48), dotAdd(lowNibbles(v1, nibbles), v128.load(ab, 32), zero));
+    anchor(c1);
+    const v2 = v128.load(v, 32);
     const c2 = dotAdd(highNibbles(v2, nibbles), v128.load(ab, 80), dotAdd(lowNibbles(v2, nibbles), v128.load(ab, 64), zero));
+    anchor(c2);
+    const v3 = v128.load(v, 48);
     const c3 = dotAdd(highNibbles(v3, nibbles), v128.load(ab, 112), dotAdd(lowNibbles(v3, nibbles), v128.load(ab, 96), zero));
     return i32x4.add(i32x4.add(c0, c1), i32x4.add(c2, c3));
   }
+  const v0 = v128.load(v);
   const s0 = i16x8.add(pairSumsOf(lowNibbles(v0, nibbles), v128.load(ab)), pairSumsOf(highNibbles(v0, nibbles), v128.load(ab, 16)));
+  anchor(s0);
+  const v1 = v128.load(v, 16);
   const s1 = i16x8.add(pairSumsOf(lowNibbles(v1, nibbles), v128.load(ab, 32)), pairSumsOf(highNibbles(v1, nibbles), v128.load(ab, 48)));
+  anchor(s1);
+  const v2 = v128.load(v, 32);
   const s2 = i16x8.add(pairSumsOf(lowNibbles(v2, nibbles), v128.load(ab, 64)), pairSumsOf(highNibbles(v2, nibbles), v128.load(ab, 80)));
+  anchor(s2);
+  const v3 = v128.load(v, 48);
   const s3 = i16x8.add(pairSumsOf(lowNibbles(v3, nibbles), v128.load(ab, 96)), pairSumsOf(highNibbles(v3, nibbles), v128.load(ab, 112)));
   return i32x4.dot_i16x8_s(i16x8.add(i16x8.add(s0, s1), i16x8.add(s2, s3)), ones);
 }
