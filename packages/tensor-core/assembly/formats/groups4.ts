@@ -163,8 +163,11 @@ function groupDot4(v: usize, ab: usize, nibbles: v128, ones: v128): v128 {
 @inline
 function groupDot5(v: usize, qh: usize, ab: usize, nibbles: v128, ones: v128): v128 {
   const s0 = sumLevels5(v128.load(v), load<u32>(qh), ab, nibbles, ones);
+  anchor(s0);
   const s1 = sumLevels5(v128.load(v, 16), load<u32>(qh, 4), ab + 32, nibbles, ones);
+  anchor(s1);
   const s2 = sumLevels5(v128.load(v, 32), load<u32>(qh, 8), ab + 64, nibbles, ones);
+  anchor(s2);
   const s3 = sumLevels5(v128.load(v, 48), load<u32>(qh, 12), ab + 96, nibbles, ones);
   return i32x4.add(i32x4.add(s0, s1), i32x4.add(s2, s3));
 }

@@ -11,7 +11,7 @@
 // instead of eight (activations placed to match: activations.ts quantize_q8_K option 3). Header bytes
 // are unchanged; the other kernels read the original bytes back with {@link placedHalf}.
 
-import { hsum, storeI8asI16Scaled } from '../common';
+import { anchor, hsum, storeI8asI16Scaled } from '../common';
 import { actOffset, dotAdd32, pairSumsOf } from '../simd-dot';
 import { ACT_Q8_K } from '../unpacked';
 import { storeTransposedWords, transposedWords } from '../transpose';
@@ -309,8 +309,11 @@ export class Q4_KFormat {
       let b = 0;
       for (; b + 4 <= nbs; b += 4) {
         const f0 = placedFold(wb, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
+        anchor(f0);
         const f1 = placedFold(wb + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi);
+        anchor(f1);
         const f2 = placedFold(wb + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi);
+        anchor(f2);
         const f3 = placedFold(wb + 432, ab + 768, sums + 96, nibbles, lowMask, highMask, maskLo, maskHi);
         acc = superGroupResultMins(acc, foldPair(f0, f1), foldPair(f2, f3), wb, 144, das, 4);
         wb += 576;
@@ -390,8 +393,11 @@ export class Q4_KFormat {
     let b = 0;
     for (; b + 4 <= nbs; b += 4) {
       const u0 = placedPairFold(wb0, wb1, ab, sums, nibbles, lowMask, highMask, maskLo, maskHi);
+      anchor(u0);
       const u1 = placedPairFold(wb0 + 144, wb1 + 144, ab + 256, sums + 32, nibbles, lowMask, highMask, maskLo, maskHi);
+      anchor(u1);
       const u2 = placedPairFold(wb0 + 288, wb1 + 288, ab + 512, sums + 64, nibbles, lowMask, highMask, maskLo, maskHi);
+      anchor(u2);
       const u3 = placedPairFold(wb0 + 432, wb1 + 432, ab + 768, sums + 96, nibbles, lowMask, highMask, maskLo, maskHi);
       acc0 = pairGroupResult(acc0, u0, u1, u2, u3, 0, wb0, das, 4);
       acc1 = pairGroupResult(acc1, u0, u1, u2, u3, 1, wb1, das, 4);

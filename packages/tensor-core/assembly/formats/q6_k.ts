@@ -23,7 +23,7 @@
 // three levels then take one mask each and the fourth eight operations, 11 in all where ggml's nibbles
 // and 2-bit fields take 17.
 
-import { hsum } from '../common';
+import { anchor, hsum } from '../common';
 import { actOffset, minDot16 } from '../simd-dot';
 import { groupSums, pairGroupSums, pairedScales, placedGroup, placedVector, scaledSums, scaledWideSums, storePlacedGroups, storePlacedLevels8, wideSums } from './placed16';
 import { ACT_Q8_K } from '../unpacked';
@@ -214,6 +214,7 @@ function placedSuperSums(wb: usize, ab: usize, sums: usize, low6: v128, top2: v1
   const s16lo = i16x8.extend_low_i8x16_s(scv);
   const s16hi = i16x8.extend_high_i8x16_s(scv);
   let isum = placedHalfSums(i32x4.splat(0), wb, wb + 128, ab, s16lo, low6, top2, bits45, bits23);
+  anchor(isum);
   isum = placedHalfSums(isum, wb + 64, wb + 160, ab + actOffset(128), s16hi, low6, top2, bits45, bits23);
   return i32x4.sub(isum, minDot16(i16x8.shl(s16lo, 5), i16x8.shl(s16hi, 5), sums));
 }
