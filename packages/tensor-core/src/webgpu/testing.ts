@@ -61,7 +61,7 @@ export function ensureSoftwareVulkan(): { ok: true } | { ok: false; reason: stri
     const err = e as { status?: number; signal?: string; stderr?: string; message: string };
     const reason =
       err.signal === 'SIGKILL'
-        ? `${SCRIPT} did not finish in ${SETUP_LIMIT_MS / 60_000} minutes (a package mirror that does not answer?): ${err.stderr ?? ''}`
+        ? `${SCRIPT} did not finish in ${SETUP_LIMIT_MS / 60_000} minutes (a package mirror that does not answer?): ${(err.stderr ?? '').trim()}`
         : (err.stderr || err.message).trim();
     if (err.status === 3 && process.env.LLAMATS_WEBGPU_REQUIRED !== '1') setup = { ok: false, reason };
     else throw new Error(`WebGPU test setup failed: ${reason}`);
