@@ -18,7 +18,10 @@ function fullName(task: { name: string; suite?: { name: string; suite?: unknown 
 }
 
 const label = expect.getState().testPath ?? 'a test file';
-holder[KEY] ??= startTestWatchdog({ label, limitSeconds: Number(process.env.LLAMATS_TEST_STALL_SECONDS ?? 600) });
+const limit = process.env.LLAMATS_TEST_STALL_SECONDS;
+if (limit !== undefined && !(Number(limit) > 0))
+  throw new RangeError(`LLAMATS_TEST_STALL_SECONDS must be a positive number of seconds, not "${limit}"`);
+holder[KEY] ??= startTestWatchdog({ label, limitSeconds: Number(limit ?? 600) });
 const watchdog = holder[KEY];
 watchdog.phase('collecting the file', label);
 

@@ -58,6 +58,14 @@ watchdog.stop();`);
     expect(r.stderr).not.toContain('killing the test process');
   }, 40_000);
 
+  it('refuses a limit that is not a positive number of seconds', async () => {
+    const { startTestWatchdog } = await import('./watchdog.js');
+    expect(() => startTestWatchdog({ label: 'x', limitSeconds: Number('ten') })).toThrow(
+      /limitSeconds must be a positive number of seconds, not NaN/,
+    );
+    expect(() => startTestWatchdog({ label: 'x', limitSeconds: 10, checkSeconds: 0 })).toThrow(RangeError);
+  });
+
   it('stays quiet while phases end in time', async () => {
     const r = await runScript(`for (let i = 0; i < 5; i++) {
   watchdog.phase('test ' + i);

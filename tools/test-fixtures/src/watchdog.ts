@@ -181,6 +181,14 @@ const timer = setInterval(check, checkSeconds * 1000);
 
 /** Starts watching this process from a worker thread that does not keep the process alive. */
 export function startTestWatchdog(options: TestWatchdogOptions): TestWatchdog {
+  // a limit that is not a positive number would fire at the first check (NaN compares false)
+  for (const [name, value] of [
+    ['limitSeconds', options.limitSeconds],
+    ['checkSeconds', options.checkSeconds ?? 5],
+  ] as const) {
+    if (!(value > 0) || !Number.isFinite(value))
+      throw new RangeError(`test watchdog: ${name} must be a positive number of seconds, not ${value}`);
+  }
   const worker = new Worker(WATCHDOG_SOURCE, {
     eval: true,
     // CommonJS whatever flags started this process (`--input-type=module` would make it a module)
