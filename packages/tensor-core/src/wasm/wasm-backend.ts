@@ -41,10 +41,10 @@ import {
   type ActivationForm,
   activationFormFor,
   activationRecordBytes,
-  BATCHED_MIN_TOKENS,
   MATMUL_ROWS_PER_CHUNK,
   PRODUCT_MODE_CODE,
   type ProductMode,
+  productMode,
   unpackedRowBytes,
   type WeightKernels,
   weightKernels,
@@ -469,7 +469,7 @@ export class WasmBackend implements Backend {
     const work = n * w.byteLength * NS.matmulByte;
     const xPtr = this.input(X, g, n, 'in0');
     // the fused per-token product, or unpacked rows times 4 tokens per pass (see assembly/matmul.ts)
-    const mode: ProductMode = n < BATCHED_MIN_TOKENS ? 'fused' : this.relaxed && k.batch8 ? 'unpacked8' : 'unpacked';
+    const mode = productMode(k, n, this.relaxed);
     const form = activationFormFor(k, mode);
     let acts = xPtr;
     let actStride = cols * 4;

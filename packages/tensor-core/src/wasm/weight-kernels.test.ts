@@ -11,7 +11,7 @@ import { relaxedSimdAvailable } from './environment.js';
 import { randomRawBlocks, randomValues, randomWeightBytes, withSubnormalScales } from './random-tensors.js';
 import { exactProducts, relRms } from './reference-products.js';
 import { createWasmBackend } from './wasm-backend.js';
-import { matmulBound, wasmWeightTypes, weightKernels } from './weight-kernels.js';
+import { matmulBound, productMode, wasmWeightTypes, weightKernels } from './weight-kernels.js';
 
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -182,6 +182,44 @@ describe.each([
         expect(Array.from(bits(alone)), `row ${r}`).toEqual(Array.from(bits(inMatrix)));
         backend.free(w1);
         backend.free(o1);
+      }
+      for (const t of [w, x, out]) backend.free(t);
+    });
+  }
+
+  it("productMode: the fused product for decode and, in relaxed builds, up to a type's relaxedFusedUpTo tokens", () => {
+    const modes = (type: GgmlType, relaxed: boolean) =>
+      [1, 3, 4, 6, 7, 512].map((n) => productMode(weightKernels(type)!, n, relaxed));
+    expect(modes(GgmlType.Q4_K, true)).toEqual(['fused', 'fused', 'fused', 'fused', 'unpacked8', 'unpacked8']);
+    expect(modes(GgmlType.Q4_K, false)).toEqual(['fused', 'fused', 'unpacked', 'unpacked', 'unpacked', 'unpacked']);
+    expect(modes(GgmlType.Q6_K, true)).toEqual(['fused', 'fused', 'unpacked8', 'unpacked8', 'unpacked8', 'unpacked8']);
+    expect(modes(GgmlType.Q8_0, true)).toEqual(['fused', 'fused', 'unpacked', 'unpacked', 'unpacked', 'unpacked']);
+  });
+
+  // Batched products take 4 tokens per pass; a tail of 3 tokens takes one more 4-token pass over the last four
+  // tokens (assembly/matmul.ts tokenPasses), shorter tails one-token passes. A token's result must not depend
+  // on which of these computed it: 7 and 11 tokens (a tail pass that overlaps the pass before), 9 and 10 (one-
+  // token passes), each token bit for bit as in a batch of 12 (passes of 4 only). (From 7 tokens every type
+  // takes the batched product: weight-kernels.ts productMode.)
+  for (const type of wasmWeightTypes()) {
+    it(`${ggmlTypeInfo(type).name}: batched results are the same bits whatever the batch's length (7, 9, 10, 11, 12 tokens)`, async () => {
+      const rows = 19;
+      const cols = colsFor(type);
+      const bytes = randomWeightBytes(type, rows, cols, 31 + type);
+      const xv = randomValues(12 * cols, 37 + type);
+      expect(productMode(weightKernels(type)!, 7, true)).not.toBe('fused');
+      const x = backend.createTensor('x', [12, cols]);
+      backend.writeTensor(x, xv);
+      const w = backend.createWeight({ name: 'w', type, shape: [cols, rows] });
+      backend.uploadWeight(w, 0, bytes);
+      const out = backend.createTensor('out', [12, rows]);
+      backend.matmul(out, w, x, 12);
+      const all = bits(await backend.readTensor(out));
+      for (const n of [7, 9, 10, 11]) {
+        backend.writeTensor(out, new Float32Array(12 * rows).fill(Number.NaN));
+        backend.matmul(out, w, x, n);
+        const got = bits(await backend.readTensor(out, 0, n * rows));
+        expect(Array.from(got), `${n} tokens`).toEqual(Array.from(all.subarray(0, n * rows)));
       }
       for (const t of [w, x, out]) backend.free(t);
     });

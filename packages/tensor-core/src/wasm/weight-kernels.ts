@@ -64,6 +64,14 @@ export interface WeightKernels {
    * (quantize_q8_32 4).
    */
   readonly fusedOption?: number;
+  /**
+   * In the relaxed builds, batches of up to this many tokens take the fused (decode) product instead of the
+   * batched one ({@link productMode}; default: below {@link BATCHED_MIN_TOKENS}). Where a format's fused
+   * product is much faster than its decode peers (Q4_0, Q4_1 and Q4_K, placed for 8-bit products), it beats
+   * unpacking rows for 4 to 6 tokens (1.06-1.34x, AMD EPYC, Node 20); from 7 tokens the batched product wins.
+   * The SIMD-128 build's fused products are slower than its batched ones from 4 tokens for every format.
+   */
+  readonly relaxedFusedUpTo?: number;
 }
 
 /**
@@ -91,6 +99,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       activations: 'q8_32',
       batch8: true,
       batchOffsetShift: 3,
+      relaxedFusedUpTo: 6,
       ...placedGroupRows('place_q4_0', placeQ4_0Rows),
     },
   ],
@@ -101,6 +110,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       getRows: 'get_rows_q4_1',
       activations: 'q8_32',
       batch8: true,
+      relaxedFusedUpTo: 6,
       ...placedGroupRows('place_q4_1', placeQ4_1Rows),
     },
   ],
@@ -162,6 +172,7 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       place: 'place_q4_k',
       placeBytes: placeQ4KBlocks,
       fusedOption: 3,
+      relaxedFusedUpTo: 6,
     },
   ],
   [
@@ -252,6 +263,14 @@ export function unpackedRowBytes(form: ActivationForm, cols: number, mode: Produ
  * the fused per-token product (which the relaxed-SIMD build runs with 8-bit dot products).
  */
 export const BATCHED_MIN_TOKENS = 4;
+
+/** How a product of `n` tokens runs, in the relaxed-SIMD builds (`relaxed`) or the SIMD-128 one. */
+export function productMode(kernels: WeightKernels, n: number, relaxed: boolean): ProductMode {
+  const fusedUpTo =
+    relaxed && kernels.relaxedFusedUpTo !== undefined ? kernels.relaxedFusedUpTo : BATCHED_MIN_TOKENS - 1;
+  if (n <= fusedUpTo) return 'fused';
+  return relaxed && kernels.batch8 ? 'unpacked8' : 'unpacked';
+}
 
 /** Weight rows a thread unpacks at once in a matrix product (assembly/matmul.ts ROWS_PER_CHUNK_BATCH). */
 export const MATMUL_ROWS_PER_CHUNK = 16;
