@@ -15,7 +15,7 @@
 import { shareEnd, shareStart } from './common';
 import { storeInterleavedTransposes, storeTransposedWords } from './transpose';
 import { interleaveGroups16 } from './unpacked8';
-import { block32rAt, groupOf, paddedBlocks, storeBlock32r, storePairs } from './formats/block32';
+import { block32rAt, groupOf, paddedBlocks, splitMinusAt, storeBlock32r, storePairs } from './formats/block32';
 import { VF, VI, vf, vi } from './vconst';
 
 /**
@@ -251,21 +251,59 @@ function storeRecordScales32r(rec: usize, np: i32, b: i32, d: f32, halves: v128,
 export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, offsetShift: i32): void {
   const nb = cols >> 5;
   const np = paddedBlocks(cols);
+  const split = offsetShift == SPLIT_SIGNS_32R;
+  const minus = splitMinusAt(np);
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
     const rec = out + <usize>t * outStride;
     for (let b = 0; b < np; b++) {
       if (b >= nb) {
         storeBlock32r(rec, b, i8x16.splat(0), i8x16.splat(0));
+        if (split) storeBlock32r(rec + minus, b, i8x16.splat(0), i8x16.splat(0));
         storeRecordScales32r(rec, np, b, 0, i32x4.splat(0), offsetShift);
         continue;
       }
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
-      const halves = quantizeBlock32r(xb, f32x4.splat(d != 0 ? <f32>1 / d : 0), block32rAt(rec, b));
+      const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
+      const halves = split
+        ? quantizeBlock32rSplit(xb, inv, block32rAt(rec, b), block32rAt(rec + minus, b))
+        : quantizeBlock32r(xb, inv, block32rAt(rec, b));
       storeRecordScales32r(rec, np, b, d, halves, offsetShift);
     }
   }
+}
+
+/**
+ * The last argument of {@link quantize_q8_32r} that asks for levels split by sign, for signed weight levels
+ * (Q8_0 in the VNNI build, unpacked8.ts dotSplit8Pair4): a+ = max(a, 0) where the levels go, a- = max(-a, 0)
+ * in the same layout after the record ({@link splitMinusAt}), both 7-bit, the unsigned operands of the
+ * fused dot-add. The level offsets then hold the plain lane sums (nothing reads them).
+ */
+const SPLIT_SIGNS_32R: i32 = -2;
+
+/**
+ * {@link quantizeBlock32r} with the levels split by sign: a+ to the pieces at `gp`, a- to those at `gm`.
+ * Returns the lane sums of the signed levels, as quantizeBlock32r does.
+ */
+@inline
+function quantizeBlock32rSplit(xb: usize, inv: v128, gp: usize, gm: usize): v128 {
+  const zero = i8x16.splat(0);
+  const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
+  const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
+  const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
+  const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
+  const lo = i8x16.narrow_i16x8_s(a0, a1);
+  const hi = i8x16.narrow_i16x8_s(a2, a3);
+  storePairs(gp, i8x16.max_s(lo, zero));
+  storePairs(gp + 64, i8x16.max_s(hi, zero));
+  storePairs(gm, i8x16.max_s(i8x16.sub(zero, lo), zero));
+  storePairs(gm + 64, i8x16.max_s(i8x16.sub(zero, hi), zero));
+  const s4 = i32x4.add(
+    i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
+    i32x4.add(i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3)),
+  );
+  return i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
 }
 
 /**

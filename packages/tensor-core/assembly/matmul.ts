@@ -21,7 +21,7 @@ import { placeQ5K, Q5_KFormat } from './formats/q5_k';
 import { placeQ6K, Q6_KFormat } from './formats/q6_k';
 import { Q8_0Format } from './formats/q8_0';
 import { ACT_F32, ACT_Q8_K, dot32x1, dot32x4, dot32x4Pair, dotF32x1, dotF32x4, dotK1, dotK4, dotK4Pair, unpackedRowBytes } from './unpacked';
-import { dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, interleaveGroups16, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
+import { dot32x8Pair4, dot32x8x1, dot32x8x4, dotK8, dotSplit8, dotSplit8Pair4, interleaveGroups16, offsetShiftOf, unpacked8RowBytes } from './unpacked8';
 
 /**
  * Weight rows a thread takes at a time in batched products (unpacked together, reused by every token).
@@ -82,7 +82,8 @@ function blocks32In8<F>(f: F): bool {
 /** One relaxed unpacked row times 1 or 4 tokens (unpacked8.ts). */
 @inline
 function dot8<F>(f: F, u: usize, a: usize, stride: usize, count: i32, cols: i32, out: usize, outStride: usize): void {
-  if (!blocks32In8<F>(f)) dotK8(u, a, stride, count, cols, f.hasMin, out, outStride);
+  if (splitIn8<F>(f)) dotSplit8(u, a, stride, count, cols, out, outStride);
+  else if (!blocks32In8<F>(f)) dotK8(u, a, stride, count, cols, f.hasMin, out, outStride);
   else if (!sumsInI16<F>(f)) unreachable(); // no 32-value format's sums would fit: see sumsInI16
   else if (count == 4) dot32x8x4<F>(f, u, a, stride, cols, out, outStride);
   else dot32x8x1<F>(f, u, a, cols, out);
@@ -99,16 +100,26 @@ function sumsInI16<F>(f: F): bool {
   return f.levelBits <= 4 || offsetShiftOf<F>(f) >= 0;
 }
 
-/** Whether the relaxed batched product takes two rows per pass (unpacked8.ts dot32x8Pair4). */
+/**
+ * Whether a format's relaxed batched product takes the activations split by sign (signed levels: Q8_0 in
+ * the VNNI build, unpacked8.ts dotSplit8Pair4).
+ */
+@inline
+function splitIn8<F>(f: F): bool {
+  return isDefined(f.batchSplit) && f.batchSplit;
+}
+
+/** Whether the relaxed batched product takes two rows per pass (unpacked8.ts dot32x8Pair4, dotSplit8Pair4). */
 @inline
 function pairRows8<F>(f: F): bool {
-  return blocks32In8<F>(f) && sumsInI16<F>(f);
+  return splitIn8<F>(f) || (blocks32In8<F>(f) && sumsInI16<F>(f));
 }
 
 /** Two relaxed unpacked rows (`u`, `u + ub8`) times 4 tokens. */
 @inline
 function dot8Pair<F>(f: F, u: usize, ub8: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
-  dot32x8Pair4<F>(f, u, u + ub8, a, stride, cols, out, outStride);
+  if (splitIn8<F>(f)) dotSplit8Pair4(u, u + ub8, a, stride, cols, out, outStride);
+  else dot32x8Pair4<F>(f, u, u + ub8, a, stride, cols, out, outStride);
 }
 
 /**

@@ -2,7 +2,8 @@
 // multiplied with 4 tokens' i8 activation levels per pass by `i16x8.relaxed_dot_i8x16_i7x16_s`
 // (pmaddubsw), whose i16 pair sums are widened by `i32x4.dot_i16x8_s` against the group scale. About
 // 1.5 to 1.8 times fewer instructions than the i16 kernels of unpacked.ts. Only formats whose levels are
-// unsigned (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K) come here; Q8_0 and IQ4 keep the i16 kernels. Q4_K
+// unsigned (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K) come here, and Q8_0 in the VNNI build (activations split by
+// sign: dotSplit8Pair4); Q8_0 elsewhere and IQ4 keep the i16 kernels. Q4_K
 // and Q5_K come in the 32-value layout (their sub-blocks as Q4_1- and Q5_1-like blocks, formats/q4_k.ts
 // unpackRow8) to use the two-row kernel (dot32x8Pair4), 17% (Q4_K) faster than the super-block kernel.
 //
@@ -18,7 +19,7 @@
 //   offsets [i16 x 2 x np]: the lane sums of Q4_0 and the 5-bit formats start from them, see startLanes)
 
 import { hsum, mulAdd } from './common';
-import { paddedBlocks } from './formats/block32';
+import { paddedBlocks, splitMinusAt } from './formats/block32';
 import { dotAdd, pairSums, pairSumsOf } from './simd-dot';
 
 /** Bytes of one relaxed unpacked row (16-byte aligned); `k`: a K format, else a 32-value format. */
@@ -421,4 +422,114 @@ export function dot32x8x4<F>(f: F, u: usize, a: usize, stride: usize, cols: i32,
 /** {@link dot32x8Body} for one token. */
 export function dot32x8x1<F>(f: F, u: usize, a: usize, cols: i32, out: usize): void {
   dot32x8Body(u, a, 0, 1, cols, withMinOf<F>(f), offsetShiftOf<F>(f), out, 0);
+}
+
+/**
+ * Two relaxed unpacked rows of signed levels (`u`, `v`: Q8_0) times two split records (`a0`, `a1`:
+ * activations.ts quantize_q8_32r with SPLIT_SIGNS_32R, a+ at each record's levels and a- at `minus` after
+ * it), VNNI build only: each product is a+ . w - a- . w, both sums taken by the fused dot-add with the
+ * 7-bit parts as its unsigned operands, into i32 lanes (one block each), subtracted once per group of four
+ * blocks (exact in i32). 2 x 2 tile: 8 i32 sums and 6 loads per 16-level step; a 2 x 4 tile would need 16
+ * sums. Each (row, token) result is computed the same way in every tile ({@link dotSplit8}).
+ * Results: row `u` to `out`, `out + outStride`; row `v` 4 bytes after each.
+ */
+@inline
+function splitTile2x2(u: usize, v: usize, a0: usize, a1: usize, cols: i32, out: usize, outStride: usize): void {
+  const np = paddedBlocks(cols);
+  const dOff = <usize>np << 5;
+  const sOff = dOff + (<usize>np << 2);
+  const minus = splitMinusAt(np);
+  let acc0 = f32x4.splat(0); // row u, tokens 0, 1
+  let acc1 = acc0;
+  let acc2 = acc0; // row v, tokens 0, 1
+  let acc3 = acc0;
+  for (let b = 0; b < np; b += 4) {
+    const g = <usize>b << 5;
+    const bo = <usize>b << 2;
+    let pu = u + g;
+    let pv = v + g;
+    let p0 = a0 + g;
+    let p1 = a1 + g;
+    const end = pu + 128;
+    let up0 = i32x4.splat(0); // row u, token 0: a+ . w
+    let un0 = up0; //                        a- . w
+    let up1 = up0;
+    let un1 = up0;
+    let vp0 = up0;
+    let vn0 = up0;
+    let vp1 = up0;
+    let vn1 = up0;
+    while (true) {
+      const wu = v128.load(pu);
+      const wv = v128.load(pv);
+      const x0p = v128.load(p0);
+      const x0n = v128.load(p0 + minus);
+      up0 = dotAdd(x0p, wu, up0);
+      un0 = dotAdd(x0n, wu, un0);
+      vp0 = dotAdd(x0p, wv, vp0);
+      vn0 = dotAdd(x0n, wv, vn0);
+      const x1p = v128.load(p1);
+      const x1n = v128.load(p1 + minus);
+      up1 = dotAdd(x1p, wu, up1);
+      un1 = dotAdd(x1n, wu, un1);
+      vp1 = dotAdd(x1p, wv, vp1);
+      vn1 = dotAdd(x1n, wv, vn1);
+      pu += 16;
+      pv += 16;
+      p0 += 16;
+      p1 += 16;
+      if (pu == end) break;
+    }
+    const du = v128.load(u + dOff + bo);
+    const dv = v128.load(v + dOff + bo);
+    acc0 = block32Result(acc0, i32x4.sub(up0, un0), du, du, a0, dOff, sOff, bo, false);
+    acc1 = block32Result(acc1, i32x4.sub(up1, un1), du, du, a1, dOff, sOff, bo, false);
+    acc2 = block32Result(acc2, i32x4.sub(vp0, vn0), dv, dv, a0, dOff, sOff, bo, false);
+    acc3 = block32Result(acc3, i32x4.sub(vp1, vn1), dv, dv, a1, dOff, sOff, bo, false);
+  }
+  store<f32>(out, hsum(acc0));
+  store<f32>(out + outStride, hsum(acc1));
+  store<f32>(out, hsum(acc2), 4);
+  store<f32>(out + outStride, hsum(acc3), 4);
+}
+
+/** Two signed-level rows (`u`, `v`) times four split records, as two 2 x 2 tiles ({@link splitTile2x2}). */
+export function dotSplit8Pair4(u: usize, v: usize, a: usize, stride: usize, cols: i32, out: usize, outStride: usize): void {
+  splitTile2x2(u, v, a, a + stride, cols, out, outStride);
+  splitTile2x2(u, v, a + 2 * stride, a + 3 * stride, cols, out + 2 * outStride, outStride);
+}
+
+/**
+ * One signed-level row times `count` split records, one at a time: the integer sums and float steps of
+ * {@link splitTile2x2}, so each result has the same bits as there.
+ */
+export function dotSplit8(u: usize, a: usize, stride: usize, count: i32, cols: i32, out: usize, outStride: usize): void {
+  const np = paddedBlocks(cols);
+  const dOff = <usize>np << 5;
+  const sOff = dOff + (<usize>np << 2);
+  const minus = splitMinusAt(np);
+  for (let t = 0; t < count; t++) {
+    const at = a + <usize>t * stride;
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < np; b += 4) {
+      const g = <usize>b << 5;
+      const bo = <usize>b << 2;
+      let pu = u + g;
+      let p = at + g;
+      const end = pu + 128;
+      let sp = i32x4.splat(0);
+      let sn = sp;
+      while (true) {
+        const w = v128.load(pu);
+        sp = dotAdd(v128.load(p), w, sp);
+        sn = dotAdd(v128.load(p + minus), w, sn);
+        pu += 16;
+        p += 16;
+        if (pu == end) break;
+      }
+      const du = v128.load(u + dOff + bo);
+      acc = block32Result(acc, i32x4.sub(sp, sn), du, du, at, dOff, sOff, bo, false);
+    }
+    store<f32>(out + <usize>t * outStride, hsum(acc));
+  }
 }

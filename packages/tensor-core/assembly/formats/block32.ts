@@ -133,6 +133,16 @@ export function paddedBlocks(cols: i32): i32 {
   return ((cols >> 5) + 3) & ~3;
 }
 
+/**
+ * Where the a- levels of a split relaxed batched record of `np` (padded) blocks start (activations.ts
+ * quantize_q8_32r, SPLIT_SIGNS_32R): after its levels (32 np bytes), d and s (4 np each) and level offsets
+ * (4 np), 16-byte aligned since np is a multiple of 4.
+ */
+@inline
+export function splitMinusAt(np: i32): usize {
+  return <usize>np * 44;
+}
+
 /** Stores the four i16 pairs of `v` (8 levels) in four consecutive 16-byte vectors at `p` (one i32 lane each). */
 @inline
 export function storePairs(p: usize, v: v128): void {

@@ -11,6 +11,7 @@ import {
   paddedBlocks,
   scaleAt,
   storeInterleaved,
+  storeRow8Block,
   storeScaled16,
 } from './block32';
 
@@ -51,11 +52,28 @@ export class Q8_0Format {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return fusedDot32<Q8_0Format>(this, w, a, cols);
   }
-  @inline get batch8(): bool { return false; }
-  /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
+  /**
+   * The 8-bit batched product in the VNNI build only, with activations split by sign (unpacked8.ts
+   * dotSplit8Pair4): its signed levels are the signed operands of the fused dot-add. Without the fused
+   * dot-add the split's products cost more than the i16 kernels (unpacked.ts).
+   */
+  @inline get batch8(): bool { return VNNI != 0; }
+  /** The relaxed batched product takes the activations split by sign (activations.ts quantize_q8_32r, -2). */
+  @inline get batchSplit(): bool { return true; }
+  /** Bits of the levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
+  /** The signed levels as they are, in the relaxed batched layout, with the block scales (no min). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    unreachable();
+    const nb = cols >> 5;
+    const np = paddedBlocks(cols);
+    for (let b = 0; b < np; b++) {
+      if (b >= nb) {
+        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
+        continue;
+      }
+      const wb = w + <usize>b * 34;
+      storeRow8Block(u, np, b, v128.load(wb, 2), v128.load(wb, 18), scaleAt(wb), 0);
+    }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

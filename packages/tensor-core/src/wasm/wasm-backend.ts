@@ -158,6 +158,8 @@ export class WasmBackend implements Backend {
     private readonly shared: boolean,
     /** The relaxed-SIMD kernels (8-bit activation levels and products). */
     private readonly relaxed: boolean,
+    /** The VNNI build of the relaxed kernels (the fused dot-add). */
+    private readonly vnni: boolean,
     private readonly pool: ThreadPool | undefined,
     first: MemoryGroup,
     options: WasmBackendOptions,
@@ -216,7 +218,7 @@ export class WasmBackend implements Backend {
     const why = cores > 1 && !canShare ? ' (SharedArrayBuffer unavailable: the page is not cross-origin isolated)' : '';
     const simd = relaxed ? `relaxed SIMD${vnni ? ' (fused dot-add)' : ''}` : 'SIMD';
     const detail = `AssemblyScript ${simd} kernels, ${threads} thread${threads > 1 ? 's' : ''}${why}`;
-    return new WasmBackend(module, shared, relaxed, pool, first, options, detail);
+    return new WasmBackend(module, shared, relaxed, vnni, pool, first, options, detail);
   }
 
   supportsWeightType(type: GgmlType): boolean {
@@ -469,7 +471,7 @@ export class WasmBackend implements Backend {
     const work = n * w.byteLength * NS.matmulByte;
     const xPtr = this.input(X, g, n, 'in0');
     // the fused per-token product, or unpacked rows times 4 tokens per pass (see assembly/matmul.ts)
-    const mode = productMode(k, n, this.relaxed);
+    const mode = productMode(k, n, this.relaxed ? (this.vnni ? 'vnni' : 'relaxed') : 'simd128');
     const form = activationFormFor(k, mode);
     let acts = xPtr;
     let actStride = cols * 4;
@@ -927,6 +929,7 @@ export class WasmBackend implements Backend {
 /** The kernel that prepares activations of `form` for a product mode (assembly/activations.ts). */
 function quantizeKernel(form: ActivationForm, mode: ProductMode): KernelName {
   if (form === 'q8_K') return 'quantize_q8_K';
+  if (form === 'q8_32s') return 'quantize_q8_32r';
   if (form === 'q8_K32') return 'quantize_q8_K32r';
   if (mode === 'unpacked') return 'quantize_q8_32i';
   if (mode === 'unpacked8') return 'quantize_q8_32r';
@@ -952,11 +955,13 @@ function unplaced(k: WeightKernels): WeightKernels {
 
 /**
  * The last argument of a quantize kernel: for the relaxed batched records (`..r`), the weights' batch
- * offset shift (-1: none); for the others whether to store i16 levels (the unpacked product) rather than
+ * offset shift (-1: none; -2: levels split by sign, `q8_32s`); for the others whether to store i16 levels (the unpacked product) rather than
  * the 8-bit levels of the relaxed build, and for Q8_K records of the relaxed batched product 2 (levels
  * interleaved: assembly/unpacked8.ts interleaveGroups16).
  */
 function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
+  // split by sign (-2) for signed levels (Q8_0 in the VNNI build)
+  if (kernel === 'quantize_q8_32r' && k.batch8Activations === 'q8_32s') return -2;
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
   // placed K types: the decode product reads levels placed to match its weights; Q8_0, IQ4_NL: split by sign
   if ((kernel === 'quantize_q8_K' || kernel === 'quantize_q8_32') && mode === 'fused' && k.fusedOption)

@@ -11,7 +11,7 @@ import { relaxedSimdAvailable } from './environment.js';
 import { randomRawBlocks, randomValues, randomWeightBytes, withSubnormalScales } from './random-tensors.js';
 import { exactProducts, relRms } from './reference-products.js';
 import { createWasmBackend } from './wasm-backend.js';
-import { matmulBound, productMode, wasmWeightTypes, weightKernels } from './weight-kernels.js';
+import { type KernelBuild, matmulBound, productMode, wasmWeightTypes, weightKernels } from './weight-kernels.js';
 
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -187,13 +187,17 @@ describe.each([
     });
   }
 
-  it("productMode: the fused product for decode and, in relaxed builds, up to a type's relaxedFusedUpTo tokens", () => {
-    const modes = (type: GgmlType, relaxed: boolean) =>
-      [1, 3, 4, 6, 7, 512].map((n) => productMode(weightKernels(type)!, n, relaxed));
-    expect(modes(GgmlType.Q4_K, true)).toEqual(['fused', 'fused', 'fused', 'fused', 'unpacked8', 'unpacked8']);
-    expect(modes(GgmlType.Q4_K, false)).toEqual(['fused', 'fused', 'unpacked', 'unpacked', 'unpacked', 'unpacked']);
-    expect(modes(GgmlType.Q6_K, true)).toEqual(['fused', 'fused', 'unpacked8', 'unpacked8', 'unpacked8', 'unpacked8']);
-    expect(modes(GgmlType.Q8_0, true)).toEqual(['fused', 'fused', 'unpacked', 'unpacked', 'unpacked', 'unpacked']);
+  it("productMode: the fused product for decode and, in relaxed builds, up to a type's relaxedFusedUpTo tokens; Q8_0's 8-bit batches in the VNNI build only", () => {
+    const modes = (type: GgmlType, build: KernelBuild) =>
+      [1, 3, 4, 6, 7, 512].map((n) => productMode(weightKernels(type)!, n, build));
+    const batched = (mode: string) => ['fused', 'fused', mode, mode, mode, mode];
+    expect(modes(GgmlType.Q4_K, 'relaxed')).toEqual(['fused', 'fused', 'fused', 'fused', 'unpacked8', 'unpacked8']);
+    expect(modes(GgmlType.Q4_K, 'vnni')).toEqual(modes(GgmlType.Q4_K, 'relaxed'));
+    expect(modes(GgmlType.Q4_K, 'simd128')).toEqual(batched('unpacked'));
+    expect(modes(GgmlType.Q6_K, 'relaxed')).toEqual(batched('unpacked8'));
+    expect(modes(GgmlType.Q8_0, 'simd128')).toEqual(batched('unpacked'));
+    expect(modes(GgmlType.Q8_0, 'relaxed')).toEqual(batched('unpacked'));
+    expect(modes(GgmlType.Q8_0, 'vnni')).toEqual(batched('unpacked8'));
   });
 
   // Batched products take 4 tokens per pass; a tail of 3 tokens takes one more 4-token pass over the last four
@@ -207,7 +211,7 @@ describe.each([
       const cols = colsFor(type);
       const bytes = randomWeightBytes(type, rows, cols, 31 + type);
       const xv = randomValues(12 * cols, 37 + type);
-      expect(productMode(weightKernels(type)!, 7, true)).not.toBe('fused');
+      expect(productMode(weightKernels(type)!, 7, 'vnni')).not.toBe('fused');
       const x = backend.createTensor('x', [12, cols]);
       backend.writeTensor(x, xv);
       const w = backend.createWeight({ name: 'w', type, shape: [cols, rows] });
@@ -254,6 +258,36 @@ describe.each([
       for (const t of [w, x, out]) backend.free(t);
     });
   }
+
+  // Q8_0 levels span -128..127 (ggml's quantizer writes -127..127; other tools may write -128), and the VNNI
+  // build's batched product takes them as the signed operands against activations split by sign
+  // (unpacked8.ts dotSplit8Pair4): every level -128 or 127, activations at +-127, batches of 8 and decode.
+  it('Q8_0: products stay exact at levels -128 and 127, batched and decode', async () => {
+    const rows = 5;
+    const cols = 480; // 15 blocks: three groups of four and a padded one
+    const bytes = new Uint8Array((rows * cols * 34) / 32);
+    for (let b = 0; b < (rows * cols) / 32; b++) {
+      bytes[b * 34] = 0x00; // d = 2^-10 (half 0x1400)
+      bytes[b * 34 + 1] = 0x14;
+      for (let j = 0; j < 32; j++) bytes[b * 34 + 2 + j] = (b + j) % 3 === 0 ? 127 : 0x80;
+    }
+    const W = new Float32Array(rows * cols);
+    dequantize(GgmlType.Q8_0, bytes, W, rows * cols);
+    const n = 8;
+    const xv = new Float32Array(n * cols);
+    for (let i = 0; i < xv.length; i++) xv[i] = (i * 7) % 5 < 2 ? 1 : -1;
+    const w = backend.createWeight({ name: 'q8_0_extreme', type: GgmlType.Q8_0, shape: [cols, rows] });
+    backend.uploadWeight(w, 0, bytes);
+    const x = backend.createTensor('x', [n, cols]);
+    backend.writeTensor(x, xv);
+    const out = backend.createTensor('out', [n, rows]);
+    for (const m of [1, n]) {
+      backend.matmul(out, w, x, m);
+      const got = await backend.readTensor(out, 0, m * rows);
+      expect(relRms(got, exactProducts(W, xv, m, rows, cols)), `${m} tokens`).toBeLessThan(1e-6);
+    }
+    for (const t of [w, x, out]) backend.free(t);
+  });
 
   // Q4_0 and Q4_1 rows placed in groups of four blocks (relaxed builds, formats/groups4.ts) add a group's eight level
   // vectors' pair sums in i16 lanes before widening: at most 8 * 2 * 15 * 127 = 30480, reached with every

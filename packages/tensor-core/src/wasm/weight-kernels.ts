@@ -22,16 +22,25 @@ import {
  * `f32` rows as they are; `q8_32`: 8-bit levels per 32 values (Q8_0/Q8_1-style, with block sums);
  * `q8_K`: 8-bit levels per 256 values with 16-value sums (Q8_K-style);
  * `q8_K32`: the levels and scales of `q8_K` in the record layout of the 32-value formats' relaxed batched
- * product (for Q4_K, whose relaxed batched product runs its 32-value sub-blocks as Q4_1-like blocks).
+ * product (for Q4_K, whose relaxed batched product runs its 32-value sub-blocks as Q4_1-like blocks);
+ * `q8_32s`: the relaxed batched records of `q8_32` with the levels split by sign, the a- levels after the
+ * record (for Q8_0's signed levels in the VNNI build: assembly/unpacked8.ts dotSplit8Pair4).
  */
-export type ActivationForm = 'f32' | 'q8_32' | 'q8_K' | 'q8_K32';
+export type ActivationForm = 'f32' | 'q8_32' | 'q8_K' | 'q8_K32' | 'q8_32s';
+
+/** Which build of the kernels runs: SIMD-128, relaxed SIMD, or relaxed SIMD with the fused dot-add. */
+export type KernelBuild = 'simd128' | 'relaxed' | 'vnni';
 
 export interface WeightKernels {
   readonly matmul: KernelName;
   readonly getRows: KernelName;
   readonly activations: ActivationForm;
-  /** Unsigned levels: the relaxed build multiplies batches with 8-bit products (assembly/unpacked8.ts). */
-  readonly batch8?: boolean;
+  /**
+   * The relaxed builds multiply batches with 8-bit products (assembly/unpacked8.ts): `true` for unsigned
+   * levels, `'vnni'` in the VNNI build only (Q8_0's signed levels, whose split products need the fused
+   * dot-add to pay).
+   */
+  readonly batch8?: true | 'vnni';
   /** The activations of the relaxed batched product, where they differ from `activations`. */
   readonly batch8Activations?: ActivationForm;
   /**
@@ -90,7 +99,17 @@ const TABLE = new Map<GgmlType, WeightKernels>([
   [GgmlType.F32, { matmul: 'matmul_f32', getRows: 'get_rows_f32', activations: 'f32' }],
   [GgmlType.F16, { matmul: 'matmul_f16', getRows: 'get_rows_f16', activations: 'f32' }],
   [GgmlType.BF16, { matmul: 'matmul_bf16', getRows: 'get_rows_bf16', activations: 'f32' }],
-  [GgmlType.Q8_0, { matmul: 'matmul_q8_0', getRows: 'get_rows_q8_0', activations: 'q8_32', fusedOption: 2 }],
+  [
+    GgmlType.Q8_0,
+    {
+      matmul: 'matmul_q8_0',
+      getRows: 'get_rows_q8_0',
+      activations: 'q8_32',
+      fusedOption: 2,
+      batch8: 'vnni',
+      batch8Activations: 'q8_32s',
+    },
+  ],
   [
     GgmlType.Q4_0,
     {
@@ -242,6 +261,8 @@ export function activationRecordBytes(form: ActivationForm, cols: number, mode: 
   if (form === 'f32') bytes = cols * 4;
   else if (form === 'q8_K') bytes = cols * 2 + (cols / 256) * 4 + (cols / 16) * 2;
   else if (mode === 'unpacked') bytes = paddedBlocks(cols) * 72;
+  else if (form === 'q8_32s')
+    bytes = paddedBlocks(cols) * 76; // an a+ record, then the a- levels
   else if (mode === 'unpacked8') bytes = paddedBlocks(cols) * 44;
   else bytes = cols * 2 + (cols / 32) * 8;
   return Math.ceil(bytes / 16) * 16;
@@ -264,12 +285,14 @@ export function unpackedRowBytes(form: ActivationForm, cols: number, mode: Produ
  */
 export const BATCHED_MIN_TOKENS = 4;
 
-/** How a product of `n` tokens runs, in the relaxed-SIMD builds (`relaxed`) or the SIMD-128 one. */
-export function productMode(kernels: WeightKernels, n: number, relaxed: boolean): ProductMode {
+/** How a product of `n` tokens runs in a build of the kernels. */
+export function productMode(kernels: WeightKernels, n: number, build: KernelBuild): ProductMode {
+  const relaxed = build !== 'simd128';
   const fusedUpTo =
     relaxed && kernels.relaxedFusedUpTo !== undefined ? kernels.relaxedFusedUpTo : BATCHED_MIN_TOKENS - 1;
   if (n <= fusedUpTo) return 'fused';
-  return relaxed && kernels.batch8 ? 'unpacked8' : 'unpacked';
+  const batch8 = kernels.batch8 === true || (kernels.batch8 === 'vnni' && build === 'vnni');
+  return relaxed && batch8 ? 'unpacked8' : 'unpacked';
 }
 
 /** Weight rows a thread unpacks at once in a matrix product (assembly/matmul.ts ROWS_PER_CHUNK_BATCH). */
