@@ -276,7 +276,7 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
 
 /**
  * The last argument of {@link quantize_q8_32r} that asks for levels split by sign, for signed weight levels
- * (Q8_0 in the VNNI build, unpacked8.ts dotSplit8Pair4): a+ = max(a, 0) where the levels go, a- = max(-a, 0)
+ * (Q8_0 and IQ4_NL in the VNNI build, unpacked8.ts dotSplit8Pair4): a+ = max(a, 0) where the levels go, a- = max(-a, 0)
  * in the same layout after the record ({@link splitMinusAt}), both 7-bit, the unsigned operands of the
  * fused dot-add. The level offsets then hold the plain lane sums (nothing reads them).
  */

@@ -2,8 +2,8 @@
 // multiplied with 4 tokens' i8 activation levels per pass by `i16x8.relaxed_dot_i8x16_i7x16_s`
 // (pmaddubsw), whose i16 pair sums are widened by `i32x4.dot_i16x8_s` against the group scale. About
 // 1.5 to 1.8 times fewer instructions than the i16 kernels of unpacked.ts. Only formats whose levels are
-// unsigned (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K) come here, and Q8_0 in the VNNI build (activations split by
-// sign: dotSplit8Pair4); Q8_0 elsewhere and IQ4 keep the i16 kernels. Q4_K
+// unsigned (Q4_0, Q4_1, Q5_0, Q5_1, Q2_K .. Q6_K) come here, and Q8_0 and IQ4_NL in the VNNI build (activations
+// split by sign: dotSplit8Pair4); those elsewhere and IQ4_XS keep the i16 kernels. Q4_K
 // and Q5_K come in the 32-value layout (their sub-blocks as Q4_1- and Q5_1-like blocks, formats/q4_k.ts
 // unpackRow8) to use the two-row kernel (dot32x8Pair4), 17% (Q4_K) faster than the super-block kernel.
 //
@@ -425,7 +425,7 @@ export function dot32x8x1<F>(f: F, u: usize, a: usize, cols: i32, out: usize): v
 }
 
 /**
- * Two relaxed unpacked rows of signed levels (`u`, `v`: Q8_0) times two split records (`a0`, `a1`:
+ * Two relaxed unpacked rows of signed levels (`u`, `v`: Q8_0, IQ4_NL) times two split records (`a0`, `a1`:
  * activations.ts quantize_q8_32r with SPLIT_SIGNS_32R, a+ at each record's levels and a- at `minus` after
  * it), VNNI build only: each product is a+ . w - a- . w, both sums taken by the fused dot-add with the
  * 7-bit parts as its unsigned operands, into i32 lanes (one block each), subtracted once per group of four

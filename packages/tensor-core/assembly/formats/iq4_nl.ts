@@ -15,6 +15,7 @@ import {
   paddedBlocks,
   scaleAt,
   storeInterleaved,
+  storeRow8Block,
   storeScaled16,
 } from './block32';
 import { VI, vi } from '../vconst';
@@ -71,11 +72,28 @@ export class Iq4NlFormat {
   @inline dot1(w: usize, a: usize, cols: i32): f32 {
     return fusedDot32<Iq4NlFormat>(this, w, a, cols);
   }
-  @inline get batch8(): bool { return false; }
-  /** Bits of the unsigned levels of the relaxed batched product (i16 headroom of its pair sums). */
+  /**
+   * The 8-bit batched product in the VNNI build only, as Q8_0's (formats/q8_0.ts): the table levels are the
+   * signed operands against activations split by sign (unpacked8.ts dotSplit8Pair4).
+   */
+  @inline get batch8(): bool { return VNNI != 0; }
+  @inline get batchSplit(): bool { return true; }
+  /** Bits of the levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
+  /** The table levels (signed) in the relaxed batched layout, with the block scales (no min). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    unreachable();
+    const nb = cols >> 5;
+    const np = paddedBlocks(cols);
+    const kv = iq4Levels();
+    for (let b = 0; b < np; b++) {
+      if (b >= nb) {
+        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
+        continue;
+      }
+      const wb = w + <usize>b * 18;
+      const v = v128.load(wb, 2);
+      storeRow8Block(u, np, b, lookup16(kv, lowNibbles(v)), lookup16(kv, highNibbles(v)), scaleAt(wb), 0);
+    }
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

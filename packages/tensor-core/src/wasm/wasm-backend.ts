@@ -960,7 +960,7 @@ function unplaced(k: WeightKernels): WeightKernels {
  * interleaved: assembly/unpacked8.ts interleaveGroups16).
  */
 function quantizeOption(kernel: KernelName, mode: ProductMode, k: WeightKernels): number {
-  // split by sign (-2) for signed levels (Q8_0 in the VNNI build)
+  // split by sign (-2) for signed levels (Q8_0 and IQ4_NL in the VNNI build)
   if (kernel === 'quantize_q8_32r' && k.batch8Activations === 'q8_32s') return -2;
   if (kernel === 'quantize_q8_32r' || kernel === 'quantize_q8_K32r') return k.batchOffsetShift ?? -1;
   // placed K types: the decode product reads levels placed to match its weights; Q8_0, IQ4_NL: split by sign

@@ -24,7 +24,7 @@ import {
  * `q8_K32`: the levels and scales of `q8_K` in the record layout of the 32-value formats' relaxed batched
  * product (for Q4_K, whose relaxed batched product runs its 32-value sub-blocks as Q4_1-like blocks);
  * `q8_32s`: the relaxed batched records of `q8_32` with the levels split by sign, the a- levels after the
- * record (for Q8_0's signed levels in the VNNI build: assembly/unpacked8.ts dotSplit8Pair4).
+ * record (for the signed levels of Q8_0 and IQ4_NL in the VNNI build: assembly/unpacked8.ts dotSplit8Pair4).
  */
 export type ActivationForm = 'f32' | 'q8_32' | 'q8_K' | 'q8_K32' | 'q8_32s';
 
@@ -37,8 +37,8 @@ export interface WeightKernels {
   readonly activations: ActivationForm;
   /**
    * The relaxed builds multiply batches with 8-bit products (assembly/unpacked8.ts): `true` for unsigned
-   * levels, `'vnni'` in the VNNI build only (Q8_0's signed levels, whose split products need the fused
-   * dot-add to pay).
+   * levels, `'vnni'` in the VNNI build only (the signed levels of Q8_0 and IQ4_NL, whose split products
+   * need the fused dot-add to pay).
    */
   readonly batch8?: true | 'vnni';
   /** The activations of the relaxed batched product, where they differ from `activations`. */
@@ -155,7 +155,17 @@ const TABLE = new Map<GgmlType, WeightKernels>([
       ...placedGroupRows('place_q5_1', placeQ5_1Rows),
     },
   ],
-  [GgmlType.IQ4_NL, { matmul: 'matmul_iq4_nl', getRows: 'get_rows_iq4_nl', activations: 'q8_32', fusedOption: 4 }],
+  [
+    GgmlType.IQ4_NL,
+    {
+      matmul: 'matmul_iq4_nl',
+      getRows: 'get_rows_iq4_nl',
+      activations: 'q8_32',
+      fusedOption: 4,
+      batch8: 'vnni',
+      batch8Activations: 'q8_32s',
+    },
+  ],
   [
     GgmlType.Q2_K,
     {
@@ -261,8 +271,8 @@ export function activationRecordBytes(form: ActivationForm, cols: number, mode: 
   if (form === 'f32') bytes = cols * 4;
   else if (form === 'q8_K') bytes = cols * 2 + (cols / 256) * 4 + (cols / 16) * 2;
   else if (mode === 'unpacked') bytes = paddedBlocks(cols) * 72;
-  else if (form === 'q8_32s')
-    bytes = paddedBlocks(cols) * 76; // an a+ record, then the a- levels
+  // an a+ record, then the a- levels
+  else if (form === 'q8_32s') bytes = paddedBlocks(cols) * 76;
   else if (mode === 'unpacked8') bytes = paddedBlocks(cols) * 44;
   else bytes = cols * 2 + (cols / 32) * 8;
   return Math.ceil(bytes / 16) * 16;
