@@ -101,8 +101,8 @@ function sumsInI16<F>(f: F): bool {
 }
 
 /**
- * Whether a format's relaxed batched product takes the activations split by sign (signed levels: Q8_0 in
- * the VNNI build, unpacked8.ts dotSplit8Pair4).
+ * Whether a format's relaxed batched product takes the activations split by sign (signed levels: Q8_0 and
+ * IQ4_NL in the VNNI build, unpacked8.ts dotSplit8Pair4).
  */
 @inline
 function splitIn8<F>(f: F): bool {
@@ -264,7 +264,7 @@ function matmulRows<F>(
         // the super-block kernel reads each 32 levels with its two 16-value groups interleaved
         if (!blocks32In8<F>(f)) interleaveGroups16(ur, <usize>cols);
       }
-      // 4 tokens per pass; a last pass over n - 4 .. n - 1 where 4 does not divide n (see tokenPass)
+      // 4 tokens per pass; a 3-token tail gets a pass over n - 4 .. n - 1 (tokenPasses), shorter ones one-token passes
       for (let pass = 0, passes = tokenPasses(n); pass < passes; pass++) {
         const t = tokenPass(pass, n);
         const a = acts + <usize>t * aStride;
