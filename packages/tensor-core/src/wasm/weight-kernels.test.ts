@@ -50,9 +50,10 @@ describe.each([
   afterAll(() => backend.dispose());
 
   /**
-   * `bytes` (`rows x cols` of `type`) uploaded and multiplied with `n` random activation rows, for each
-   * token count of `counts`: each result within `bound` rel-RMS of f64 math on the dequantized weights.
-   * Returns the tensors (the caller frees them) and the activations, for further checks.
+   * `bytes` (`rows x cols` of `type`) uploaded and multiplied with `n` activation rows (`activations`: random
+   * ones from a seed, or the values themselves), for each token count of `counts`: each result within
+   * `bound` rel-RMS of f64 math on the dequantized weights. Returns the tensors (the caller frees them) and
+   * the activations, for further checks.
    */
   async function checkProducts(
     type: GgmlType,
@@ -61,14 +62,14 @@ describe.each([
     cols: number,
     n: number,
     counts: readonly number[],
-    seed: number,
+    activations: number | Float32Array,
     bound: number,
   ) {
     const W = new Float32Array(rows * cols);
     dequantize(type, bytes, W, rows * cols);
     const w = backend.createWeight({ name: `${ggmlTypeInfo(type).name}.w`, type, shape: [cols, rows] });
     backend.uploadWeight(w, 0, bytes);
-    const xv = randomValues(n * cols, seed);
+    const xv = typeof activations === 'number' ? randomValues(n * cols, activations) : activations;
     const x = backend.createTensor('x', [n, cols]);
     backend.writeTensor(x, xv);
     const out = backend.createTensor('out', [n, rows]);
@@ -245,16 +246,7 @@ describe.each([
       quantize(type, values, bytes, rows * cols);
       const xv = new Float32Array(n * cols);
       for (let t = 0; t < n; t++) xv.fill(t % 2 === 0 ? 1 : -1, t * cols, (t + 1) * cols);
-      const W = new Float32Array(rows * cols);
-      dequantize(type, bytes, W, rows * cols);
-      const w = backend.createWeight({ name: 'extreme', type, shape: [cols, rows] });
-      backend.uploadWeight(w, 0, bytes);
-      const x = backend.createTensor('x', [n, cols]);
-      backend.writeTensor(x, xv);
-      const out = backend.createTensor('out', [n, rows]);
-      backend.matmul(out, w, x, n);
-      const got = await backend.readTensor(out);
-      expect(relRms(got, exactProducts(W, xv, n, rows, cols))).toBeLessThan(1e-5);
+      const { w, x, out } = await checkProducts(type, bytes, rows, cols, n, [n], xv, 1e-5);
       for (const t of [w, x, out]) backend.free(t);
     });
   }
@@ -271,21 +263,10 @@ describe.each([
       bytes[b * 34 + 1] = 0x14;
       for (let j = 0; j < 32; j++) bytes[b * 34 + 2 + j] = (b + j) % 3 === 0 ? 127 : 0x80;
     }
-    const W = new Float32Array(rows * cols);
-    dequantize(GgmlType.Q8_0, bytes, W, rows * cols);
     const n = 8;
     const xv = new Float32Array(n * cols);
     for (let i = 0; i < xv.length; i++) xv[i] = (i * 7) % 5 < 2 ? 1 : -1;
-    const w = backend.createWeight({ name: 'q8_0_extreme', type: GgmlType.Q8_0, shape: [cols, rows] });
-    backend.uploadWeight(w, 0, bytes);
-    const x = backend.createTensor('x', [n, cols]);
-    backend.writeTensor(x, xv);
-    const out = backend.createTensor('out', [n, rows]);
-    for (const m of [1, n]) {
-      backend.matmul(out, w, x, m);
-      const got = await backend.readTensor(out, 0, m * rows);
-      expect(relRms(got, exactProducts(W, xv, m, rows, cols)), `${m} tokens`).toBeLessThan(1e-6);
-    }
+    const { w, x, out } = await checkProducts(GgmlType.Q8_0, bytes, rows, cols, n, [1, n], xv, 1e-6);
     for (const t of [w, x, out]) backend.free(t);
   });
 
@@ -306,19 +287,8 @@ describe.each([
       for (let i = 0; i < values.length; i += 32) values[i] = -1;
       const bytes = new Uint8Array((rows * cols * ggmlTypeInfo(type).bytesPerBlock) / 32);
       quantize(type, values, bytes, rows * cols);
-      const W = new Float32Array(rows * cols);
-      dequantize(type, bytes, W, rows * cols);
       const xv = new Float32Array(n * cols).fill(1);
-      const w = backend.createWeight({ name: 'high', type, shape: [cols, rows] });
-      backend.uploadWeight(w, 0, bytes);
-      const x = backend.createTensor('x', [n, cols]);
-      backend.writeTensor(x, xv);
-      const out = backend.createTensor('out', [n, rows]);
-      for (const m of [1, n]) {
-        backend.matmul(out, w, x, m);
-        const got = await backend.readTensor(out, 0, m * rows);
-        expect(relRms(got, exactProducts(W, xv, m, rows, cols)), `${m} tokens`).toBeLessThan(1e-5);
-      }
+      const { w, x, out } = await checkProducts(type, bytes, rows, cols, n, [1, n], xv, 1e-5);
       for (const t of [w, x, out]) backend.free(t);
     });
   }
