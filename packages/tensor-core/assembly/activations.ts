@@ -205,16 +205,28 @@ export function quantize_q8_32i(ith: i32, nth: i32, x: usize, xStride: i32, n: i
  * One 32-value block at `xb` quantized with `inv` (1 / its scale) into the relaxed batched layout at `g`
  * (its first 4-byte piece: values 0..15 in pieces 0..3, 16 bytes apart, values 16..31 in pieces 4..7);
  * returns the block's level sums per i16 lane of the product (unpacked8.ts): lane 0 the sum of bytes 0-1
- * of its pieces (values 4c and 4c+1), lane 1 that of bytes 2-3; the other lanes are not used.
+ * of its pieces (values 4c and 4c+1), lane 1 that of bytes 2-3; the other lanes are not used. `minus`
+ * not 0 ({@link SPLIT_SIGNS_32R}): the levels split by sign, a+ = max(a, 0) at `g` and a- = max(-a, 0) at
+ * `g + minus`; the sums are still those of the signed levels.
  */
 @inline
-function quantizeBlock32r(xb: usize, inv: v128, g: usize): v128 {
+function quantizeBlock32r(xb: usize, inv: v128, g: usize, minus: usize): v128 {
   const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
   const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
   const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
   const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
-  storePairs(g, i8x16.narrow_i16x8_s(a0, a1));
-  storePairs(g + 64, i8x16.narrow_i16x8_s(a2, a3));
+  const lo = i8x16.narrow_i16x8_s(a0, a1);
+  const hi = i8x16.narrow_i16x8_s(a2, a3);
+  if (minus == 0) {
+    storePairs(g, lo);
+    storePairs(g + 64, hi);
+  } else {
+    const zero = i8x16.splat(0);
+    storePairs(g, i8x16.max_s(lo, zero));
+    storePairs(g + 64, i8x16.max_s(hi, zero));
+    storePairs(g + minus, i8x16.max_s(i8x16.sub(zero, lo), zero));
+    storePairs(g + minus + 64, i8x16.max_s(i8x16.sub(zero, hi), zero));
+  }
   // lanes of s4: sums of values 8c + (0,1), 8c + (2,3), 8c + (4,5), 8c + (6,7); pieces hold 4 values each
   const s4 = i32x4.add(
     i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
@@ -251,24 +263,22 @@ function storeRecordScales32r(rec: usize, np: i32, b: i32, d: f32, halves: v128,
 export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i32, cols: i32, out: usize, outStride: i32, offsetShift: i32): void {
   const nb = cols >> 5;
   const np = paddedBlocks(cols);
-  const split = offsetShift == SPLIT_SIGNS_32R;
-  const minus = splitMinusAt(np);
+  // where a split record's a- levels go (0: not split)
+  const minus = offsetShift == SPLIT_SIGNS_32R ? splitMinusAt(np) : 0;
   for (let t = shareStart(n, ith, nth), end = shareEnd(n, ith, nth); t < end; t++) {
     const xr = x + <usize>t * xStride;
     const rec = out + <usize>t * outStride;
     for (let b = 0; b < np; b++) {
       if (b >= nb) {
         storeBlock32r(rec, b, i8x16.splat(0), i8x16.splat(0));
-        if (split) storeBlock32r(rec + minus, b, i8x16.splat(0), i8x16.splat(0));
+        if (minus != 0) storeBlock32r(rec + minus, b, i8x16.splat(0), i8x16.splat(0));
         storeRecordScales32r(rec, np, b, 0, i32x4.splat(0), offsetShift);
         continue;
       }
       const xb = xr + (<usize>b << 7);
       const d = absMax(xb, 32) / 127;
       const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
-      const halves = split
-        ? quantizeBlock32rSplit(xb, inv, block32rAt(rec, b), block32rAt(rec + minus, b))
-        : quantizeBlock32r(xb, inv, block32rAt(rec, b));
+      const halves = quantizeBlock32r(xb, inv, block32rAt(rec, b), minus);
       storeRecordScales32r(rec, np, b, d, halves, offsetShift);
     }
   }
@@ -281,30 +291,6 @@ export function quantize_q8_32r(ith: i32, nth: i32, x: usize, xStride: i32, n: i
  * fused dot-add. The level offsets then hold the plain lane sums (nothing reads them).
  */
 const SPLIT_SIGNS_32R: i32 = -2;
-
-/**
- * {@link quantizeBlock32r} with the levels split by sign: a+ to the pieces at `gp`, a- to those at `gm`.
- * Returns the lane sums of the signed levels, as quantizeBlock32r does.
- */
-@inline
-function quantizeBlock32rSplit(xb: usize, inv: v128, gp: usize, gm: usize): v128 {
-  const zero = i8x16.splat(0);
-  const a0 = i16x8.narrow_i32x4_s(levels(v128.load(xb), inv), levels(v128.load(xb, 16), inv));
-  const a1 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 32), inv), levels(v128.load(xb, 48), inv));
-  const a2 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 64), inv), levels(v128.load(xb, 80), inv));
-  const a3 = i16x8.narrow_i32x4_s(levels(v128.load(xb, 96), inv), levels(v128.load(xb, 112), inv));
-  const lo = i8x16.narrow_i16x8_s(a0, a1);
-  const hi = i8x16.narrow_i16x8_s(a2, a3);
-  storePairs(gp, i8x16.max_s(lo, zero));
-  storePairs(gp + 64, i8x16.max_s(hi, zero));
-  storePairs(gm, i8x16.max_s(i8x16.sub(zero, lo), zero));
-  storePairs(gm + 64, i8x16.max_s(i8x16.sub(zero, hi), zero));
-  const s4 = i32x4.add(
-    i32x4.add(i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1)),
-    i32x4.add(i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3)),
-  );
-  return i32x4.add(s4, v128.shuffle<i32>(s4, s4, 2, 3, 0, 1));
-}
 
 /**
  * Q8_K activations (one scale per 256 values, the levels {@link quantize_q8_K} computes) in the record
@@ -324,7 +310,7 @@ export function quantize_q8_K32r(ith: i32, nth: i32, x: usize, xStride: i32, n: 
       const inv = f32x4.splat(d != 0 ? <f32>1 / d : 0);
       for (let j = 0; j < 8; j++) {
         const b = (sb << 3) + j;
-        storeRecordScales32r(rec, np, b, d, quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b)), offsetShift);
+        storeRecordScales32r(rec, np, b, d, quantizeBlock32r(xs + (<usize>j << 7), inv, block32rAt(rec, b), 0), offsetShift);
       }
     }
   }

@@ -180,6 +180,26 @@ export function storeRow8Block(u: usize, np: i32, b: i32, lo: v128, hi: v128, d:
   storeRow8Scale(u, np, b, d, m);
 }
 
+/**
+ * A row of a 32-value format whose block is a half scale then its levels (Q8_0, IQ4_NL), as a relaxed
+ * unpacked row (levels as {@link storeRow8Block}, each block's d, no min), padding blocks zero: the signed
+ * levels of the VNNI build's split batched product (unpacked8.ts dotSplit8Pair4). The format gives each
+ * block's levels, values 0..15 (`row8Low`) and 16..31 (`row8High`), one byte each.
+ */
+@inline
+export function unpackSignedRow8<F>(f: F, w: usize, cols: i32, u: usize): void {
+  const nb = cols >> 5;
+  const np = paddedBlocks(cols);
+  for (let b = 0; b < np; b++) {
+    if (b >= nb) {
+      storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
+      continue;
+    }
+    const wb = w + <usize>b * <usize>f.blockBytes;
+    storeRow8Block(u, np, b, f.row8Low(wb), f.row8High(wb), scaleAt(wb), 0);
+  }
+}
+
 /** Block `b`'s `d` and `m` in a relaxed unpacked row of `np` blocks at `u` ({@link storeRow8Block}). */
 @inline
 export function storeRow8Scale(u: usize, np: i32, b: i32, d: f32, m: f32): void {

@@ -15,8 +15,8 @@ import {
   paddedBlocks,
   scaleAt,
   storeInterleaved,
-  storeRow8Block,
   storeScaled16,
+  unpackSignedRow8,
 } from './block32';
 import { VI, vi } from '../vconst';
 
@@ -80,20 +80,15 @@ export class Iq4NlFormat {
   @inline get batchSplit(): bool { return true; }
   /** Bits of the levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
-  /** The table levels (signed) in the relaxed batched layout, with the block scales (no min). */
+  /** The table levels (signed) in the relaxed batched layout (block32.ts unpackSignedRow8). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    const nb = cols >> 5;
-    const np = paddedBlocks(cols);
-    const kv = iq4Levels();
-    for (let b = 0; b < np; b++) {
-      if (b >= nb) {
-        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
-        continue;
-      }
-      const wb = w + <usize>b * 18;
-      const v = v128.load(wb, 2);
-      storeRow8Block(u, np, b, lookup16(kv, lowNibbles(v)), lookup16(kv, highNibbles(v)), scaleAt(wb), 0);
-    }
+    unpackSignedRow8<Iq4NlFormat>(this, w, cols, u);
+  }
+  @inline row8Low(wb: usize): v128 {
+    return lookup16(iq4Levels(), lowNibbles(v128.load(wb, 2)));
+  }
+  @inline row8High(wb: usize): v128 {
+    return lookup16(iq4Levels(), highNibbles(v128.load(wb, 2)));
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -11,8 +11,8 @@ import {
   paddedBlocks,
   scaleAt,
   storeInterleaved,
-  storeRow8Block,
   storeScaled16,
+  unpackSignedRow8,
 } from './block32';
 
 @final @unmanaged
@@ -62,18 +62,15 @@ export class Q8_0Format {
   @inline get batchSplit(): bool { return true; }
   /** Bits of the levels of the relaxed batched product (i16 headroom of its pair sums). */
   @inline get levelBits(): i32 { return 8; }
-  /** The signed levels as they are, in the relaxed batched layout, with the block scales (no min). */
+  /** The signed levels as they are, in the relaxed batched layout (block32.ts unpackSignedRow8). */
   @inline unpackRow8(w: usize, cols: i32, u: usize): void {
-    const nb = cols >> 5;
-    const np = paddedBlocks(cols);
-    for (let b = 0; b < np; b++) {
-      if (b >= nb) {
-        storeRow8Block(u, np, b, i8x16.splat(0), i8x16.splat(0), 0, 0);
-        continue;
-      }
-      const wb = w + <usize>b * 34;
-      storeRow8Block(u, np, b, v128.load(wb, 2), v128.load(wb, 18), scaleAt(wb), 0);
-    }
+    unpackSignedRow8<Q8_0Format>(this, w, cols, u);
+  }
+  @inline row8Low(wb: usize): v128 {
+    return v128.load(wb, 2);
+  }
+  @inline row8High(wb: usize): v128 {
+    return v128.load(wb, 18);
   }
   @inline dequantRow(w: usize, cols: i32, dst: usize): void {
     const nb = cols >> 5;

@@ -41,6 +41,7 @@ import {
   type ActivationForm,
   activationFormFor,
   activationRecordBytes,
+  type KernelBuild,
   MATMUL_ROWS_PER_CHUNK,
   PRODUCT_MODE_CODE,
   type ProductMode,
@@ -152,19 +153,21 @@ export class WasmBackend implements Backend {
   private readonly reserve: number;
   private readonly parallelThreshold: number;
   private readonly decodeTuner: DecodeTuner;
+  /** The build of the kernels: SIMD-128, relaxed SIMD, or relaxed with the fused dot-add (VNNI). */
+  private readonly build: KernelBuild;
 
   private constructor(
     private readonly module: WebAssembly.Module,
     private readonly shared: boolean,
     /** The relaxed-SIMD kernels (8-bit activation levels and products). */
     private readonly relaxed: boolean,
-    /** The VNNI build of the relaxed kernels (the fused dot-add). */
-    private readonly vnni: boolean,
+    vnni: boolean,
     private readonly pool: ThreadPool | undefined,
     first: MemoryGroup,
     options: WasmBackendOptions,
     detail: string,
   ) {
+    this.build = relaxed ? (vnni ? 'vnni' : 'relaxed') : 'simd128';
     this.capacity = first.options.capacity;
     this.reserve = first.options.scratchReserve;
     this.parallelThreshold = options.parallelThreshold ?? DEFAULT_PARALLEL_THRESHOLD;
@@ -471,7 +474,7 @@ export class WasmBackend implements Backend {
     const work = n * w.byteLength * NS.matmulByte;
     const xPtr = this.input(X, g, n, 'in0');
     // the fused per-token product, or unpacked rows times 4 tokens per pass (see assembly/matmul.ts)
-    const mode = productMode(k, n, this.relaxed ? (this.vnni ? 'vnni' : 'relaxed') : 'simd128');
+    const mode = productMode(k, n, this.build);
     const form = activationFormFor(k, mode);
     let acts = xPtr;
     let actStride = cols * 4;
